@@ -1,0 +1,38 @@
+// Validation pass, run by the façade before any kernel that reads logits, so that a bad row is
+// reported before anything is written: per row, the maximum tells all three faults at once.
+
+import { rowMax } from "./inline/row";
+import { rowPtr } from "./inline/tau";
+
+export const FAULT_NAN: i32 = 1;
+export const FAULT_POS_INF: i32 = 2;
+export const FAULT_ALL_NEG_INF: i32 = 3;
+
+let lastFault: i32 = 0;
+
+/**
+ * Returns the first row whose maximum is NaN (a NaN in the row), +Inf (a +Inf in the row)
+ * or -Inf (every element masked), or -1 when every row is fine; check_fault() then says which.
+ */
+export function check_rows(x: usize, rows: i32, cols: i32): i32 {
+  for (let r = 0; r < rows; r++) {
+    const m = rowMax(rowPtr(x, r, cols), cols);
+    if (m != m) lastFault = FAULT_NAN;
+    else if (m == Infinity) lastFault = FAULT_POS_INF;
+    else if (m == -Infinity) lastFault = FAULT_ALL_NEG_INF;
+    else continue;
+    return r;
+  }
+  lastFault = 0;
+  return -1;
+}
+
+/** The fault found by the last check_rows call (0: none). */
+export function check_fault(): i32 {
+  return lastFault;
+}
+
+/** dst[r] = max_k x[r, k]. */
+export function row_max(x: usize, dst: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) store<f32>(dst + (<usize>r << 2), rowMax(rowPtr(x, r, cols), cols));
+}

@@ -1,0 +1,33 @@
+// Gumbel-Max sampling: dst[r] = argmax_k (logits[r, k] + g[r, k]), the lowest such k on ties,
+// with the same noise g as gumbel_softmax (stream elements j0 + r*cols + k). Rows are taken in
+// chunks whose noise sits in a small scratch, so no output-sized buffer is needed.
+
+import { addArgmax } from "./inline/row";
+import { KIND_GUMBEL, writeStream } from "./inline/stream";
+import { rowPtr } from "./inline/tau";
+
+const CHUNK: i32 = 1024;
+const noise: usize = memory.data(CHUNK << 2, 16);
+
+export function gumbel_max(logits: usize, dst: usize, rows: i32, cols: i32, k0: u32, k1: u32, jLo: u32, jHi: u32): void {
+  const j0 = (<u64>jHi << 32) | <u64>jLo;
+  for (let r = 0; r < rows; r++) {
+    const lr = rowPtr(logits, r, cols);
+    const jr = j0 + <u64>r * <u64>cols;
+    let best = -Infinity as f32;
+    let bestIdx = -1;
+    for (let c = 0; c < cols; c += CHUNK) {
+      const len = min<i32>(CHUNK, cols - c);
+      writeStream(KIND_GUMBEL, noise, len, k0, k1, jr + <u64>c);
+      const i = addArgmax(lr + (<usize>c << 2), noise, noise, len);
+      if (i >= 0) {
+        const v = load<f32>(noise + (<usize>i << 2));
+        if (v > best) {
+          best = v;
+          bestIdx = c + i;
+        }
+      }
+    }
+    store<i32>(dst + (<usize>r << 2), bestIdx);
+  }
+}

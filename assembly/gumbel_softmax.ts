@@ -1,0 +1,35 @@
+// Gumbel-Softmax (Concrete) samples: y = softmax((logits + g) / tau), g the Gumbel noise of
+// stream elements j0 + r*cols + k. Hard mode writes one_hot(argmax(logits + g)) instead, and
+// the soft sample to `soft` when that pointer is not 0 (for the straight-through gradient).
+
+import { addArgmax, expShiftSum, scaleRow } from "./inline/row";
+import { KIND_GUMBEL, writeStream } from "./inline/stream";
+import { invTemperature, rowPtr } from "./inline/tau";
+
+export function gumbel_softmax(
+  logits: usize, dst: usize, soft: usize, rows: i32, cols: i32, tau: f32, hard: bool,
+  k0: u32, k1: u32, jLo: u32, jHi: u32,
+): void {
+  const it = invTemperature(tau);
+  const j0 = (<u64>jHi << 32) | <u64>jLo;
+  for (let r = 0; r < rows; r++) {
+    const lr = rowPtr(logits, r, cols);
+    const dr = rowPtr(dst, r, cols);
+    // dst <- g, then dst <- logits + g, and the argmax of that sum.
+    writeStream(KIND_GUMBEL, dr, cols, k0, k1, j0 + <u64>r * <u64>cols);
+    const idx = addArgmax(lr, dr, dr, cols);
+    const m = load<f32>(dr + (<usize>idx << 2));
+    if (!hard) {
+      const sum = expShiftSum(dr, dr, cols, m, it);
+      scaleRow(dr, cols, <f32>1.0 / sum);
+    } else {
+      if (soft) {
+        const sr = rowPtr(soft, r, cols);
+        const sum = expShiftSum(dr, sr, cols, m, it);
+        scaleRow(sr, cols, <f32>1.0 / sum);
+      }
+      memory.fill(dr, 0, <usize>cols << 2);
+      store<f32>(dr + (<usize>idx << 2), 1.0);
+    }
+  }
+}

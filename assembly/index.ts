@@ -1,0 +1,15 @@
+// gumbel-wasm kernels. Every export takes byte offsets into this module's memory and element
+// counts; none allocates. This file only re-exports: one operation per file.
+
+export { random_bits, uniform, gumbel_noise } from "./random";
+export { check_rows, check_fault, row_max } from "./check";
+export { softmax, log_softmax, log_sum_exp } from "./softmax";
+export { gumbel_softmax } from "./gumbel_softmax";
+export { gumbel_max } from "./gumbel_max";
+export { softmax_grad } from "./softmax_grad";
+export { exp_f32, log_f32, gumbel_from_bits, philox4x32_10 } from "./approx";
+
+/** First byte after the static data: the façade's allocator owns memory from here on. */
+export function heap_base(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,253 @@
+// Passes over one row of float32 values, SIMD and scalar from one source.
+//
+// Sums have one canonical order, so that both binaries give the same bits: element k of a row
+// goes to accumulator (k & 3) (one f32x4 lane each; the tail of a row that is not a multiple
+// of 4 is padded with values that add nothing), and the four are combined as
+// (a0 + a2) + (a1 + a3):
+//
+// ```text
+// [a0, a1, a2, a3] + [a2, a3, a0, a1] => [a0+a2, a1+a3, ...] => (a0+a2) + (a1+a3)
+// ```
+// Maxima and argmaxima do not depend on order: the argmax is the lowest index whose value
+// equals (==) the maximum.
+
+import { expf, expf4 } from "./exp";
+import { logf, logf4 } from "./log";
+
+// @ts-ignore: decorator
+@inline
+function loadTail(p: usize, rem: i32, fill: f32): v128 {
+  let v = f32x4.splat(fill);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (rem > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (rem > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+// @ts-ignore: decorator
+@inline
+function storeTail(p: usize, rem: i32, v: v128): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (rem > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (rem > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+// @ts-ignore: decorator
+@inline
+function hsum(v: v128): f32 {
+  const s = f32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
+}
+
+// @ts-ignore: decorator
+@inline
+function hmax(v: v128): f32 {
+  const m = f32x4.max(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return max<f32>(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1));
+}
+
+// @ts-ignore: decorator
+@inline
+function at(p: usize, k: i32): usize {
+  return p + (<usize>k << 2);
+}
+
+/** max_k x[k] (-Inf for n = 0; NaN if any element is NaN). */
+export function rowMax(x: usize, n: i32): f32 {
+  let k = 0;
+  let m = -Infinity as f32;
+  if (ASC_FEATURE_SIMD) {
+    let mv = f32x4.splat(-Infinity);
+    for (; k + 4 <= n; k += 4) mv = f32x4.max(mv, v128.load(at(x, k)));
+    m = hmax(mv);
+  }
+  for (; k < n; k++) m = max<f32>(m, load<f32>(at(x, k)));
+  return m;
+}
+
+/**
+ * dst[k] = a[k] + b[k] (dst may be b); returns the lowest k whose sum equals the row's
+ * maximum, or -1 when every sum is -Inf.
+ */
+export function addArgmax(a: usize, b: usize, dst: usize, n: i32): i32 {
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    let best = f32x4.splat(-Infinity);
+    let bestIdx = i32x4.splat(-1);
+    let idx = i32x4(0, 1, 2, 3);
+    const four = i32x4.splat(4);
+    for (; k + 4 <= n; k += 4) {
+      const t = f32x4.add(v128.load(at(a, k)), v128.load(at(b, k)));
+      v128.store(at(dst, k), t);
+      const gt = f32x4.gt(t, best);
+      best = v128.bitselect(t, best, gt);
+      bestIdx = v128.bitselect(idx, bestIdx, gt);
+      idx = i32x4.add(idx, four);
+    }
+    const rem = n - k;
+    if (rem > 0) {
+      const t = f32x4.add(loadTail(at(a, k), rem, -Infinity), loadTail(at(b, k), rem, 0));
+      storeTail(at(dst, k), rem, t);
+      const gt = f32x4.gt(t, best);
+      best = v128.bitselect(t, best, gt);
+      bestIdx = v128.bitselect(idx, bestIdx, gt);
+    }
+    const m = hmax(best);
+    // Lowest index among the lanes holding the maximum (-1 lanes never hold a finite one).
+    const cand = v128.bitselect(bestIdx, i32x4.splat(i32.MAX_VALUE), f32x4.eq(best, f32x4.splat(m)));
+    const c = i32x4.min_s(cand, i32x4.shuffle(cand, cand, 2, 3, 0, 1));
+    const r = min<i32>(i32x4.extract_lane(c, 0), i32x4.extract_lane(c, 1));
+    return r == i32.MAX_VALUE || m == -Infinity ? -1 : r;
+  } else {
+    let best = -Infinity as f32;
+    let bestIdx = -1;
+    for (; k < n; k++) {
+      const t = load<f32>(at(a, k)) + load<f32>(at(b, k));
+      store<f32>(at(dst, k), t);
+      if (t > best) {
+        best = t;
+        bestIdx = k;
+      }
+    }
+    return bestIdx;
+  }
+}
+
+/**
+ * e[k] = exp((src[k] - m) * invTau), stored to dst unless dst is 0; returns sum_k e[k] in the
+ * canonical order. dst may be src.
+ */
+export function expShiftSum(src: usize, dst: usize, n: i32, m: f32, invTau: f32): f32 {
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const mv = f32x4.splat(m);
+    const iv = f32x4.splat(invTau);
+    let acc = f32x4.splat(0);
+    for (; k + 4 <= n; k += 4) {
+      const e = expf4(f32x4.mul(f32x4.sub(v128.load(at(src, k)), mv), iv));
+      if (dst) v128.store(at(dst, k), e);
+      acc = f32x4.add(acc, e);
+    }
+    const rem = n - k;
+    if (rem > 0) {
+      // -Inf pads: exp gives +0, which adds nothing.
+      const e = expf4(f32x4.mul(f32x4.sub(loadTail(at(src, k), rem, -Infinity), mv), iv));
+      if (dst) storeTail(at(dst, k), rem, e);
+      acc = f32x4.add(acc, e);
+    }
+    return hsum(acc);
+  } else {
+    let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
+    for (; k < n; k++) {
+      const e = expf((load<f32>(at(src, k)) - m) * invTau);
+      if (dst) store<f32>(at(dst, k), e);
+      const lane = k & 3;
+      if (lane == 0) a0 += e;
+      else if (lane == 1) a1 += e;
+      else if (lane == 2) a2 += e;
+      else a3 += e;
+    }
+    return (a0 + a2) + (a1 + a3);
+  }
+}
+
+/** dst[k] *= s. */
+export function scaleRow(dst: usize, n: i32, s: f32): void {
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const sv = f32x4.splat(s);
+    for (; k + 4 <= n; k += 4) v128.store(at(dst, k), f32x4.mul(v128.load(at(dst, k)), sv));
+  }
+  for (; k < n; k++) store<f32>(at(dst, k), load<f32>(at(dst, k)) * s);
+}
+
+/** dst[k] = (src[k] - m) * invTau - c. dst may be src. */
+export function shiftScaleSub(src: usize, dst: usize, n: i32, m: f32, invTau: f32, c: f32): void {
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const mv = f32x4.splat(m);
+    const iv = f32x4.splat(invTau);
+    const cv = f32x4.splat(c);
+    for (; k + 4 <= n; k += 4) {
+      v128.store(at(dst, k), f32x4.sub(f32x4.mul(f32x4.sub(v128.load(at(src, k)), mv), iv), cv));
+    }
+  }
+  for (; k < n; k++) store<f32>(at(dst, k), (load<f32>(at(src, k)) - m) * invTau - c);
+}
+
+/** sum_k a[k] * b[k] in the canonical order. */
+export function dotRow(a: usize, b: usize, n: i32): f32 {
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    let acc = f32x4.splat(0);
+    for (; k + 4 <= n; k += 4) {
+      acc = f32x4.add(acc, f32x4.mul(v128.load(at(a, k)), v128.load(at(b, k))));
+    }
+    const rem = n - k;
+    if (rem > 0) acc = f32x4.add(acc, f32x4.mul(loadTail(at(a, k), rem, 0), loadTail(at(b, k), rem, 0)));
+    return hsum(acc);
+  } else {
+    let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
+    for (; k < n; k++) {
+      const p = load<f32>(at(a, k)) * load<f32>(at(b, k));
+      const lane = k & 3;
+      if (lane == 0) a0 += p;
+      else if (lane == 1) a1 += p;
+      else if (lane == 2) a2 += p;
+      else a3 += p;
+    }
+    return (a0 + a2) + (a1 + a3);
+  }
+}
+
+/**
+ * The softmax Jacobian-vector product: dst[k] = (y[k] * (v[k] - dot)) * invTau. When
+ * `withTau`, returns -sum_k dst[k] * log(y[k]) (terms with y[k] = 0 count as 0) in the
+ * canonical order: the gradient w.r.t. tau, since log y = s - lse and sum_k dst[k] = 0.
+ */
+export function softmaxGradRow(y: usize, v: usize, dst: usize, n: i32, dot: f32, invTau: f32, withTau: bool): f32 {
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const dv = f32x4.splat(dot);
+    const iv = f32x4.splat(invTau);
+    const zero = f32x4.splat(0);
+    let acc = zero;
+    for (; k + 4 <= n; k += 4) {
+      const yk = v128.load(at(y, k));
+      const g = f32x4.mul(f32x4.mul(yk, f32x4.sub(v128.load(at(v, k)), dv)), iv);
+      v128.store(at(dst, k), g);
+      if (withTau) {
+        const pos = f32x4.gt(yk, zero);
+        acc = f32x4.add(acc, v128.and(f32x4.mul(g, logf4(v128.bitselect(yk, f32x4.splat(1), pos))), pos));
+      }
+    }
+    const rem = n - k;
+    if (rem > 0) {
+      const yk = loadTail(at(y, k), rem, 0);
+      const g = f32x4.mul(f32x4.mul(yk, f32x4.sub(loadTail(at(v, k), rem, 0), dv)), iv);
+      storeTail(at(dst, k), rem, g);
+      if (withTau) {
+        const pos = f32x4.gt(yk, zero);
+        acc = f32x4.add(acc, v128.and(f32x4.mul(g, logf4(v128.bitselect(yk, f32x4.splat(1), pos))), pos));
+      }
+    }
+    return -hsum(acc);
+  } else {
+    let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
+    for (; k < n; k++) {
+      const yk = load<f32>(at(y, k));
+      const g = (yk * (load<f32>(at(v, k)) - dot)) * invTau;
+      store<f32>(at(dst, k), g);
+      if (withTau) {
+        const pos = yk > 0;
+        const p = pos ? g * logf(select<f32>(yk, 1, pos)) : <f32>0;
+        const lane = k & 3;
+        if (lane == 0) a0 += p;
+        else if (lane == 1) a1 += p;
+        else if (lane == 2) a2 += p;
+        else a3 += p;
+      }
+    }
+    return -((a0 + a2) + (a1 + a3));
+  }
+}

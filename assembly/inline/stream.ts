@@ -1,0 +1,79 @@
+// The random stream: n consecutive elements j0, j0+1, ... of the Philox stream keyed by
+// (k0, k1), turned into raw bits, uniforms or Gumbel noise, written to dst. Element j is word
+// (j & 3) of block (j >> 2) (see philox.ts), so the output depends only on (key, j): the same
+// on every backend, however a batch is split.
+
+import { philoxBlock, philoxBlock4 } from "./philox";
+import { gumbelFromBits, gumbelFromBits4, uniformFromBits, uniformFromBits4 } from "./transform";
+
+export const KIND_BITS: i32 = 0;
+export const KIND_UNIFORM: i32 = 1;
+export const KIND_GUMBEL: i32 = 2;
+
+/** 16 words of Philox output (four blocks). */
+const blockScratch: usize = memory.data(64, 16);
+/** 16 transformed values, for a group that straddles the ends of dst. */
+const valueScratch: usize = memory.data(64, 16);
+
+// @ts-ignore: decorator
+@inline
+function transform(kind: i32, x: u32): u32 {
+  if (kind == KIND_GUMBEL) return reinterpret<u32>(gumbelFromBits(x));
+  if (kind == KIND_UNIFORM) return reinterpret<u32>(uniformFromBits(x));
+  return x;
+}
+
+// @ts-ignore: decorator
+@inline
+function transform4(kind: i32, x: v128): v128 {
+  if (kind == KIND_GUMBEL) return gumbelFromBits4(x);
+  if (kind == KIND_UNIFORM) return uniformFromBits4(x);
+  return x;
+}
+
+/** Writes stream elements j0 .. j0+n-1 (as 32-bit values of the given kind) to dst. */
+export function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64): void {
+  let block = j0 >> 2;
+  // Position in dst of the first word of `block` (negative when j0 is not a multiple of 4).
+  let pos = -<i32>(j0 & 3);
+  if (ASC_FEATURE_SIMD) {
+    const key0 = i32x4.splat(k0);
+    const key1 = i32x4.splat(k1);
+    const lanes = i32x4(0, 1, 2, 3);
+    const zero = i32x4.splat(0);
+    while (pos < n) {
+      const lo = i32x4.splat(<u32>block);
+      const c0 = i32x4.add(lo, lanes);
+      // A lane whose low word wrapped carries into the high word.
+      const c1 = i32x4.sub(i32x4.splat(<u32>(block >> 32)), i32x4.lt_u(c0, lo));
+      philoxBlock4(c0, c1, zero, zero, key0, key1, blockScratch);
+      const direct = pos >= 0 && pos + 16 <= n;
+      const out = direct ? dst + (<usize>pos << 2) : valueScratch;
+      v128.store(out, transform4(kind, v128.load(blockScratch, 0)), 0);
+      v128.store(out, transform4(kind, v128.load(blockScratch, 16)), 16);
+      v128.store(out, transform4(kind, v128.load(blockScratch, 32)), 32);
+      v128.store(out, transform4(kind, v128.load(blockScratch, 48)), 48);
+      if (!direct) {
+        const from = max<i32>(pos, 0);
+        const to = min<i32>(pos + 16, n);
+        for (let i = from; i < to; i++) {
+          store<u32>(dst + (<usize>i << 2), load<u32>(valueScratch + (<usize>(i - pos) << 2)));
+        }
+      }
+      pos += 16;
+      block += 4;
+    }
+  } else {
+    while (pos < n) {
+      philoxBlock(<u32>block, <u32>(block >> 32), 0, 0, k0, k1, blockScratch);
+      for (let w = 0; w < 4; w++) {
+        const i = pos + w;
+        if (i >= 0 && i < n) {
+          store<u32>(dst + (<usize>i << 2), transform(kind, load<u32>(blockScratch + (<usize>w << 2))));
+        }
+      }
+      pos += 4;
+      block += 1;
+    }
+  }
+}

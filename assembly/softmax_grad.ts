@@ -1,0 +1,19 @@
+// Gradients of y = softmax(s), s = x / tau, given y (the forward output):
+// - VJP w.r.t. x with upstream v:   dx = y * (v - <v, y>) / tau
+// - JVP w.r.t. x with tangent t:    dy = y * (t - <t, y>) / tau  (the same formula: the softmax
+//   Jacobian is symmetric)
+// - gradient w.r.t. tau:            dtau = -<dx, s> = -<dx, log y>  (since s = log y + lse and
+//   sum(dx) = 0), written to dtau[r] when dtau is not 0.
+
+import { dotRow, softmaxGradRow } from "./inline/row";
+import { invTemperature, rowPtr } from "./inline/tau";
+
+export function softmax_grad(y: usize, v: usize, dst: usize, dtau: usize, rows: i32, cols: i32, tau: f32): void {
+  const it = invTemperature(tau);
+  for (let r = 0; r < rows; r++) {
+    const yr = rowPtr(y, r, cols);
+    const vr = rowPtr(v, r, cols);
+    const dt = softmaxGradRow(yr, vr, rowPtr(dst, r, cols), cols, dotRow(vr, yr, cols), it, dtau != 0);
+    if (dtau) store<f32>(dtau + (<usize>r << 2), dt);
+  }
+}

@@ -1,0 +1,77 @@
+// Argument checks shared by the public calls. Each error names the call and the argument.
+
+const TWO32 = 4294967296;
+const TWO64 = 1n << 64n;
+
+/** A short description of a value for error messages. */
+export function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an Array";
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  if (typeof v === "object") return `an object (${(v as object).constructor?.name ?? "Object"})`;
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 20 ? v.slice(0, 20) + "..." : v)}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+/** Arrays the calls copy in: Array (of numbers) and the numeric typed arrays. */
+export function isNumberArray(v: unknown): v is ArrayLike<number> {
+  if (Array.isArray(v)) return true;
+  return ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array);
+}
+
+/** A count: an integer in [0, max]. */
+export function checkCount(fn: string, name: string, v: unknown, max: number): number {
+  if (typeof v !== "number") throw new TypeError(`${fn}: ${name} must be a number, got ${describe(v)}`);
+  if (!Number.isInteger(v) || v < 0 || v > max) {
+    throw new RangeError(`${fn}: ${name} must be an integer from 0 to ${max}, got ${v}`);
+  }
+  return v;
+}
+
+/** The temperature as the kernels see it (float32): positive and finite after rounding. */
+export function checkTau(fn: string, v: unknown, name = "tau"): number {
+  if (v === undefined) return 1;
+  if (typeof v !== "number") throw new TypeError(`${fn}: ${name} must be a number, got ${describe(v)}`);
+  const f = Math.fround(v);
+  if (!(f > 0) || f === Infinity) {
+    throw new RangeError(`${fn}: ${name} must be positive and finite in float32, got ${v}`);
+  }
+  return f;
+}
+
+/** A 64-bit value split into 32-bit words, filled by parseU64. */
+export interface Words {
+  lo: number;
+  hi: number;
+}
+
+/**
+ * Parses a seed or offset: a non-negative safe integer (number) or a bigint below 2^64.
+ * Returns the value as a bigint and writes its words to `out`.
+ */
+export function parseU64(fn: string, name: string, v: unknown, out: Words): bigint {
+  if (typeof v === "number") {
+    if (!Number.isSafeInteger(v) || v < 0) {
+      throw new RangeError(
+        `${fn}: ${name} must be an integer from 0 to 2^64-1 (a number up to 2^53-1, or a bigint), got ${v}`,
+      );
+    }
+    out.lo = v % TWO32;
+    out.hi = Math.floor(v / TWO32);
+    return BigInt(v);
+  }
+  if (typeof v === "bigint") {
+    if (v < 0n || v >= TWO64) throw new RangeError(`${fn}: ${name} must be from 0 to 2^64-1, got ${v}n`);
+    out.lo = Number(v & 0xffffffffn);
+    out.hi = Number(v >> 32n);
+    return v;
+  }
+  throw new TypeError(`${fn}: ${name} must be a number or a bigint, got ${describe(v)}`);
+}
+
+/** Checks that a stream of `count` elements from `offset` stays below 2^64. */
+export function checkStreamEnd(fn: string, offset: bigint, count: number): void {
+  if (offset + BigInt(count) > TWO64) {
+    throw new RangeError(`${fn}: offset + ${count} elements runs past the end of the stream (2^64)`);
+  }
+}

@@ -1,0 +1,513 @@
+// The public API: one GumbelWasm per wasm instance. Every call validates its arguments once,
+// makes one kernel call per batch on byte offsets, and returns views or copies.
+
+import { checkCount, checkStreamEnd, checkTau, describe, isNumberArray, parseU64, type Words } from "./args.js";
+import type { Backend } from "./loader.js";
+import { Heap, Tensor, type DType } from "./memory.js";
+import { GumbelRng } from "./rng.js";
+
+/** The kernels exported by assembly/index.ts: byte offsets and counts in, nothing allocated. */
+export interface Kernels {
+  readonly memory: WebAssembly.Memory;
+  heap_base(): number;
+  random_bits(dst: number, n: number, k0: number, k1: number, jLo: number, jHi: number): void;
+  uniform(dst: number, n: number, k0: number, k1: number, jLo: number, jHi: number): void;
+  gumbel_noise(dst: number, n: number, k0: number, k1: number, jLo: number, jHi: number): void;
+  check_rows(x: number, rows: number, cols: number): number;
+  check_fault(): number;
+  row_max(x: number, dst: number, rows: number, cols: number): void;
+  softmax(x: number, dst: number, rows: number, cols: number, tau: number): void;
+  log_softmax(x: number, dst: number, rows: number, cols: number, tau: number): void;
+  log_sum_exp(x: number, dst: number, rows: number, cols: number, tau: number): void;
+  gumbel_softmax(
+    logits: number, dst: number, soft: number, rows: number, cols: number, tau: number, hard: number,
+    k0: number, k1: number, jLo: number, jHi: number,
+  ): void;
+  gumbel_max(logits: number, dst: number, rows: number, cols: number, k0: number, k1: number, jLo: number, jHi: number): void;
+  softmax_grad(y: number, v: number, dst: number, dtau: number, rows: number, cols: number, tau: number): void;
+  exp_f32(src: number, dst: number, n: number): void;
+  log_f32(src: number, dst: number, n: number): void;
+  gumbel_from_bits(src: number, dst: number, n: number): void;
+  philox4x32_10(ctr: number, key: number, dst: number, blocks: number): void;
+}
+
+/** A float32 input: a tensor of this instance (zero-copy) or an array that is copied in. */
+export type FloatInput = Tensor<"float32"> | Float32Array | ArrayLike<number>;
+/** Seeds and offsets: integers from 0 to 2^64-1, as numbers (up to 2^53-1) or bigints. */
+export type U64 = number | bigint;
+
+export interface ShapeOptions {
+  /** Columns per row (classes per categorical). Required for arrays; tensors default to their own. */
+  cols?: number;
+}
+export interface TauOptions extends ShapeOptions {
+  /** Temperature, positive and finite; default 1. Rounded to float32. */
+  tau?: number;
+}
+export interface StreamOptions {
+  /**
+   * Key of the random stream, 0 to 2^64-1. Omitted: the instance's own stream (seeded
+   * randomly at init, advancing after each call), for users who do not need replay.
+   */
+  seed?: U64;
+  /** Counter of the first element drawn, 0 to 2^64-1; default 0. Needs a seed. */
+  offset?: U64;
+}
+export interface OutOption<O> {
+  /** Where to write the result (same shape); nothing is allocated when it is a tensor. */
+  out?: O;
+}
+export interface GumbelSoftmaxOptions extends TauOptions, StreamOptions, OutOption<Tensor | Float32Array> {
+  /** Straight-through: the output is one_hot(argmax(logits + g)); default false. */
+  hard?: boolean;
+  /** With `hard`: also write the soft sample here (what the straight-through gradient uses). */
+  soft?: Tensor | Float32Array;
+}
+export interface BackwardOptions extends TauOptions, OutOption<Tensor | Float32Array> {
+  /** Where to write dtau (one value per row). */
+  dtauOut?: Tensor | Float32Array;
+}
+
+type FloatOut = Tensor | Float32Array;
+type Result<X, O> = O extends { out: Tensor } ? Tensor : X extends Tensor ? Tensor : Float32Array;
+
+interface Operand {
+  name: string;
+  tensor: Tensor | null;
+  array: ArrayLike<number> | null;
+  length: number;
+  ptr: number;
+}
+
+interface OutPlan<D extends DType> {
+  name: string;
+  dtype: D;
+  rows: number;
+  cols: number;
+  /** The user's tensor, written in place. */
+  tensor: Tensor<D> | null;
+  /** The user's array, copied into. */
+  array: (D extends "int32" ? Int32Array : Float32Array) | null;
+  /** Allocate a new tensor for the result (tensor inputs, no out given). */
+  fresh: boolean;
+  ptr: number;
+}
+
+const FAULT_NAN = 1;
+const FAULT_POS_INF = 2;
+const MAX_I32 = 0x7fffffff;
+
+function randomWord(): number {
+  const c = (globalThis as { crypto?: { getRandomValues(a: Uint32Array): Uint32Array } }).crypto;
+  if (c) return c.getRandomValues(new Uint32Array(1))[0]!;
+  return Math.floor(Math.random() * 4294967296);
+}
+
+/** One wasm instance and everything that lives in its memory. Get one from `init()`. */
+export class GumbelWasm {
+  /** Which binary runs: "simd" (f32x4) or "scalar". Both give the same bits. */
+  readonly backend: Backend;
+  /** The pointer-level API: the kernels themselves, on byte offsets into `memory`. */
+  readonly kernels: Kernels;
+  /** @internal */
+  readonly heap: Heap;
+  private stagePtr = 0;
+  private stageBytes = 0;
+  private readonly key: Words = { lo: 0, hi: 0 };
+  private readonly counter: Words = { lo: 0, hi: 0 };
+  private readonly autoSeed: bigint;
+  private autoOffset = 0n;
+
+  /** @internal Use `init()`. */
+  constructor(instance: WebAssembly.Instance, backend: Backend) {
+    this.kernels = instance.exports as unknown as Kernels;
+    this.backend = backend;
+    this.heap = new Heap(this.kernels.memory, this.kernels.heap_base());
+    this.autoSeed = (BigInt(randomWord()) << 32n) | BigInt(randomWord());
+  }
+
+  /** The instance's memory (tensors are views on it). */
+  get memory(): WebAssembly.Memory {
+    return this.kernels.memory;
+  }
+
+  // ---------------------------------------------------------------- tensors
+
+  /** A new rows x cols tensor in wasm memory (contents unspecified until written). */
+  tensor(rows: number, cols: number): Tensor<"float32">;
+  tensor<D extends DType>(rows: number, cols: number, dtype: D): Tensor<D>;
+  tensor(rows: number, cols: number, dtype: DType = "float32"): Tensor<DType> {
+    checkCount("tensor", "rows", rows, MAX_I32);
+    checkCount("tensor", "cols", cols, MAX_I32);
+    if (dtype !== "float32" && dtype !== "int32") {
+      throw new TypeError(`tensor: dtype must be "float32" or "int32", got ${describe(dtype)}`);
+    }
+    if (rows * cols * 4 > 2 ** 32) throw new RangeError(`tensor: ${rows} x ${cols} does not fit in 4 GiB`);
+    return new Tensor(this, rows, cols, dtype);
+  }
+
+  /** A new float32 tensor holding a copy of `data`, with `cols` columns (default: one row). */
+  tensorFrom(data: ArrayLike<number>, cols?: number): Tensor<"float32"> {
+    if (!isNumberArray(data)) throw new TypeError(`tensorFrom: data must be an array of numbers, got ${describe(data)}`);
+    const c = cols ?? data.length;
+    checkCount("tensorFrom", "cols", c, MAX_I32);
+    if (c === 0 ? data.length !== 0 : data.length % c !== 0) {
+      throw new RangeError(`tensorFrom: cols = ${c} does not divide data.length = ${data.length}`);
+    }
+    const t = this.tensor(c === 0 ? 0 : data.length / c, c);
+    t.data.set(data);
+    return t;
+  }
+
+  /** A stateful stream: each call draws the next elements of (seed, offset). */
+  rng(seed: U64, offset: U64 = 0): GumbelRng {
+    return new GumbelRng(this, seed, offset);
+  }
+
+  // ---------------------------------------------------------------- randomness
+
+  /**
+   * n Gumbel(0, 1) values, element i a pure function of (seed, offset + i).
+   * Range [-3.1300, 22.874]: never Inf or NaN.
+   * @example gw.gumbelNoise(4, { seed: 42 }) // Float32Array(4)
+   */
+  gumbelNoise(n: number, options: StreamOptions & OutOption<Tensor | Float32Array> = {}): Float32Array | Tensor {
+    return this.stream("gumbelNoise", n, options, 2);
+  }
+
+  /** n uniforms ((bits >>> 9) + 0.5) / 2^23: 23 random bits, in [2^-24, 1 - 2^-24], never 0 or 1. */
+  uniform(n: number, options: StreamOptions & OutOption<Tensor | Float32Array> = {}): Float32Array | Tensor {
+    return this.stream("uniform", n, options, 1);
+  }
+
+  /** n raw 32-bit Philox4x32-10 words: element j is word (j & 3) of block (j >> 2). */
+  randomBits(n: number, options: StreamOptions = {}): Uint32Array {
+    const count = checkCount("randomBits", "n", n, MAX_I32 >> 2);
+    this.streamKey("randomBits", options, count);
+    const ptr = this.stage(count * 4);
+    this.kernels.random_bits(ptr, count, this.key.lo, this.key.hi, this.counter.lo, this.counter.hi);
+    return new Uint32Array(this.memory.buffer, ptr, count).slice();
+  }
+
+  // ---------------------------------------------------------------- softmax family
+
+  /**
+   * softmax(x / tau) of each row.
+   * @example gw.softmax([1, 2, 3], { cols: 3 }) // Float32Array [0.090, 0.245, 0.665]
+   */
+  softmax<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: O): Result<X, O> {
+    return this.rowwise("softmax", x, options ?? {}, "softmax") as Result<X, O>;
+  }
+
+  /** log_softmax(x / tau) of each row. */
+  logSoftmax<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: O): Result<X, O> {
+    return this.rowwise("logSoftmax", x, options ?? {}, "log_softmax") as Result<X, O>;
+  }
+
+  /** log sum_k exp(x[r, k] / tau), one value per row (a rows x 1 tensor for tensor input). */
+  logSumExp<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: O): Result<X, O> {
+    const fn = "logSumExp";
+    const opts: TauOptions & OutOption<FloatOut> = options ?? {};
+    const a = this.operand(fn, "x", x);
+    const cols = this.resolveCols(fn, opts, a);
+    const rows = this.rowsOf(fn, a, cols);
+    const tau = checkTau(fn, opts.tau);
+    const out = this.outPlan(fn, "out", opts.out, "float32", rows, 1, a.tensor !== null, [a]);
+    this.place([a], [out]);
+    this.checkRows(fn, a, rows, cols);
+    this.allocFresh(out);
+    this.kernels.log_sum_exp(a.ptr, out.ptr, rows, cols, tau);
+    return this.finish(out) as Result<X, O>;
+  }
+
+  // ---------------------------------------------------------------- Gumbel
+
+  /**
+   * Gumbel-Softmax (Concrete) samples: softmax((logits + g) / tau) per row, g the Gumbel noise
+   * of elements offset .. offset + rows*cols - 1 (exactly `gumbelNoise`'s values). With
+   * `hard`, one_hot(argmax(logits + g)) at the index `gumbelMax` returns.
+   * @example gw.gumbelSoftmax([0, 1, 2], { cols: 3, tau: 0.5, seed: 7 })
+   */
+  gumbelSoftmax<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: O): Result<X, O> {
+    const fn = "gumbelSoftmax";
+    const opts: GumbelSoftmaxOptions = options ?? {};
+    const a = this.operand(fn, "logits", logits);
+    const cols = this.resolveCols(fn, opts, a);
+    const rows = this.rowsOf(fn, a, cols);
+    const tau = checkTau(fn, opts.tau);
+    const hard = opts.hard ?? false;
+    if (typeof hard !== "boolean") throw new TypeError(`${fn}: hard must be a boolean, got ${describe(hard)}`);
+    if (opts.soft !== undefined && !hard) throw new TypeError(`${fn}: soft is only written with hard: true`);
+    this.streamKey(fn, opts, rows * cols);
+    const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, a.tensor !== null, [a]);
+    const soft =
+      opts.soft === undefined ? null : this.outPlan(fn, "soft", opts.soft, "float32", rows, cols, false, [a], out);
+    this.place([a], soft ? [out, soft] : [out]);
+    this.checkRows(fn, a, rows, cols);
+    this.allocFresh(out);
+    this.kernels.gumbel_softmax(
+      a.ptr, out.ptr, soft ? soft.ptr : 0, rows, cols, tau, hard ? 1 : 0,
+      this.key.lo, this.key.hi, this.counter.lo, this.counter.hi,
+    );
+    if (soft) this.finish(soft);
+    return this.finish(out) as Result<X, O>;
+  }
+
+  /**
+   * Gumbel-Max sampling: one category per row, argmax_k(logits + g) (lowest index on ties),
+   * distributed as softmax(logits). -Inf logits are never drawn.
+   * @example gw.gumbelMax([0, 1, 2, 0, 0, 9], { cols: 3, seed: 1 }) // Int32Array(2)
+   */
+  gumbelMax<X extends FloatInput>(
+    logits: X,
+    options?: ShapeOptions & StreamOptions & OutOption<Tensor<"int32"> | Int32Array>,
+  ): X extends Tensor ? Tensor<"int32"> : Int32Array {
+    const fn = "gumbelMax";
+    const opts = options ?? {};
+    const a = this.operand(fn, "logits", logits);
+    const cols = this.resolveCols(fn, opts, a);
+    const rows = this.rowsOf(fn, a, cols);
+    this.streamKey(fn, opts, rows * cols);
+    const out = this.outPlan(fn, "out", opts.out, "int32", rows, 1, a.tensor !== null, [a]);
+    this.place([a], [out]);
+    this.checkRows(fn, a, rows, cols);
+    this.allocFresh(out);
+    this.kernels.gumbel_max(a.ptr, out.ptr, rows, cols, this.key.lo, this.key.hi, this.counter.lo, this.counter.hi);
+    return this.finish(out) as X extends Tensor ? Tensor<"int32"> : Int32Array;
+  }
+
+  // ---------------------------------------------------------------- gradients
+
+  /**
+   * Backward pass of y = softmax(x / tau) (and so of Gumbel-Softmax, with x = logits + g):
+   * dlogits = y * (dy - <dy, y>) / tau and, per row, dtau = -<dlogits, x / tau>.
+   */
+  softmaxBackward<X extends FloatInput>(
+    y: X,
+    dy: FloatInput,
+    options?: BackwardOptions,
+  ): X extends Tensor ? { dlogits: Tensor; dtau: Tensor } : { dlogits: Float32Array; dtau: Float32Array } {
+    const fn = "softmaxBackward";
+    const opts = options ?? {};
+    const a = this.operand(fn, "y", y);
+    const b = this.operand(fn, "dy", dy);
+    const cols = this.resolveCols(fn, opts, a);
+    const rows = this.rowsOf(fn, a, cols);
+    this.sameLength(fn, a, b);
+    const tau = checkTau(fn, opts.tau);
+    const isT = a.tensor !== null;
+    const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, isT, [a, b]);
+    const dtau = this.outPlan(fn, "dtauOut", opts.dtauOut, "float32", rows, 1, isT, [a, b], out);
+    this.place([a, b], [out, dtau]);
+    this.allocFresh(out);
+    this.allocFresh(dtau);
+    this.kernels.softmax_grad(a.ptr, b.ptr, out.ptr, dtau.ptr, rows, cols, tau);
+    const dl = this.finish(out);
+    return { dlogits: dl, dtau: this.finish(dtau) } as never;
+  }
+
+  /** Forward-mode derivative of y = softmax(x / tau) along `tangent`: y * (t - <t, y>) / tau. */
+  softmaxJvp<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(
+    y: X,
+    tangent: FloatInput,
+    options?: O,
+  ): Result<X, O> {
+    const fn = "softmaxJvp";
+    const opts: TauOptions & OutOption<FloatOut> = options ?? {};
+    const a = this.operand(fn, "y", y);
+    const b = this.operand(fn, "tangent", tangent);
+    const cols = this.resolveCols(fn, opts, a);
+    const rows = this.rowsOf(fn, a, cols);
+    this.sameLength(fn, a, b);
+    const tau = checkTau(fn, opts.tau);
+    const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, a.tensor !== null, [a, b]);
+    this.place([a, b], [out]);
+    this.allocFresh(out);
+    this.kernels.softmax_grad(a.ptr, b.ptr, out.ptr, 0, rows, cols, tau);
+    return this.finish(out) as Result<X, O>;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private stream(
+    fn: string, n: number, options: StreamOptions & OutOption<Tensor | Float32Array>, kind: 1 | 2,
+  ): Float32Array | Tensor {
+    const count = checkCount(fn, "n", n, MAX_I32 >> 2);
+    this.streamKey(fn, options, count);
+    const out = this.outPlan(fn, "out", options.out, "float32", 1, count, false, []);
+    this.place([], [out]);
+    const k = this.kernels;
+    (kind === 2 ? k.gumbel_noise : k.uniform)(out.ptr, count, this.key.lo, this.key.hi, this.counter.lo, this.counter.hi);
+    return this.finish(out) as Float32Array | Tensor;
+  }
+
+  /** Resolves seed and offset into this.key / this.counter for a draw of `count` elements. */
+  private streamKey(fn: string, options: StreamOptions, count: number): void {
+    if (options.seed === undefined) {
+      if (options.offset !== undefined) throw new TypeError(`${fn}: offset needs a seed`);
+      parseU64(fn, "seed", this.autoSeed, this.key);
+      const off = this.autoOffset;
+      if (off + BigInt(count) > 1n << 64n) this.autoOffset = 0n;
+      parseU64(fn, "offset", this.autoOffset, this.counter);
+      this.autoOffset += BigInt(count);
+      return;
+    }
+    parseU64(fn, "seed", options.seed, this.key);
+    const offset = options.offset === undefined ? 0n : parseU64(fn, "offset", options.offset, this.counter);
+    if (options.offset === undefined) this.counter.lo = this.counter.hi = 0;
+    checkStreamEnd(fn, offset, count);
+  }
+
+  private operand(fn: string, name: string, x: unknown): Operand {
+    if (x instanceof Tensor) {
+      this.checkTensor(fn, name, x, "float32");
+      return { name, tensor: x, array: null, length: x.length, ptr: x.byteOffset };
+    }
+    if (isNumberArray(x)) return { name, tensor: null, array: x, length: x.length, ptr: 0 };
+    throw new TypeError(`${fn}: ${name} must be a Float32Array, an array of numbers or a Tensor, got ${describe(x)}`);
+  }
+
+  private checkTensor(fn: string, name: string, t: Tensor<DType>, dtype: DType): void {
+    if (t.owner !== this) throw new TypeError(`${fn}: ${name} is a tensor of another gumbel-wasm instance`);
+    if (t.isFreed) throw new TypeError(`${fn}: ${name} is a freed tensor`);
+    if (t.dtype !== dtype) throw new TypeError(`${fn}: ${name} must be a ${dtype} tensor, got ${t.dtype}`);
+  }
+
+  private resolveCols(fn: string, options: ShapeOptions, a: Operand): number {
+    const cols = options.cols ?? a.tensor?.cols;
+    if (cols === undefined) throw new TypeError(`${fn}: cols is required: the number of classes per row of ${a.name}`);
+    if (typeof cols !== "number") throw new TypeError(`${fn}: cols must be a number, got ${describe(cols)}`);
+    if (!Number.isInteger(cols) || cols < 1 || cols > MAX_I32) {
+      throw new RangeError(`${fn}: cols must be a positive integer, got ${cols}`);
+    }
+    return cols;
+  }
+
+  private rowsOf(fn: string, a: Operand, cols: number): number {
+    if (a.length % cols !== 0) {
+      throw new RangeError(`${fn}: cols = ${cols} does not divide the length of ${a.name} (${a.length})`);
+    }
+    return a.length / cols;
+  }
+
+  private sameLength(fn: string, a: Operand, b: Operand): void {
+    if (a.length !== b.length) {
+      throw new RangeError(`${fn}: ${b.name} has ${b.length} elements but ${a.name} has ${a.length}`);
+    }
+  }
+
+  private outPlan<D extends DType>(
+    fn: string, name: string, out: unknown, dtype: D, rows: number, cols: number, tensorIn: boolean,
+    inputs: Operand[], other?: OutPlan<DType>,
+  ): OutPlan<D> {
+    const plan: OutPlan<D> = { name, dtype, rows, cols, tensor: null, array: null, fresh: false, ptr: 0 };
+    const length = rows * cols;
+    if (out === undefined) {
+      plan.fresh = tensorIn;
+      return plan;
+    }
+    const Ctor = dtype === "int32" ? Int32Array : Float32Array;
+    if (out instanceof Tensor) {
+      this.checkTensor(fn, name, out, dtype);
+      if (out.length !== length) throw new RangeError(`${fn}: ${name} has ${out.length} elements, expected ${length}`);
+      const lo = out.byteOffset;
+      const hi = lo + out.byteLength;
+      for (const x of inputs) {
+        if (x.tensor && x.tensor.byteOffset < hi && lo < x.tensor.byteOffset + x.tensor.byteLength) {
+          throw new RangeError(`${fn}: ${name} must not overlap ${x.name}`);
+        }
+      }
+      if (other?.tensor && other.tensor.byteOffset < hi && lo < other.tensor.byteOffset + other.tensor.byteLength) {
+        throw new RangeError(`${fn}: ${name} must not overlap ${other.name}`);
+      }
+      plan.tensor = out as Tensor<D>;
+      plan.ptr = out.byteOffset;
+      return plan;
+    }
+    if (out instanceof Ctor) {
+      if (out.length !== length) throw new RangeError(`${fn}: ${name} has ${out.length} elements, expected ${length}`);
+      plan.array = out as OutPlan<D>["array"];
+      return plan;
+    }
+    throw new TypeError(`${fn}: ${name} must be a ${Ctor.name} or a ${dtype} Tensor, got ${describe(out)}`);
+  }
+
+  /** Gives every array operand and every non-tensor output a place in the staging area. */
+  private place(inputs: Operand[], outs: OutPlan<DType>[]): void {
+    let bytes = 0;
+    for (const x of inputs) if (!x.tensor) bytes += Math.ceil((x.length * 4) / 16) * 16;
+    for (const o of outs) if (!o.tensor && !o.fresh) bytes += Math.ceil((o.rows * o.cols * 4) / 16) * 16;
+    let p = this.stage(bytes);
+    const buffer = this.memory.buffer;
+    for (const x of inputs) {
+      if (x.tensor) continue;
+      x.ptr = p;
+      new Float32Array(buffer, p, x.length).set(x.array!);
+      p += Math.ceil((x.length * 4) / 16) * 16;
+    }
+    for (const o of outs) {
+      if (o.tensor || o.fresh) continue;
+      o.ptr = p;
+      p += Math.ceil((o.rows * o.cols * 4) / 16) * 16;
+    }
+  }
+
+  /** A reusable region of at least `bytes`, grown (never shrunk) as calls need. */
+  private stage(bytes: number): number {
+    if (bytes > this.stageBytes) {
+      const size = Math.max(bytes, this.stageBytes * 2, 4096);
+      const ptr = this.heap.alloc(size);
+      if (this.stageBytes) this.heap.release(this.stagePtr);
+      this.stagePtr = ptr;
+      this.stageBytes = size;
+    }
+    return this.stagePtr;
+  }
+
+  private allocFresh(o: OutPlan<DType>): void {
+    if (!o.fresh) return;
+    o.tensor = new Tensor(this, o.rows, o.cols, o.dtype);
+    o.ptr = o.tensor.byteOffset;
+  }
+
+  private finish<D extends DType>(o: OutPlan<D>): Tensor<D> | Float32Array | Int32Array {
+    if (o.tensor) return o.tensor;
+    const length = o.rows * o.cols;
+    const view = o.dtype === "int32"
+      ? new Int32Array(this.memory.buffer, o.ptr, length)
+      : new Float32Array(this.memory.buffer, o.ptr, length);
+    if (o.array) {
+      o.array.set(view);
+      return o.array;
+    }
+    return view.slice();
+  }
+
+  /** Refuses NaN, +Inf and all -Inf rows before anything is written. */
+  private checkRows(fn: string, a: Operand, rows: number, cols: number): void {
+    const row = this.kernels.check_rows(a.ptr, rows, cols);
+    if (row < 0) return;
+    const fault = this.kernels.check_fault();
+    const values = new Float32Array(this.memory.buffer, a.ptr + row * cols * 4, cols);
+    if (fault === FAULT_NAN || fault === FAULT_POS_INF) {
+      let k = 0;
+      while (k < cols && !(fault === FAULT_NAN ? Number.isNaN(values[k]) : values[k] === Infinity)) k++;
+      const what = fault === FAULT_NAN ? "NaN" : "+Inf (only -Inf, a mask, is allowed)";
+      throw new RangeError(`${fn}: ${a.name}[${row}, ${k}] is ${what}`);
+    }
+    throw new RangeError(`${fn}: row ${row} of ${a.name} is all -Inf: at least one class must be unmasked`);
+  }
+
+  private rowwise(fn: string, x: FloatInput, opts: TauOptions & OutOption<FloatOut>, kernel: "softmax" | "log_softmax") {
+    const a = this.operand(fn, "x", x);
+    const cols = this.resolveCols(fn, opts, a);
+    const rows = this.rowsOf(fn, a, cols);
+    const tau = checkTau(fn, opts.tau);
+    const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, a.tensor !== null, [a]);
+    this.place([a], [out]);
+    this.checkRows(fn, a, rows, cols);
+    this.allocFresh(out);
+    this.kernels[kernel](a.ptr, out.ptr, rows, cols, tau);
+    return this.finish(out);
+  }
+}

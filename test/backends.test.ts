@@ -1,0 +1,95 @@
+// One source, two binaries: the SIMD and scalar builds give the same bits for every call, at
+// every length 0..67 (where f32x4 groups, tails and scalar remainders meet) and on a large batch.
+import { beforeAll, describe, expect, test } from "vitest";
+import type { GumbelWasm } from "../src/index.js";
+import { firstBitDifference } from "./kernels.js";
+import { testRandom } from "./reference.js";
+import { load } from "./setup.js";
+
+let simd: GumbelWasm;
+let scalar: GumbelWasm;
+beforeAll(async () => {
+  [simd, scalar] = await Promise.all([load("simd"), load("scalar")]);
+});
+
+type Out = Float32Array | Int32Array | Uint32Array;
+
+/** Runs the same call on both binaries and requires identical bits. */
+function same(label: string, call: (gw: GumbelWasm) => Out | Out[]): void {
+  const a = [call(simd)].flat();
+  const b = [call(scalar)].flat();
+  for (let i = 0; i < a.length; i++) {
+    const d = firstBitDifference(a[i]!, b[i]!);
+    if (d !== -1) throw new Error(`${label}: output ${i} differs at element ${d}: ${a[i]![d]} vs ${b[i]![d]}`);
+  }
+}
+
+function logits(seed: number, n: number, masked = 0): Float32Array {
+  const rnd = testRandom(seed);
+  const x = Float32Array.from({ length: n }, () => (rnd() * 2 - 1) * 4);
+  for (let i = 0; i < n; i++) if (rnd() < masked && i % 7 !== 0) x[i] = -Infinity;
+  return x;
+}
+
+describe("SIMD == scalar, bit for bit", () => {
+  test("random streams: every n in 0..67 at offsets 0..5, and 2^32-crossing offsets", () => {
+    expect(simd.backend).toBe("simd");
+    expect(scalar.backend).toBe("scalar");
+    for (let n = 0; n <= 67; n++) {
+      for (let offset = 0; offset <= 5; offset++) {
+        same(`noise n=${n} offset=${offset}`, (gw) => gw.gumbelNoise(n, { seed: 3, offset }) as Float32Array);
+        same(`uniform n=${n} offset=${offset}`, (gw) => gw.uniform(n, { seed: 3, offset }) as Float32Array);
+        same(`bits n=${n} offset=${offset}`, (gw) => gw.randomBits(n, { seed: 3, offset }));
+      }
+    }
+    same("noise across 2^34", (gw) => gw.gumbelNoise(100, { seed: 1, offset: 2 ** 34 - 50 }) as Float32Array);
+  });
+
+  test("row kernels: every cols in 1..67 (3 rows, some masks), soft and hard, gradients", () => {
+    for (let cols = 1; cols <= 67; cols++) {
+      const n = 3 * cols;
+      const x = logits(cols, n, 0.2);
+      const y = simd.softmax(x, { cols, tau: 0.7 });
+      const v = logits(cols + 500, n);
+      const o = { cols, tau: 0.7 };
+      const s = { cols, tau: 0.45, seed: 2n ** 64n - 1n, offset: cols };
+      same(`softmax ${cols}`, (gw) => gw.softmax(x, o));
+      same(`logSoftmax ${cols}`, (gw) => gw.logSoftmax(x, o));
+      same(`logSumExp ${cols}`, (gw) => gw.logSumExp(x, o));
+      same(`gumbelSoftmax ${cols}`, (gw) => gw.gumbelSoftmax(x, s));
+      same(`hard ${cols}`, (gw) => {
+        const soft = new Float32Array(n);
+        return [gw.gumbelSoftmax(x, { ...s, hard: true, soft }), soft];
+      });
+      same(`gumbelMax ${cols}`, (gw) => gw.gumbelMax(x, s));
+      same(`backward ${cols}`, (gw) => {
+        const r = gw.softmaxBackward(y, v, o);
+        return [r.dlogits, r.dtau];
+      });
+      same(`jvp ${cols}`, (gw) => gw.softmaxJvp(y, v, o));
+    }
+  });
+
+  test("a large batch: 64 x 1003 and 4 x 40000 (gumbelMax's chunks), with masks", () => {
+    for (const [rows, cols] of [[64, 1003], [4, 40_000]] as const) {
+      const x = logits(rows, rows * cols, 0.1);
+      const s = { cols, tau: 0.5, seed: 12345, offset: 7 };
+      same(`gumbelSoftmax ${rows}x${cols}`, (gw) => gw.gumbelSoftmax(x, s));
+      same(`gumbelMax ${rows}x${cols}`, (gw) => gw.gumbelMax(x, s));
+      same(`logSoftmax ${rows}x${cols}`, (gw) => gw.logSoftmax(x, s));
+      const y = simd.softmax(x, s);
+      same(`backward ${rows}x${cols}`, (gw) => {
+        const r = gw.softmaxBackward(y, x.map((v) => (Number.isFinite(v) ? v : 0)), s);
+        return [r.dlogits, r.dtau];
+      });
+    }
+  });
+
+  test("the check really compares bits: a one-ulp change is caught", () => {
+    const a = Float32Array.from([1, 2, 3]);
+    const b = Float32Array.from([1, 2, 3]);
+    b[2] = 3.0000002;
+    expect(firstBitDifference(a, b)).toBe(2);
+    expect(firstBitDifference(Float32Array.from([0]), Float32Array.from([-0]))).toBe(0);
+  });
+});

@@ -1,0 +1,122 @@
+// Gumbel-Softmax and Gumbel-Max: they add exactly gumbelNoise's values, agree with the float64
+// reference fed that noise, sample softmax(logits) (chi-square), never draw masked classes,
+// and give the same rows however a batch is split.
+import { describe, expect, test } from "vitest";
+import { checkSoftmaxBounds } from "./bounds.js";
+import { argmaxRef, chiSquareTest, softmaxRef, testRandom } from "./reference.js";
+import { backends, load } from "./setup.js";
+
+function randomLogits(seed: number, n: number, scale: number): Float32Array {
+  const rnd = testRandom(seed);
+  return Float32Array.from({ length: n }, () => (rnd() * 2 - 1) * scale);
+}
+
+describe.each(backends)("%s binary", (backend) => {
+  test("gumbelSoftmax = float64 softmax((logits + gumbelNoise) / tau), the sum formed in float32; rows sum to 1", async () => {
+    const gw = await load(backend);
+    for (const cols of [1, 2, 5, 10, 67, 1000]) {
+      for (const tau of [0.1, 0.5, 1, 2]) {
+        const rows = Math.max(2, Math.floor(20_000 / cols));
+        const logits = randomLogits(cols, rows * cols, 3);
+        const opts = { cols, tau, seed: 1234n + BigInt(cols), offset: 99 };
+        const y = gw.gumbelSoftmax(logits, opts);
+        const g = gw.gumbelNoise(rows * cols, { seed: opts.seed, offset: opts.offset }) as Float32Array;
+        // The kernels add the noise in float32 (that sum is the sample's definition), then
+        // compute the softmax to the stated accuracy: compare with float64 from that sum.
+        checkSoftmaxBounds(logits.map((l, i) => l + g[i]!), y, cols, tau);
+      }
+    }
+  });
+
+  test("gumbelMax = argmax(float32(logits + noise)), and hard gumbelSoftmax is one-hot at that index", async () => {
+    const gw = await load(backend);
+    for (const cols of [1, 3, 4, 10, 33, 1000, 2500]) {
+      const rows = Math.max(3, Math.floor(20_000 / cols));
+      const logits = randomLogits(cols + 1, rows * cols, 2);
+      const seed = 77;
+      const offset = 2n ** 40n + 3n;
+      const g = gw.gumbelNoise(rows * cols, { seed, offset }) as Float32Array;
+      const sum = logits.map((l, i) => l + g[i]!); // float32 sums, as the kernels form them
+      const want = argmaxRef(sum, cols);
+      const idx = gw.gumbelMax(logits, { cols, seed, offset });
+      expect(idx).toEqual(want);
+      const hard = gw.gumbelSoftmax(logits, { cols, seed, offset, hard: true, tau: 0.3 });
+      for (let r = 0; r < rows; r++) {
+        for (let k = 0; k < cols; k++) expect(hard[r * cols + k]).toBe(k === want[r] ? 1 : 0);
+      }
+    }
+  });
+
+  test("hard mode writes the soft sample to `soft` when asked (for the straight-through gradient)", async () => {
+    const gw = await load(backend);
+    const logits = randomLogits(5, 60, 1);
+    const opts = { cols: 6, tau: 0.5, seed: 3 };
+    const soft = new Float32Array(60);
+    const hard = gw.gumbelSoftmax(logits, { ...opts, hard: true, soft });
+    expect(soft).toEqual(gw.gumbelSoftmax(logits, opts));
+    for (let r = 0; r < 10; r++) {
+      const row = Array.from(soft.subarray(r * 6, r * 6 + 6));
+      expect(hard[r * 6 + row.indexOf(Math.max(...row))]).toBe(1);
+    }
+  });
+
+  test("gumbelMax samples softmax(logits): chi-square p > 1e-4, and rejects a 10% sharper distribution", async () => {
+    const gw = await load(backend);
+    const probe = Float32Array.from([0.5, -1, 2, 0, 1.2, -0.3]);
+    const cols = probe.length;
+    const rows = 300_000;
+    const logits = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) logits.set(probe, r * cols);
+    const idx = gw.gumbelMax(logits, { cols, seed: 2024 });
+    const counts = new Array(cols).fill(0);
+    for (const i of idx) counts[i]++;
+    const p = softmaxRef(probe, cols);
+    expect(chiSquareTest(counts, p).p).toBeGreaterThan(1e-4);
+    expect(chiSquareTest(counts, softmaxRef(probe.map((v) => v * 1.1), cols)).p).toBeLessThan(1e-4);
+  });
+
+  test("a rare class is drawn at its rate (p = 1e-4), and masked classes are never drawn", async () => {
+    const gw = await load(backend);
+    const cols = 4;
+    const rows = 400_000;
+    // Class 3 has probability 1e-4; class 1 is masked.
+    const rare = Math.log(1e-4 / (1 - 1e-4));
+    const probe = Float32Array.from([Math.log(0.5), -Infinity, Math.log(0.5), rare]);
+    const logits = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) logits.set(probe, r * cols);
+    const idx = gw.gumbelMax(logits, { cols, seed: 31337 });
+    const counts = [0, 0, 0, 0];
+    for (const i of idx) counts[i]!++;
+    expect(counts[1]).toBe(0);
+    expect(chiSquareTest(counts, softmaxRef(probe, cols)).p).toBeGreaterThan(1e-4);
+    const soft = gw.gumbelSoftmax(logits.subarray(0, 4000), { cols, seed: 1, tau: 0.5 });
+    for (let r = 0; r < 1000; r++) expect(soft[r * cols + 1]).toBe(0);
+  });
+
+  test("splitting a batch (rows 5..9 with offset + 5 * cols) gives the same rows", async () => {
+    const gw = await load(backend);
+    const cols = 37;
+    const logits = randomLogits(8, 10 * cols, 2);
+    const opts = { cols, tau: 0.7, seed: 5n, offset: 1000 };
+    const whole = gw.gumbelSoftmax(logits, opts);
+    const tail = gw.gumbelSoftmax(logits.subarray(5 * cols), { ...opts, offset: 1000 + 5 * cols });
+    expect(tail).toEqual(whole.subarray(5 * cols));
+    const wholeIdx = gw.gumbelMax(logits, opts);
+    const tailIdx = gw.gumbelMax(logits.subarray(5 * cols), { ...opts, offset: 1000 + 5 * cols });
+    expect(tailIdx).toEqual(wholeIdx.subarray(5));
+  });
+
+  test("small tau is nearly one-hot, large tau nearly uniform", async () => {
+    const gw = await load(backend);
+    const cols = 8;
+    const rows = 2000;
+    const logits = randomLogits(13, rows * cols, 1);
+    const cold = gw.gumbelSoftmax(logits, { cols, tau: 0.01, seed: 4 });
+    const idx = gw.gumbelMax(logits, { cols, seed: 4 });
+    let nearlyOneHot = 0;
+    for (let r = 0; r < rows; r++) if (cold[r * cols + idx[r]!]! > 0.99) nearlyOneHot++;
+    expect(nearlyOneHot / rows).toBeGreaterThan(0.95);
+    const hot = gw.gumbelSoftmax(logits, { cols, tau: 1e5, seed: 4 });
+    for (const v of hot) expect(Math.abs(v - 1 / cols)).toBeLessThan(0.01 / cols);
+  });
+});
