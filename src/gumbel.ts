@@ -169,14 +169,23 @@ export class GumbelWasm {
   /**
    * n Gumbel(0, 1) values, element i a pure function of (seed, offset + i).
    * Range [-3.1300, 22.874]: never Inf or NaN.
+   * @param n - how many values
+   * @returns a new Float32Array, or `out` when given
    * @example gw.gumbelNoise(4, { seed: 42 }) // Float32Array(4)
    */
-  gumbelNoise(n: number, options: StreamOptions & OutOption<Tensor | Float32Array> = {}): Float32Array | Tensor {
+  gumbelNoise(n: number, options: StreamOptions & { out: Tensor }): Tensor;
+  gumbelNoise(n: number, options?: StreamOptions & OutOption<Float32Array>): Float32Array;
+  gumbelNoise(n: number, options: StreamOptions & OutOption<FloatOut> = {}): Float32Array | Tensor {
     return this.stream("gumbelNoise", n, options, 2);
   }
 
-  /** n uniforms ((bits >>> 9) + 0.5) / 2^23: 23 random bits, in [2^-24, 1 - 2^-24], never 0 or 1. */
-  uniform(n: number, options: StreamOptions & OutOption<Tensor | Float32Array> = {}): Float32Array | Tensor {
+  /**
+   * n uniforms ((bits >>> 9) + 0.5) / 2^23 from the same stream: 23 random bits, in
+   * [2^-24, 1 - 2^-24], never 0 or 1.
+   */
+  uniform(n: number, options: StreamOptions & { out: Tensor }): Tensor;
+  uniform(n: number, options?: StreamOptions & OutOption<Float32Array>): Float32Array;
+  uniform(n: number, options: StreamOptions & OutOption<FloatOut> = {}): Float32Array | Tensor {
     return this.stream("uniform", n, options, 1);
   }
 

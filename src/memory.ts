@@ -136,14 +136,14 @@ export class Tensor<D extends DType = "float32"> {
   readonly length: number;
   /** Where the elements start in the instance's memory. */
   readonly byteOffset: number;
-  /** @internal */
-  readonly owner: TensorOwner;
-  private view: ArrayOf<D> | null = null;
-  private freed = false;
+  /** @internal The instance whose memory holds the tensor (not enumerable). */
+  declare readonly owner: TensorOwner;
+  #view: ArrayOf<D> | null = null;
+  #freed = false;
 
   /** @internal Use `gw.tensor(rows, cols)`. */
   constructor(owner: TensorOwner, rows: number, cols: number, dtype: D) {
-    this.owner = owner;
+    Object.defineProperty(this, "owner", { value: owner, enumerable: false });
     this.rows = rows;
     this.cols = cols;
     this.dtype = dtype;
@@ -157,7 +157,7 @@ export class Tensor<D extends DType = "float32"> {
 
   /** Whether free() has been called. */
   get isFreed(): boolean {
-    return this.freed;
+    return this.#freed;
   }
 
   /**
@@ -166,28 +166,28 @@ export class Tensor<D extends DType = "float32"> {
    * before a growth is detached (length 0).
    */
   get data(): ArrayOf<D> {
-    if (this.freed) throw new TypeError("tensor.data: this tensor has been freed");
+    if (this.#freed) throw new TypeError("tensor.data: this tensor has been freed");
     const buffer = this.owner.heap.memory.buffer;
-    let v = this.view;
+    let v = this.#view;
     if (v === null || v.buffer !== buffer) {
       v = (this.dtype === "int32"
         ? new Int32Array(buffer, this.byteOffset, this.length)
         : new Float32Array(buffer, this.byteOffset, this.length)) as ArrayOf<D>;
-      this.view = v;
+      this.#view = v;
     }
     return v;
   }
 
   /** Returns the memory to the instance. Further use of the tensor, or a second free(), throws. */
   free(): void {
-    if (this.freed) throw new TypeError("tensor.free: this tensor has already been freed");
-    this.freed = true;
-    this.view = null;
+    if (this.#freed) throw new TypeError("tensor.free: this tensor has already been freed");
+    this.#freed = true;
+    this.#view = null;
     this.owner.heap.release(this.byteOffset);
   }
 
   /** For `using`: frees the tensor unless free() was already called. */
   [disposeSymbol](): void {
-    if (!this.freed) this.free();
+    if (!this.#freed) this.free();
   }
 }

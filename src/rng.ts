@@ -2,7 +2,7 @@
 // so consecutive calls never reuse noise, and the whole sequence replays from the same seed.
 
 import { parseU64, type Words } from "./args.js";
-import type { FloatInput, GumbelSoftmaxOptions, GumbelWasm, ShapeOptions, U64 } from "./gumbel.js";
+import type { FloatInput, GumbelSoftmaxOptions, GumbelWasm, OutOption, ShapeOptions, U64 } from "./gumbel.js";
 import type { Tensor } from "./memory.js";
 
 export class GumbelRng {
@@ -48,7 +48,7 @@ export class GumbelRng {
   }
 
   /** gw.gumbelMax on the next rows*cols elements of the stream. */
-  gumbelMax<X extends FloatInput>(logits: X, options: ShapeOptions = {}) {
+  gumbelMax<X extends FloatInput>(logits: X, options: ShapeOptions & OutOption<Tensor<"int32"> | Int32Array> = {}) {
     const r = this.gw.gumbelMax(logits, { ...options, seed: this.seed, offset: this.offset });
     this.take(lengthOf(logits));
     return r;
