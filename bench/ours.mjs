@@ -1,0 +1,158 @@
+// gumbel-wasm itself, as benchmark implementations: the SIMD binary through tensors (zero-copy,
+// the baseline every ratio is taken against), the SIMD binary through plain Float32Arrays (the
+// convenience API: inputs copied in, results copied out into new arrays), and the scalar binary
+// through tensors.
+
+import { init } from "../dist/index.js";
+
+/** @typedef {import("./run.mjs").Impl} Impl */
+/** @typedef {import("./run.mjs").Prepared} Prepared */
+/** @typedef {import("./run.mjs").Input} Input */
+/** @typedef {import("../dist/index.js").GumbelWasm} GumbelWasm */
+/** @typedef {import("../dist/index.js").Tensor<any>} AnyTensor */
+
+/** Every call of ours uses this seed; call i starts its stream at offset i * n. */
+const SEED = 1;
+
+/**
+ * Tensors for one (op, shape): inputs filled once here, outputs given to every call.
+ * @param {GumbelWasm} gw @param {import("./run.mjs").OpName} op @param {Input} input
+ * @returns {Prepared | null}
+ */
+function prepareTensors(gw, op, input) {
+  const { rows, cols, n, tau } = input;
+  /** @type {AnyTensor[]} */
+  const owned = [];
+  /** @template {AnyTensor} T @param {T} t @returns {T} */
+  const keep = (t) => (owned.push(t), t);
+  /** @param {Float32Array} a */
+  const load = (a) => {
+    const t = keep(gw.tensor(rows, cols));
+    t.data.set(a);
+    return t;
+  };
+  const dispose = () => owned.forEach((t) => t.free());
+  switch (op) {
+    case "noise": {
+      const o = keep(gw.tensor(1, n));
+      return {
+        call: (i) => void gw.gumbelNoise(n, { seed: SEED, offset: i * n, out: o }),
+        output: () => ({ values: o.data }),
+        dispose,
+      };
+    }
+    case "max": {
+      const t = load(input.logits);
+      const o = keep(gw.tensor(rows, 1, "int32"));
+      return {
+        call: (i) => void gw.gumbelMax(t, { seed: SEED, offset: i * n, out: o }),
+        output: () => ({ values: o.data }),
+        dispose,
+      };
+    }
+    case "soft": {
+      const t = load(input.logits);
+      const o = keep(gw.tensor(rows, cols));
+      return {
+        call: (i) => void gw.gumbelSoftmax(t, { tau, seed: SEED, offset: i * n, out: o }),
+        output: () => ({ values: o.data }),
+        dispose,
+      };
+    }
+    case "hard": {
+      const t = load(input.logits);
+      const o = keep(gw.tensor(rows, cols));
+      return {
+        call: (i) => void gw.gumbelSoftmax(t, { tau, hard: true, seed: SEED, offset: i * n, out: o }),
+        output: () => ({ values: o.data }),
+        dispose,
+      };
+    }
+    case "backward": {
+      const y = load(input.y);
+      const dy = load(input.dy);
+      const o = keep(gw.tensor(rows, cols));
+      const dt = keep(gw.tensor(rows, 1));
+      return {
+        call: () => void gw.softmaxBackward(y, dy, { tau, out: o, dtauOut: dt }),
+        output: () => ({ values: o.data, dtau: dt.data }),
+        dispose,
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * Plain arrays through the convenience API: every call copies the inputs into wasm memory and
+ * returns new arrays (what a user who never touches tensors gets).
+ * @param {GumbelWasm} gw @param {import("./run.mjs").OpName} op @param {Input} input
+ * @returns {Prepared | null}
+ */
+function prepareArrays(gw, op, input) {
+  const { cols, n, tau, logits } = input;
+  /** @type {Float32Array | Int32Array} */
+  let last = new Float32Array(0);
+  /** @type {Float32Array | undefined} */
+  let lastDtau;
+  const output = () => ({ values: last, dtau: lastDtau });
+  switch (op) {
+    case "noise":
+      return {
+        call: (i) => void (last = /** @type {Float32Array} */ (gw.gumbelNoise(n, { seed: SEED, offset: i * n }))),
+        output,
+      };
+    case "max":
+      return { call: (i) => void (last = gw.gumbelMax(logits, { cols, seed: SEED, offset: i * n })), output };
+    case "soft":
+      return { call: (i) => void (last = gw.gumbelSoftmax(logits, { cols, tau, seed: SEED, offset: i * n })), output };
+    case "hard":
+      return {
+        call: (i) => void (last = gw.gumbelSoftmax(logits, { cols, tau, hard: true, seed: SEED, offset: i * n })),
+        output,
+      };
+    case "backward":
+      return {
+        call: () => {
+          const r = gw.softmaxBackward(input.y, input.dy, { cols, tau });
+          last = r.dlogits;
+          lastDtau = r.dtau;
+        },
+        output,
+      };
+    default:
+      return null;
+  }
+}
+
+/**
+ * The three implementations of ours; the first is the baseline of every ratio.
+ * @returns {Promise<Impl[]>}
+ */
+export async function createOurs() {
+  const simd = await init({ backend: "simd" });
+  const scalar = await init({ backend: "scalar" });
+  return [
+    {
+      id: "simd-tensor",
+      label: "ours SIMD, tensors",
+      stream: "gumbel-wasm",
+      prepare: (op, input) => prepareTensors(simd, op, input),
+    },
+    {
+      id: "simd-array",
+      label: "ours SIMD, arrays",
+      stream: "gumbel-wasm",
+      prepare: (op, input) => prepareArrays(simd, op, input),
+    },
+    {
+      id: "scalar-tensor",
+      label: "ours scalar, tensors",
+      stream: "gumbel-wasm",
+      short: "scalar",
+      compare: true,
+      prepare: (op, input) => prepareTensors(scalar, op, input),
+    },
+  ];
+}
