@@ -3,11 +3,16 @@
 const TWO32 = 4294967296;
 const TWO64 = 1n << 64n;
 
+/** "a Float32Array", "an Int32Array". */
+export function article(noun: string): string {
+  return `${/^[AEIOU]/i.test(noun) ? "an" : "a"} ${noun}`;
+}
+
 /** A short description of a value for error messages. */
 export function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "an Array";
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  if (ArrayBuffer.isView(v)) return article(v.constructor.name);
   if (typeof v === "object") return `an object (${(v as object).constructor?.name ?? "Object"})`;
   if (typeof v === "string") return `the string ${JSON.stringify(v.length > 20 ? v.slice(0, 20) + "..." : v)}`;
   return `${typeof v} ${String(v)}`;
@@ -46,10 +51,10 @@ export interface Words {
 }
 
 /**
- * Parses a seed or offset: a non-negative safe integer (number) or a bigint below 2^64.
- * Returns the value as a bigint and writes its words to `out`.
+ * Parses a seed or offset, a non-negative safe integer (number) or a bigint below 2^64, into
+ * its two 32-bit words (no allocation for numbers).
  */
-export function parseU64(fn: string, name: string, v: unknown, out: Words): bigint {
+export function parseU64(fn: string, name: string, v: unknown, out: Words): void {
   if (typeof v === "number") {
     if (!Number.isSafeInteger(v) || v < 0) {
       throw new RangeError(
@@ -58,20 +63,25 @@ export function parseU64(fn: string, name: string, v: unknown, out: Words): bigi
     }
     out.lo = v % TWO32;
     out.hi = Math.floor(v / TWO32);
-    return BigInt(v);
+    return;
   }
   if (typeof v === "bigint") {
     if (v < 0n || v >= TWO64) throw new RangeError(`${fn}: ${name} must be from 0 to 2^64-1, got ${v}n`);
     out.lo = Number(v & 0xffffffffn);
     out.hi = Number(v >> 32n);
-    return v;
+    return;
   }
   throw new TypeError(`${fn}: ${name} must be a number or a bigint, got ${describe(v)}`);
 }
 
-/** Checks that a stream of `count` elements from `offset` stays below 2^64. */
-export function checkStreamEnd(fn: string, offset: bigint, count: number): void {
-  if (offset + BigInt(count) > TWO64) {
+/** The value of two 32-bit words as a bigint. */
+export function wordsToBigInt(w: Words): bigint {
+  return (BigInt(w.hi) << 32n) | BigInt(w.lo);
+}
+
+/** Checks that a stream of `count` (< 2^32) elements from `offset` stays within 2^64. */
+export function checkStreamEnd(fn: string, offset: Words, count: number): void {
+  if (offset.hi === TWO32 - 1 && offset.lo + count > TWO32) {
     throw new RangeError(`${fn}: offset + ${count} elements runs past the end of the stream (2^64)`);
   }
 }

@@ -1,7 +1,7 @@
 // The public API: one GumbelWasm per wasm instance. Every call validates its arguments once,
 // makes one kernel call per batch on byte offsets, and returns views or copies.
 
-import { checkCount, checkStreamEnd, checkTau, describe, isNumberArray, parseU64, type Words } from "./args.js";
+import { article, checkCount, checkStreamEnd, checkTau, describe, isNumberArray, parseU64, wordsToBigInt, type Words } from "./args.js";
 import type { Backend } from "./loader.js";
 import { Heap, Tensor, type DType } from "./memory.js";
 import { GumbelRng } from "./rng.js";
@@ -71,31 +71,54 @@ export interface BackwardOptions extends TauOptions, OutOption<Tensor | Float32A
 type FloatOut = Tensor | Float32Array;
 type Result<X, O> = O extends { out: Tensor } ? Tensor : X extends Tensor ? Tensor : Float32Array;
 
-interface Operand {
-  name: string;
-  tensor: Tensor | null;
-  array: ArrayLike<number> | null;
-  length: number;
-  ptr: number;
+/** An input of the current call. One per input slot, reused by every call (no allocation). */
+class Operand {
+  name = "";
+  tensor: Tensor | null = null;
+  /** An array to copy in (null for tensors and for views on wasm memory). */
+  array: ArrayLike<number> | null = null;
+  /** Already in wasm memory (a tensor, or a Float32Array view on the memory): read in place. */
+  onHeap = false;
+  length = 0;
+  ptr = 0;
 }
 
-interface OutPlan<D extends DType> {
-  name: string;
-  dtype: D;
-  rows: number;
-  cols: number;
-  /** The user's tensor, written in place. */
-  tensor: Tensor<D> | null;
-  /** The user's array, copied into. */
-  array: (D extends "int32" ? Int32Array : Float32Array) | null;
+/** An output of the current call, reused likewise. */
+class OutPlan {
+  name = "";
+  dtype: DType = "float32";
+  rows = 0;
+  cols = 0;
+  /** The user's tensor (written in place), or the fresh one made for a tensor input. */
+  tensor: Tensor<DType> | null = null;
+  /** The user's array: copied into, or written in place when it is a view on wasm memory. */
+  array: Float32Array | Int32Array | null = null;
+  /** The user's tensor or a view on wasm memory: the kernel writes there directly. */
+  onHeap = false;
   /** Allocate a new tensor for the result (tensor inputs, no out given). */
-  fresh: boolean;
-  ptr: number;
+  fresh = false;
+  ptr = 0;
+}
+
+/** Bytes an input needs in the staging area (arrays only), 16-byte aligned. */
+function stagedIn(x: Operand | null): number {
+  return x && !x.onHeap ? Math.ceil((x.length * 4) / 16) * 16 : 0;
+}
+
+/** Bytes an output needs in the staging area (no tensor given or made). */
+function stagedOut(o: OutPlan | null): number {
+  return o && !o.onHeap && !o.fresh ? Math.ceil((o.rows * o.cols * 4) / 16) * 16 : 0;
+}
+
+/** Whether byte ranges [a, a + m) and [b, b + n) of wasm memory intersect. */
+function intersects(a: number, m: number, b: number, n: number): boolean {
+  return m > 0 && n > 0 && a < b + n && b < a + m;
 }
 
 const FAULT_NAN = 1;
 const FAULT_POS_INF = 2;
 const MAX_I32 = 0x7fffffff;
+const TWO32 = 4294967296;
 
 function randomWord(): number {
   const c = (globalThis as { crypto?: { getRandomValues(a: Uint32Array): Uint32Array } }).crypto;
@@ -115,15 +138,33 @@ export class GumbelWasm {
   private stageBytes = 0;
   private readonly key: Words = { lo: 0, hi: 0 };
   private readonly counter: Words = { lo: 0, hi: 0 };
-  private readonly autoSeed: bigint;
-  private autoOffset = 0n;
+  private readonly autoSeed: Words;
+  private readonly autoOffset: Words = { lo: 0, hi: 0 };
+  private autoDraw = 0;
+  private readonly in1 = new Operand();
+  private readonly in2 = new Operand();
+  private readonly out1 = new OutPlan();
+  private readonly out2 = new OutPlan();
 
   /** @internal Use `init()`. */
-  constructor(instance: WebAssembly.Instance, backend: Backend) {
+  constructor(instance: WebAssembly.Instance, backend: Backend, seed?: U64) {
     this.kernels = instance.exports as unknown as Kernels;
     this.backend = backend;
     this.heap = new Heap(this.kernels.memory, this.kernels.heap_base());
-    this.autoSeed = (BigInt(randomWord()) << 32n) | BigInt(randomWord());
+    this.autoSeed = { lo: 0, hi: 0 };
+    if (seed === undefined) {
+      this.autoSeed.lo = randomWord();
+      this.autoSeed.hi = randomWord();
+    } else parseU64("init", "seed", seed, this.autoSeed);
+  }
+
+  /**
+   * The seed of the instance's own stream, used by calls without a `seed` (random unless
+   * `init({ seed })` set it). Log it to replay those calls: they draw consecutive elements of
+   * this stream from offset 0, and a call that throws draws nothing.
+   */
+  get defaultSeed(): bigint {
+    return wordsToBigInt(this.autoSeed);
   }
 
   /** The instance's memory (tensors are views on it). */
@@ -149,13 +190,18 @@ export class GumbelWasm {
   /** A new float32 tensor holding a copy of `data`, with `cols` columns (default: one row). */
   tensorFrom(data: ArrayLike<number>, cols?: number): Tensor<"float32"> {
     if (!isNumberArray(data)) throw new TypeError(`tensorFrom: data must be an array of numbers, got ${describe(data)}`);
-    const c = cols ?? data.length;
+    const length = data.length;
+    const c = cols ?? length;
     checkCount("tensorFrom", "cols", c, MAX_I32);
-    if (c === 0 ? data.length !== 0 : data.length % c !== 0) {
-      throw new RangeError(`tensorFrom: cols = ${c} does not divide data.length = ${data.length}`);
+    if (c === 0 ? length !== 0 : length % c !== 0) {
+      throw new RangeError(`tensorFrom: cols = ${c} does not divide data.length = ${length}`);
     }
-    const t = this.tensor(c === 0 ? 0 : data.length / c, c);
-    t.data.set(data);
+    // `data` may be a view on this memory (another tensor's data): allocating can grow the
+    // memory and detach it, so note where it is and read it back from the new buffer.
+    const onHeap = data instanceof Float32Array && data.buffer === this.memory.buffer;
+    const at = onHeap ? (data as Float32Array).byteOffset : 0;
+    const t = this.tensor(c === 0 ? 0 : length / c, c);
+    t.data.set(onHeap ? new Float32Array(this.memory.buffer, at, length) : data);
     return t;
   }
 
@@ -195,6 +241,7 @@ export class GumbelWasm {
     this.streamKey("randomBits", options, count);
     const ptr = this.stage(count * 4);
     this.kernels.random_bits(ptr, count, this.key.lo, this.key.hi, this.counter.lo, this.counter.hi);
+    this.drawn();
     return new Uint32Array(this.memory.buffer, ptr, count).slice();
   }
 
@@ -205,28 +252,17 @@ export class GumbelWasm {
    * @example gw.softmax([1, 2, 3], { cols: 3 }) // Float32Array [0.090, 0.245, 0.665]
    */
   softmax<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: O): Result<X, O> {
-    return this.rowwise("softmax", x, options ?? {}, "softmax") as Result<X, O>;
+    return this.rowwise("softmax", x, options ?? {}, 0) as Result<X, O>;
   }
 
   /** log_softmax(x / tau) of each row. */
   logSoftmax<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: O): Result<X, O> {
-    return this.rowwise("logSoftmax", x, options ?? {}, "log_softmax") as Result<X, O>;
+    return this.rowwise("logSoftmax", x, options ?? {}, 1) as Result<X, O>;
   }
 
   /** log sum_k exp(x[r, k] / tau), one value per row (a rows x 1 tensor for tensor input). */
   logSumExp<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: O): Result<X, O> {
-    const fn = "logSumExp";
-    const opts: TauOptions & OutOption<FloatOut> = options ?? {};
-    const a = this.operand(fn, "x", x);
-    const cols = this.resolveCols(fn, opts, a);
-    const rows = this.rowsOf(fn, a, cols);
-    const tau = checkTau(fn, opts.tau);
-    const out = this.outPlan(fn, "out", opts.out, "float32", rows, 1, a.tensor !== null, [a]);
-    this.place([a], [out]);
-    this.checkRows(fn, a, rows, cols);
-    this.allocFresh(out);
-    this.kernels.log_sum_exp(a.ptr, out.ptr, rows, cols, tau);
-    return this.finish(out) as Result<X, O>;
+    return this.rowwise("logSumExp", x, options ?? {}, 2) as Result<X, O>;
   }
 
   // ---------------------------------------------------------------- Gumbel
@@ -240,7 +276,8 @@ export class GumbelWasm {
   gumbelSoftmax<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: O): Result<X, O> {
     const fn = "gumbelSoftmax";
     const opts: GumbelSoftmaxOptions = options ?? {};
-    const a = this.operand(fn, "logits", logits);
+    const a = this.operand(fn, "logits", logits, this.in1);
+    this.unused(this.in2);
     const cols = this.resolveCols(fn, opts, a);
     const rows = this.rowsOf(fn, a, cols);
     const tau = checkTau(fn, opts.tau);
@@ -248,16 +285,16 @@ export class GumbelWasm {
     if (typeof hard !== "boolean") throw new TypeError(`${fn}: hard must be a boolean, got ${describe(hard)}`);
     if (opts.soft !== undefined && !hard) throw new TypeError(`${fn}: soft is only written with hard: true`);
     this.streamKey(fn, opts, rows * cols);
-    const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, a.tensor !== null, [a]);
-    const soft =
-      opts.soft === undefined ? null : this.outPlan(fn, "soft", opts.soft, "float32", rows, cols, false, [a], out);
-    this.place([a], soft ? [out, soft] : [out]);
+    const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, a.tensor !== null, this.out1, null);
+    const soft = opts.soft === undefined ? null : this.outPlan(fn, "soft", opts.soft, "float32", rows, cols, false, this.out2, out);
+    this.place(a, null, out, soft);
     this.checkRows(fn, a, rows, cols);
     this.allocFresh(out);
     this.kernels.gumbel_softmax(
       a.ptr, out.ptr, soft ? soft.ptr : 0, rows, cols, tau, hard ? 1 : 0,
       this.key.lo, this.key.hi, this.counter.lo, this.counter.hi,
     );
+    this.drawn();
     if (soft) this.finish(soft);
     return this.finish(out) as Result<X, O>;
   }
@@ -273,15 +310,17 @@ export class GumbelWasm {
   ): X extends Tensor ? Tensor<"int32"> : Int32Array {
     const fn = "gumbelMax";
     const opts = options ?? {};
-    const a = this.operand(fn, "logits", logits);
+    const a = this.operand(fn, "logits", logits, this.in1);
+    this.unused(this.in2);
     const cols = this.resolveCols(fn, opts, a);
     const rows = this.rowsOf(fn, a, cols);
     this.streamKey(fn, opts, rows * cols);
-    const out = this.outPlan(fn, "out", opts.out, "int32", rows, 1, a.tensor !== null, [a]);
-    this.place([a], [out]);
+    const out = this.outPlan(fn, "out", opts.out, "int32", rows, 1, a.tensor !== null, this.out1, null);
+    this.place(a, null, out, null);
     this.checkRows(fn, a, rows, cols);
     this.allocFresh(out);
     this.kernels.gumbel_max(a.ptr, out.ptr, rows, cols, this.key.lo, this.key.hi, this.counter.lo, this.counter.hi);
+    this.drawn();
     return this.finish(out) as X extends Tensor ? Tensor<"int32"> : Int32Array;
   }
 
@@ -298,21 +337,21 @@ export class GumbelWasm {
   ): X extends Tensor ? { dlogits: Tensor; dtau: Tensor } : { dlogits: Float32Array; dtau: Float32Array } {
     const fn = "softmaxBackward";
     const opts = options ?? {};
-    const a = this.operand(fn, "y", y);
-    const b = this.operand(fn, "dy", dy);
+    const a = this.operand(fn, "y", y, this.in1);
+    const b = this.operand(fn, "dy", dy, this.in2);
     const cols = this.resolveCols(fn, opts, a);
     const rows = this.rowsOf(fn, a, cols);
     this.sameLength(fn, a, b);
     const tau = checkTau(fn, opts.tau);
     const isT = a.tensor !== null;
-    const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, isT, [a, b]);
-    const dtau = this.outPlan(fn, "dtauOut", opts.dtauOut, "float32", rows, 1, isT, [a, b], out);
-    this.place([a, b], [out, dtau]);
+    const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, isT, this.out1, null);
+    const dtau = this.outPlan(fn, "dtauOut", opts.dtauOut, "float32", rows, 1, isT, this.out2, out);
+    this.place(a, b, out, dtau);
     this.allocFresh(out);
     this.allocFresh(dtau);
     this.kernels.softmax_grad(a.ptr, b.ptr, out.ptr, dtau.ptr, rows, cols, tau);
-    const dl = this.finish(out);
-    return { dlogits: dl, dtau: this.finish(dtau) } as never;
+    const dlogits = this.finish(out);
+    return { dlogits, dtau: this.finish(dtau) } as never;
   }
 
   /** Forward-mode derivative of y = softmax(x / tau) along `tangent`: y * (t - <t, y>) / tau. */
@@ -323,56 +362,93 @@ export class GumbelWasm {
   ): Result<X, O> {
     const fn = "softmaxJvp";
     const opts: TauOptions & OutOption<FloatOut> = options ?? {};
-    const a = this.operand(fn, "y", y);
-    const b = this.operand(fn, "tangent", tangent);
+    const a = this.operand(fn, "y", y, this.in1);
+    const b = this.operand(fn, "tangent", tangent, this.in2);
     const cols = this.resolveCols(fn, opts, a);
     const rows = this.rowsOf(fn, a, cols);
     this.sameLength(fn, a, b);
     const tau = checkTau(fn, opts.tau);
-    const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, a.tensor !== null, [a, b]);
-    this.place([a, b], [out]);
+    const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, a.tensor !== null, this.out1, null);
+    this.place(a, b, out, null);
     this.allocFresh(out);
     this.kernels.softmax_grad(a.ptr, b.ptr, out.ptr, 0, rows, cols, tau);
     return this.finish(out) as Result<X, O>;
   }
 
   // ---------------------------------------------------------------- internals
+  // A call fills the reusable slots in1/in2 (inputs) and out1/out2 (outputs), so the tensor
+  // path allocates nothing: validate, place arrays in the staging area, check the data, run
+  // one kernel, return the output.
 
-  private stream(
-    fn: string, n: number, options: StreamOptions & OutOption<Tensor | Float32Array>, kind: 1 | 2,
-  ): Float32Array | Tensor {
+  private stream(fn: string, n: number, options: StreamOptions & OutOption<FloatOut>, kind: 1 | 2): Float32Array | Tensor {
     const count = checkCount(fn, "n", n, MAX_I32 >> 2);
     this.streamKey(fn, options, count);
-    const out = this.outPlan(fn, "out", options.out, "float32", 1, count, false, []);
-    this.place([], [out]);
+    this.unused(this.in1);
+    this.unused(this.in2);
+    const out = this.outPlan(fn, "out", options.out, "float32", 1, count, false, this.out1, null);
+    this.place(null, null, out, null);
     const k = this.kernels;
     (kind === 2 ? k.gumbel_noise : k.uniform)(out.ptr, count, this.key.lo, this.key.hi, this.counter.lo, this.counter.hi);
+    this.drawn();
     return this.finish(out) as Float32Array | Tensor;
   }
 
   /** Resolves seed and offset into this.key / this.counter for a draw of `count` elements. */
   private streamKey(fn: string, options: StreamOptions, count: number): void {
+    const key = this.key;
+    const ctr = this.counter;
     if (options.seed === undefined) {
       if (options.offset !== undefined) throw new TypeError(`${fn}: offset needs a seed`);
-      parseU64(fn, "seed", this.autoSeed, this.key);
-      const off = this.autoOffset;
-      if (off + BigInt(count) > 1n << 64n) this.autoOffset = 0n;
-      parseU64(fn, "offset", this.autoOffset, this.counter);
-      this.autoOffset += BigInt(count);
+      // The instance's own stream: wraps to 0 rather than run past 2^64.
+      const auto = this.autoOffset;
+      if (auto.hi === TWO32 - 1 && auto.lo + count > TWO32) auto.lo = auto.hi = 0;
+      key.lo = this.autoSeed.lo;
+      key.hi = this.autoSeed.hi;
+      ctr.lo = auto.lo;
+      ctr.hi = auto.hi;
+      this.autoDraw = count; // advanced by drawn() once the kernel has run
       return;
     }
-    parseU64(fn, "seed", options.seed, this.key);
-    const offset = options.offset === undefined ? 0n : parseU64(fn, "offset", options.offset, this.counter);
-    if (options.offset === undefined) this.counter.lo = this.counter.hi = 0;
-    checkStreamEnd(fn, offset, count);
+    this.autoDraw = 0;
+    parseU64(fn, "seed", options.seed, key);
+    if (options.offset === undefined) ctr.lo = ctr.hi = 0;
+    else parseU64(fn, "offset", options.offset, ctr);
+    checkStreamEnd(fn, ctr, count);
   }
 
-  private operand(fn: string, name: string, x: unknown): Operand {
+  /** After a kernel drew from the instance's own stream: advance it past what was drawn. */
+  private drawn(): void {
+    const auto = this.autoOffset;
+    auto.lo += this.autoDraw;
+    this.autoDraw = 0;
+    if (auto.lo >= TWO32) {
+      auto.lo -= TWO32;
+      auto.hi = (auto.hi + 1) % TWO32;
+    }
+  }
+
+  private operand(fn: string, name: string, x: unknown, slot: Operand): Operand {
+    slot.name = name;
     if (x instanceof Tensor) {
       this.checkTensor(fn, name, x, "float32");
-      return { name, tensor: x, array: null, length: x.length, ptr: x.byteOffset };
+      slot.tensor = x;
+      slot.array = null;
+      slot.onHeap = true;
+      slot.length = x.length;
+      slot.ptr = x.byteOffset;
+      return slot;
     }
-    if (isNumberArray(x)) return { name, tensor: null, array: x, length: x.length, ptr: 0 };
+    if (isNumberArray(x)) {
+      // A Float32Array on this memory (say a tensor's data) is read in place: no copy, and no
+      // view to go stale if the call grows the memory.
+      const onHeap = x instanceof Float32Array && x.buffer === this.memory.buffer;
+      slot.tensor = null;
+      slot.array = onHeap ? null : x;
+      slot.onHeap = onHeap;
+      slot.length = x.length;
+      slot.ptr = onHeap ? (x as Float32Array).byteOffset : 0;
+      return slot;
+    }
     throw new TypeError(`${fn}: ${name} must be a Float32Array, an array of numbers or a Tensor, got ${describe(x)}`);
   }
 
@@ -405,60 +481,88 @@ export class GumbelWasm {
     }
   }
 
-  private outPlan<D extends DType>(
-    fn: string, name: string, out: unknown, dtype: D, rows: number, cols: number, tensorIn: boolean,
-    inputs: Operand[], other?: OutPlan<DType>,
-  ): OutPlan<D> {
-    const plan: OutPlan<D> = { name, dtype, rows, cols, tensor: null, array: null, fresh: false, ptr: 0 };
+  /** Plans an output in `slot`; refuses a wrong type or length and overlaps with the inputs. */
+  private outPlan(
+    fn: string, name: string, out: unknown, dtype: DType, rows: number, cols: number, tensorIn: boolean,
+    slot: OutPlan, other: OutPlan | null,
+  ): OutPlan {
+    slot.name = name;
+    slot.dtype = dtype;
+    slot.rows = rows;
+    slot.cols = cols;
+    slot.tensor = null;
+    slot.array = null;
+    slot.onHeap = false;
+    slot.fresh = false;
+    slot.ptr = 0;
     const length = rows * cols;
     if (out === undefined) {
-      plan.fresh = tensorIn;
-      return plan;
+      slot.fresh = tensorIn;
+      return slot;
     }
     const Ctor = dtype === "int32" ? Int32Array : Float32Array;
     if (out instanceof Tensor) {
       this.checkTensor(fn, name, out, dtype);
-      if (out.length !== length) throw new RangeError(`${fn}: ${name} has ${out.length} elements, expected ${length}`);
-      const lo = out.byteOffset;
-      const hi = lo + out.byteLength;
-      for (const x of inputs) {
-        if (x.tensor && x.tensor.byteOffset < hi && lo < x.tensor.byteOffset + x.tensor.byteLength) {
-          throw new RangeError(`${fn}: ${name} must not overlap ${x.name}`);
-        }
-      }
-      if (other?.tensor && other.tensor.byteOffset < hi && lo < other.tensor.byteOffset + other.tensor.byteLength) {
+      slot.tensor = out;
+      slot.onHeap = true;
+      slot.ptr = out.byteOffset;
+    } else if (out instanceof Ctor) {
+      slot.array = out;
+      // A view on this memory is written in place (and re-derived if the memory grows).
+      slot.onHeap = out.buffer === this.memory.buffer;
+      slot.ptr = slot.onHeap ? out.byteOffset : 0;
+    } else {
+      throw new TypeError(`${fn}: ${name} must be ${article(Ctor.name)} or ${article(dtype)} Tensor, got ${describe(out)}`);
+    }
+    if (out.length !== length) throw new RangeError(`${fn}: ${name} has ${out.length} elements, expected ${length}`);
+    if (other && slot.array && !slot.onHeap && slot.array === other.array) {
+      throw new RangeError(`${fn}: ${name} must not be the same array as ${other.name}`);
+    }
+    if (slot.onHeap) {
+      const bytes = length * 4;
+      this.disjoint(fn, slot, bytes, this.in1);
+      this.disjoint(fn, slot, bytes, this.in2);
+      if (other?.onHeap && intersects(slot.ptr, bytes, other.ptr, other.rows * other.cols * 4)) {
         throw new RangeError(`${fn}: ${name} must not overlap ${other.name}`);
       }
-      plan.tensor = out as Tensor<D>;
-      plan.ptr = out.byteOffset;
-      return plan;
     }
-    if (out instanceof Ctor) {
-      if (out.length !== length) throw new RangeError(`${fn}: ${name} has ${out.length} elements, expected ${length}`);
-      plan.array = out as OutPlan<D>["array"];
-      return plan;
-    }
-    throw new TypeError(`${fn}: ${name} must be a ${Ctor.name} or a ${dtype} Tensor, got ${describe(out)}`);
+    return slot;
   }
 
-  /** Gives every array operand and every non-tensor output a place in the staging area. */
-  private place(inputs: Operand[], outs: OutPlan<DType>[]): void {
-    let bytes = 0;
-    for (const x of inputs) if (!x.tensor) bytes += Math.ceil((x.length * 4) / 16) * 16;
-    for (const o of outs) if (!o.tensor && !o.fresh) bytes += Math.ceil((o.rows * o.cols * 4) / 16) * 16;
-    let p = this.stage(bytes);
-    const buffer = this.memory.buffer;
-    for (const x of inputs) {
-      if (x.tensor) continue;
-      x.ptr = p;
-      new Float32Array(buffer, p, x.length).set(x.array!);
-      p += Math.ceil((x.length * 4) / 16) * 16;
+  private disjoint(fn: string, o: OutPlan, bytes: number, x: Operand): void {
+    if (x.onHeap && intersects(o.ptr, bytes, x.ptr, x.length * 4)) {
+      throw new RangeError(`${fn}: ${o.name} must not overlap ${x.name}`);
     }
-    for (const o of outs) {
-      if (o.tensor || o.fresh) continue;
-      o.ptr = p;
-      p += Math.ceil((o.rows * o.cols * 4) / 16) * 16;
+  }
+
+  /** Marks an input slot unused (calls with fewer inputs). */
+  private unused(x: Operand): void {
+    x.tensor = null;
+    x.array = null;
+    x.onHeap = false;
+    x.length = 0;
+  }
+
+  /** Gives array inputs and array outputs a place in the staging area; copies the inputs in. */
+  private place(a: Operand | null, b: Operand | null, o1: OutPlan, o2: OutPlan | null): void {
+    const total = stagedIn(a) + stagedIn(b) + stagedOut(o1) + stagedOut(o2);
+    if (total === 0) return;
+    let p = this.stage(total);
+    p = this.copyIn(a, p);
+    p = this.copyIn(b, p);
+    if (stagedOut(o1)) {
+      o1.ptr = p;
+      p += stagedOut(o1);
     }
+    if (o2 && stagedOut(o2)) o2.ptr = p;
+  }
+
+  private copyIn(x: Operand | null, p: number): number {
+    const bytes = stagedIn(x);
+    if (!bytes) return p;
+    x!.ptr = p;
+    new Float32Array(this.memory.buffer, p, x!.length).set(x!.array!);
+    return p + bytes;
   }
 
   /** A reusable region of at least `bytes`, grown (never shrunk) as calls need. */
@@ -473,21 +577,35 @@ export class GumbelWasm {
     return this.stagePtr;
   }
 
-  private allocFresh(o: OutPlan<DType>): void {
+  private allocFresh(o: OutPlan): void {
     if (!o.fresh) return;
     o.tensor = new Tensor(this, o.rows, o.cols, o.dtype);
     o.ptr = o.tensor.byteOffset;
   }
 
-  private finish<D extends DType>(o: OutPlan<D>): Tensor<D> | Float32Array | Int32Array {
-    if (o.tensor) return o.tensor;
+  /** The call's result: the output tensor, the user's array filled, or a new array. */
+  private finish(o: OutPlan): Tensor<DType> | Float32Array | Int32Array {
+    const t = o.tensor;
+    const arr = o.array;
+    // Drop references so the slots keep nothing of the caller's alive.
+    o.tensor = null;
+    o.array = null;
+    this.in1.array = this.in2.array = null;
+    this.unused(this.in1);
+    this.unused(this.in2);
+    if (t) return t;
+    const buffer = this.memory.buffer;
+    // The user's view on this memory, written in place: hand it back, re-derived if the
+    // memory grew during the call (a detached view must never reach the user).
     const length = o.rows * o.cols;
-    const view = o.dtype === "int32"
-      ? new Int32Array(this.memory.buffer, o.ptr, length)
-      : new Float32Array(this.memory.buffer, o.ptr, length);
-    if (o.array) {
-      o.array.set(view);
-      return o.array;
+    if (arr && o.onHeap) {
+      if (arr.buffer === buffer) return arr;
+      return o.dtype === "int32" ? new Int32Array(buffer, o.ptr, length) : new Float32Array(buffer, o.ptr, length);
+    }
+    const view = o.dtype === "int32" ? new Int32Array(buffer, o.ptr, length) : new Float32Array(buffer, o.ptr, length);
+    if (arr) {
+      arr.set(view);
+      return arr;
     }
     return view.slice();
   }
@@ -507,16 +625,19 @@ export class GumbelWasm {
     throw new RangeError(`${fn}: row ${row} of ${a.name} is all -Inf: at least one class must be unmasked`);
   }
 
-  private rowwise(fn: string, x: FloatInput, opts: TauOptions & OutOption<FloatOut>, kernel: "softmax" | "log_softmax") {
-    const a = this.operand(fn, "x", x);
+  /** softmax (0), logSoftmax (1) and logSumExp (2): one input, one output. */
+  private rowwise(fn: string, x: FloatInput, opts: TauOptions & OutOption<FloatOut>, op: 0 | 1 | 2) {
+    const a = this.operand(fn, "x", x, this.in1);
+    this.unused(this.in2);
     const cols = this.resolveCols(fn, opts, a);
     const rows = this.rowsOf(fn, a, cols);
     const tau = checkTau(fn, opts.tau);
-    const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, a.tensor !== null, [a]);
-    this.place([a], [out]);
+    const out = this.outPlan(fn, "out", opts.out, "float32", rows, op === 2 ? 1 : cols, a.tensor !== null, this.out1, null);
+    this.place(a, null, out, null);
     this.checkRows(fn, a, rows, cols);
     this.allocFresh(out);
-    this.kernels[kernel](a.ptr, out.ptr, rows, cols, tau);
+    const k = this.kernels;
+    (op === 0 ? k.softmax : op === 1 ? k.log_softmax : k.log_sum_exp)(a.ptr, out.ptr, rows, cols, tau);
     return this.finish(out);
   }
 }

@@ -1,6 +1,7 @@
 // gumbel-wasm: Gumbel noise, Gumbel-Max sampling, Gumbel-Softmax and softmax gradients in
 // WebAssembly SIMD, behind a typed, zero-copy façade.
 
+import { parseU64 } from "./args.js";
 import { GumbelWasm } from "./gumbel.js";
 import { compile, defaultBinaryUrl, instantiate, simdSupported, type Backend, type WasmSource } from "./loader.js";
 
@@ -15,6 +16,8 @@ export interface InitOptions {
    * URL; or one per backend. Default: the file beside this package.
    */
   wasm?: WasmSource | Partial<Record<Backend, WasmSource>>;
+  /** Seed of the instance's own stream (calls without `seed`); default: random. */
+  seed?: number | bigint;
 }
 
 function isPerBackend(w: InitOptions["wasm"]): w is Partial<Record<Backend, WasmSource>> {
@@ -35,13 +38,15 @@ export async function init(options: InitOptions = {}): Promise<GumbelWasm> {
   if (want !== "auto" && want !== "simd" && want !== "scalar") {
     throw new TypeError(`init: backend must be "auto", "simd" or "scalar", got ${String(want)}`);
   }
+  const seed = options.seed;
+  if (seed !== undefined) parseU64("init", "seed", seed, { lo: 0, hi: 0 });
   const simd = simdSupported();
   if (want === "simd" && !simd) throw new Error("init: this runtime does not support WebAssembly SIMD");
   const backend: Backend = want === "auto" ? (simd ? "simd" : "scalar") : want;
   const w = options.wasm;
   const source = w === undefined ? defaultBinaryUrl(backend) : isPerBackend(w) ? (w[backend] ?? defaultBinaryUrl(backend)) : w;
   const instance = await instantiate(await compile(source));
-  return new GumbelWasm(instance, backend);
+  return new GumbelWasm(instance, backend, seed);
 }
 
 export { GumbelWasm, simdSupported };

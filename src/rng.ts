@@ -1,7 +1,7 @@
 // A stateful view of one random stream: every call draws the next elements of (seed, offset),
 // so consecutive calls never reuse noise, and the whole sequence replays from the same seed.
 
-import { parseU64, type Words } from "./args.js";
+import { parseU64, wordsToBigInt, type Words } from "./args.js";
 import type { FloatInput, GumbelSoftmaxOptions, GumbelWasm, OutOption, ShapeOptions, U64 } from "./gumbel.js";
 import type { Tensor } from "./memory.js";
 
@@ -16,8 +16,10 @@ export class GumbelRng {
   constructor(gw: GumbelWasm, seed: U64, offset: U64) {
     const w: Words = { lo: 0, hi: 0 };
     this.gw = gw;
-    this.seed = parseU64("rng", "seed", seed, w);
-    this.offset = parseU64("rng", "offset", offset, w);
+    parseU64("rng", "seed", seed, w);
+    this.seed = wordsToBigInt(w);
+    parseU64("rng", "offset", offset, w);
+    this.offset = wordsToBigInt(w);
   }
 
   private take(count: number): bigint {
