@@ -93,3 +93,21 @@ describe("SIMD == scalar, bit for bit", () => {
     expect(firstBitDifference(Float32Array.from([0]), Float32Array.from([-0]))).toBe(0);
   });
 });
+
+describe("row_max kernel (the pointer-level API)", () => {
+  test("equals the reference maximum on every cols in 1..67, with -Inf masks, on both binaries", () => {
+    for (const gw of [simd, scalar]) {
+      for (let cols = 1; cols <= 67; cols++) {
+        const rows = 3;
+        const x = gw.tensorFrom(logits(cols * 3, rows * cols, 0.3), cols);
+        const out = gw.tensor(rows, 1);
+        gw.kernels.row_max(x.byteOffset, out.byteOffset, rows, cols);
+        for (let r = 0; r < rows; r++) {
+          expect(out.data[r]).toBe(Math.max(...x.data.subarray(r * cols, (r + 1) * cols)));
+        }
+        x.free();
+        out.free();
+      }
+    }
+  });
+});
