@@ -6,30 +6,40 @@ import { addArgmax, expShiftSum, scaleRow } from "./inline/row";
 import { KIND_GUMBEL, writeStream } from "./inline/stream";
 import { invTemperature, rowPtr } from "./inline/tau";
 
+/** Short rows draw their noise together, up to this many elements at a time. */
+const GROUP: i32 = 1024;
+
 export function gumbel_softmax(
   logits: usize, dst: usize, soft: usize, rows: i32, cols: i32, tau: f32, hard: bool,
   k0: u32, k1: u32, jLo: u32, jHi: u32,
 ): void {
   const it = invTemperature(tau);
   const j0 = (<u64>jHi << 32) | <u64>jLo;
-  for (let r = 0; r < rows; r++) {
-    const lr = rowPtr(logits, r, cols);
-    const dr = rowPtr(dst, r, cols);
-    // dst <- g, then dst <- logits + g, and the argmax of that sum.
-    writeStream(KIND_GUMBEL, dr, cols, k0, k1, j0 + <u64>r * <u64>cols);
-    const idx = addArgmax(lr, dr, dr, cols);
-    const m = load<f32>(dr + (<usize>idx << 2));
-    if (!hard) {
-      const sum = expShiftSum(dr, dr, cols, m, it);
-      scaleRow(dr, cols, <f32>1.0 / sum);
-    } else {
-      if (soft) {
-        const sr = rowPtr(soft, r, cols);
-        const sum = expShiftSum(dr, sr, cols, m, it);
-        scaleRow(sr, cols, <f32>1.0 / sum);
+  // Rows per draw: the noise of consecutive rows is consecutive in the stream and in dst, so
+  // short rows share one draw (no partial Philox groups per row) and long rows draw alone.
+  const per = cols >= GROUP ? 1 : GROUP / cols;
+  for (let r0 = 0; r0 < rows; r0 += per) {
+    const r1 = min<i32>(rows, r0 + per);
+    // dst <- g for rows r0 .. r1-1.
+    writeStream(KIND_GUMBEL, rowPtr(dst, r0, cols), (r1 - r0) * cols, k0, k1, j0 + <u64>r0 * <u64>cols);
+    for (let r = r0; r < r1; r++) {
+      const lr = rowPtr(logits, r, cols);
+      const dr = rowPtr(dst, r, cols);
+      // dst <- logits + g, and the argmax of that sum.
+      const idx = addArgmax(lr, dr, dr, cols);
+      const m = load<f32>(dr + (<usize>idx << 2));
+      if (!hard) {
+        const sum = expShiftSum(dr, dr, cols, m, it);
+        scaleRow(dr, cols, <f32>1.0 / sum);
+      } else {
+        if (soft) {
+          const sr = rowPtr(soft, r, cols);
+          const sum = expShiftSum(dr, sr, cols, m, it);
+          scaleRow(sr, cols, <f32>1.0 / sum);
+        }
+        memory.fill(dr, 0, <usize>cols << 2);
+        store<f32>(dr + (<usize>idx << 2), 1.0);
       }
-      memory.fill(dr, 0, <usize>cols << 2);
-      store<f32>(dr + (<usize>idx << 2), 1.0);
     }
   }
 }

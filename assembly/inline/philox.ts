@@ -14,26 +14,26 @@
 // stream element j (a 64-bit counter: the call's offset plus the element's index) is word
 // (j & 3) of the block whose counter is (j >> 2 as two 32-bit words, 0, 0).
 
-export const PHILOX_M0: u32 = 0xd2511f53;
-export const PHILOX_M1: u32 = 0xcd9e8d57;
-export const PHILOX_W0: u32 = 0x9e3779b9; // golden ratio
-export const PHILOX_W1: u32 = 0xbb67ae85; // sqrt(3) - 1
+// Multipliers M0 = 0xd2511f53, M1 = 0xcd9e8d57; key increments W0 = 0x9e3779b9 (golden
+// ratio), W1 = 0xbb67ae85 (sqrt(3) - 1): entries of consts.ts.
+
+import { PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1, si, vi } from "./consts";
 
 /** Scalar block: writes the four output words to `dst`. */
 // @ts-ignore: decorator
 @inline
 export function philoxBlock(c0: u32, c1: u32, c2: u32, c3: u32, k0: u32, k1: u32, dst: usize): void {
   for (let i = 0; i < 10; i++) {
-    const p0 = <u64>PHILOX_M0 * <u64>c0;
-    const p1 = <u64>PHILOX_M1 * <u64>c2;
+    const p0 = <u64>si(PHILOX_M0) * <u64>c0;
+    const p1 = <u64>si(PHILOX_M1) * <u64>c2;
     const n0 = (<u32>(p1 >> 32)) ^ c1 ^ k0;
     const n2 = (<u32>(p0 >> 32)) ^ c3 ^ k1;
     c0 = n0;
     c1 = <u32>p1;
     c2 = n2;
     c3 = <u32>p0;
-    k0 += PHILOX_W0;
-    k1 += PHILOX_W1;
+    k0 += si(PHILOX_W0);
+    k1 += si(PHILOX_W1);
   }
   store<u32>(dst, c0, 0);
   store<u32>(dst, c1, 4);
@@ -55,11 +55,9 @@ export function philoxBlock(c0: u32, c1: u32, c2: u32, c3: u32, k0: u32, k1: u32
 // @ts-ignore: decorator
 @inline
 export function philoxBlock4(c0: v128, c1: v128, c2: v128, c3: v128, k0: v128, k1: v128, dst: usize): void {
-  const m0 = i32x4.splat(PHILOX_M0);
-  const m1 = i32x4.splat(PHILOX_M1);
-  const w0 = i32x4.splat(PHILOX_W0);
-  const w1 = i32x4.splat(PHILOX_W1);
   for (let i = 0; i < 10; i++) {
+    const m0 = vi(PHILOX_M0);
+    const m1 = vi(PHILOX_M1);
     // 32x32 -> 64-bit products of lanes (0, 1) and (2, 3); split into high and low words.
     const p0l = i64x2.extmul_low_i32x4_u(c0, m0);
     const p0h = i64x2.extmul_high_i32x4_u(c0, m0);
@@ -73,8 +71,8 @@ export function philoxBlock4(c0: v128, c1: v128, c2: v128, c3: v128, k0: v128, k
     c1 = lo1;
     c2 = v128.xor(v128.xor(hi0, c3), k1);
     c3 = lo0;
-    k0 = i32x4.add(k0, w0);
-    k1 = i32x4.add(k1, w1);
+    k0 = i32x4.add(k0, vi(PHILOX_W0));
+    k1 = i32x4.add(k1, vi(PHILOX_W1));
   }
   const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5);
   const t1 = i32x4.shuffle(c2, c3, 0, 4, 1, 5);

@@ -11,6 +11,7 @@
 // Maxima and argmaxima do not depend on order: the argmax is the lowest index whose value
 // equals (==) the maximum.
 
+import { FOUR, LANES, NEG_INF, ONE, ZERO, vf, vi } from "./consts";
 import { expf, expf4 } from "./exp";
 import { logf, logf4 } from "./log";
 
@@ -52,14 +53,27 @@ function at(p: usize, k: i32): usize {
   return p + (<usize>k << 2);
 }
 
-/** max_k x[k] (-Inf for n = 0; NaN if any element is NaN). */
+/**
+ * max_k x[k] (-Inf for n = 0; NaN if any element is NaN). wasm's max is exact and does not
+ * depend on order (max(-0, +0) = +0 either way), so four independent accumulators (V8 does
+ * not unroll, and f32x4.max is a chain of eight instructions) give the same value.
+ */
 export function rowMax(x: usize, n: i32): f32 {
   let k = 0;
   let m = -Infinity as f32;
   if (ASC_FEATURE_SIMD) {
-    let mv = f32x4.splat(-Infinity);
-    for (; k + 4 <= n; k += 4) mv = f32x4.max(mv, v128.load(at(x, k)));
-    m = hmax(mv);
+    let m0 = vf(NEG_INF);
+    let m1 = m0;
+    let m2 = m0;
+    let m3 = m0;
+    for (; k + 16 <= n; k += 16) {
+      m0 = f32x4.max(m0, v128.load(at(x, k)));
+      m1 = f32x4.max(m1, v128.load(at(x, k), 16));
+      m2 = f32x4.max(m2, v128.load(at(x, k), 32));
+      m3 = f32x4.max(m3, v128.load(at(x, k), 48));
+    }
+    for (; k + 4 <= n; k += 4) m0 = f32x4.max(m0, v128.load(at(x, k)));
+    m = hmax(f32x4.max(f32x4.max(m0, m1), f32x4.max(m2, m3)));
   }
   for (; k < n; k++) m = max<f32>(m, load<f32>(at(x, k)));
   return m;
@@ -72,17 +86,16 @@ export function rowMax(x: usize, n: i32): f32 {
 export function addArgmax(a: usize, b: usize, dst: usize, n: i32): i32 {
   let k = 0;
   if (ASC_FEATURE_SIMD) {
-    let best = f32x4.splat(-Infinity);
+    let best = vf(NEG_INF);
     let bestIdx = i32x4.splat(-1);
-    let idx = i32x4(0, 1, 2, 3);
-    const four = i32x4.splat(4);
+    let idx = vi(LANES);
     for (; k + 4 <= n; k += 4) {
       const t = f32x4.add(v128.load(at(a, k)), v128.load(at(b, k)));
       v128.store(at(dst, k), t);
       const gt = f32x4.gt(t, best);
       best = v128.bitselect(t, best, gt);
       bestIdx = v128.bitselect(idx, bestIdx, gt);
-      idx = i32x4.add(idx, four);
+      idx = i32x4.add(idx, vi(FOUR));
     }
     const rem = n - k;
     if (rem > 0) {
@@ -122,7 +135,7 @@ export function expShiftSum(src: usize, dst: usize, n: i32, m: f32, invTau: f32)
   if (ASC_FEATURE_SIMD) {
     const mv = f32x4.splat(m);
     const iv = f32x4.splat(invTau);
-    let acc = f32x4.splat(0);
+    let acc = vf(ZERO);
     for (; k + 4 <= n; k += 4) {
       const e = expf4(f32x4.mul(f32x4.sub(v128.load(at(src, k)), mv), iv));
       if (dst) v128.store(at(dst, k), e);
@@ -210,15 +223,14 @@ export function softmaxGradRow(y: usize, v: usize, dst: usize, n: i32, dot: f32,
   if (ASC_FEATURE_SIMD) {
     const dv = f32x4.splat(dot);
     const iv = f32x4.splat(invTau);
-    const zero = f32x4.splat(0);
-    let acc = zero;
+    let acc = vf(ZERO);
     for (; k + 4 <= n; k += 4) {
       const yk = v128.load(at(y, k));
       const g = f32x4.mul(f32x4.mul(yk, f32x4.sub(v128.load(at(v, k)), dv)), iv);
       v128.store(at(dst, k), g);
       if (withTau) {
-        const pos = f32x4.gt(yk, zero);
-        acc = f32x4.add(acc, v128.and(f32x4.mul(g, logf4(v128.bitselect(yk, f32x4.splat(1), pos))), pos));
+        const pos = f32x4.gt(yk, vf(ZERO));
+        acc = f32x4.add(acc, v128.and(f32x4.mul(g, logf4(v128.bitselect(yk, vf(ONE), pos))), pos));
       }
     }
     const rem = n - k;
@@ -227,8 +239,8 @@ export function softmaxGradRow(y: usize, v: usize, dst: usize, n: i32, dot: f32,
       const g = f32x4.mul(f32x4.mul(yk, f32x4.sub(loadTail(at(v, k), rem, 0), dv)), iv);
       storeTail(at(dst, k), rem, g);
       if (withTau) {
-        const pos = f32x4.gt(yk, zero);
-        acc = f32x4.add(acc, v128.and(f32x4.mul(g, logf4(v128.bitselect(yk, f32x4.splat(1), pos))), pos));
+        const pos = f32x4.gt(yk, vf(ZERO));
+        acc = f32x4.add(acc, v128.and(f32x4.mul(g, logf4(v128.bitselect(yk, vf(ONE), pos))), pos));
       }
     }
     return -hsum(acc);

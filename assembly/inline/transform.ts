@@ -18,47 +18,45 @@
 // Uniform: u = ((x >> 9) + 0.5) * 2^-23 from the top 23 bits: exact in float32 (24 significant
 // bits), symmetric about 1/2, in [2^-24, 1 - 2^-24]: never 0 or 1.
 
-import { logf, logf4 } from "./log";
-
-const TWO_M32: f32 = 2.3283064365386963e-10; // 2^-32
-const TWO_M23: f32 = 1.1920928955078125e-7; // 2^-23
+import { HALF, ONE, TWO_M23, TWO_M32, ZERO, sf, vf } from "./consts";
+import { logNormal, logNormal4 } from "./log";
 
 // @ts-ignore: decorator
 @inline
 export function gumbelFromBits(x: u32): f32 {
   const hi = <i32>x < 0;
   const y = select<i32>(~x, x, hi);
-  const f = (<f32>y + <f32>0.5) * TWO_M32;
-  const u = <f32>1.0 - f;
-  const d = (u - <f32>1.0) + f;
-  const e = select<f32>(0, d, hi) - logf(select<f32>(f, u, hi));
-  return -logf(e);
+  const f = (<f32>y + sf(HALF)) * sf(TWO_M32);
+  const u = sf(ONE) - f;
+  const d = (u - sf(ONE)) + f;
+  const e = select<f32>(0, d, hi) - logNormal(select<f32>(f, u, hi));
+  return -logNormal(e);
 }
 
 // @ts-ignore: decorator
 @inline
 export function gumbelFromBits4(x: v128): v128 {
-  const hi = i32x4.lt_s(x, i32x4.splat(0));
+  const hi = i32x4.lt_s(x, vf(ZERO));
   const y = v128.bitselect(v128.not(x), x, hi);
-  const f = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(y), f32x4.splat(0.5)), f32x4.splat(TWO_M32));
-  const one = f32x4.splat(1.0);
-  const u = f32x4.sub(one, f);
-  const d = f32x4.add(f32x4.sub(u, one), f);
-  const e = f32x4.sub(v128.andnot(d, hi), logf4(v128.bitselect(f, u, hi)));
-  return f32x4.neg(logf4(e));
+  const f = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(y), vf(HALF)), vf(TWO_M32));
+  const u = f32x4.sub(vf(ONE), f);
+  const d = f32x4.add(f32x4.sub(u, vf(ONE)), f);
+  // Both logs see normal numbers only: f, u >= 2^-33 and E >= 2^-33.
+  const e = f32x4.sub(v128.andnot(d, hi), logNormal4(v128.bitselect(f, u, hi)));
+  return f32x4.neg(logNormal4(e));
 }
 
 // @ts-ignore: decorator
 @inline
 export function uniformFromBits(x: u32): f32 {
-  return (<f32>(x >>> 9) + <f32>0.5) * TWO_M23;
+  return (<f32>(x >>> 9) + sf(HALF)) * sf(TWO_M23);
 }
 
 // @ts-ignore: decorator
 @inline
 export function uniformFromBits4(x: v128): v128 {
   return f32x4.mul(
-    f32x4.add(f32x4.convert_i32x4_s(i32x4.shr_u(x, 9)), f32x4.splat(0.5)),
-    f32x4.splat(TWO_M23),
+    f32x4.add(f32x4.convert_i32x4_s(i32x4.shr_u(x, 9)), vf(HALF)),
+    vf(TWO_M23),
   );
 }
