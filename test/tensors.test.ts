@@ -6,26 +6,15 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, test } from "vitest";
 import { init, Tensor, type GumbelWasm } from "../src/index.js";
 import { firstBitDifference } from "./kernels.js";
+import { softmaxRef, testRandom } from "./reference.js";
 import { backends, load } from "./setup.js";
 
 const SENTINEL = 12345;
 const MiB = 1 << 20;
 
-/** A small deterministic generator (mulberry32), independent of the code under test. */
-function rand(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** rows x cols logits in [-4, 4), with some -Inf masks (never a whole row). */
 function logits(seed: number, rows: number, cols: number): Float32Array {
-  const r = rand(seed);
+  const r = testRandom(seed);
   const x = Float32Array.from({ length: rows * cols }, () => (r() * 2 - 1) * 4);
   for (let i = 0; i < x.length; i++) if (i % cols !== 0 && r() < 0.15) x[i] = -Infinity;
   return x;
@@ -33,7 +22,7 @@ function logits(seed: number, rows: number, cols: number): Float32Array {
 
 /** Row-wise probabilities (softmax of random values, in float32). */
 function probs(seed: number, rows: number, cols: number): Float32Array {
-  const r = rand(seed);
+  const r = testRandom(seed);
   const y = new Float32Array(rows * cols);
   for (let i = 0; i < rows; i++) {
     const e = Array.from({ length: cols }, () => Math.exp(r() * 3));
@@ -46,19 +35,6 @@ function probs(seed: number, rows: number, cols: number): Float32Array {
 /** The raw bits of a float32 / int32 array, for bit-for-bit comparisons (NaN- and -0-exact). */
 function bits(a: Float32Array | Int32Array): number[] {
   return Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
-}
-
-/** float64 softmax of x / tau per row, the independent reference. */
-function softmaxRef(x: ArrayLike<number>, cols: number, tau = 1): Float64Array {
-  const y = new Float64Array(x.length);
-  for (let r = 0; r < x.length / cols; r++) {
-    let m = -Infinity;
-    for (let k = 0; k < cols; k++) m = Math.max(m, x[r * cols + k]!);
-    let s = 0;
-    for (let k = 0; k < cols; k++) s += (y[r * cols + k] = Math.exp((x[r * cols + k]! - m) / tau));
-    for (let k = 0; k < cols; k++) y[r * cols + k]! /= s;
-  }
-  return y;
 }
 
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number): void {
@@ -638,7 +614,7 @@ describe.each(backends)("%s binary, fresh instance: memory growth and reuse", (b
     const gw = await init({ backend });
     const base = gw.heap.bytesInUse;
     const sizes = (() => {
-      const r = rand(31);
+      const r = testRandom(31);
       return Array.from({ length: 100 }, () => 1 + Math.floor(r() * 30000));
     })();
     const lengths: number[] = [];
