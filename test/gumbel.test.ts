@@ -47,6 +47,28 @@ describe.each(backends)("%s binary", (backend) => {
     }
   });
 
+  test("gumbelMax's exact pruning (long rows, logits spread wider than the noise) returns the full computation's index", async () => {
+    const gw = await load(backend);
+    const rnd = testRandom(42);
+    // LLM-like rows: a few plausible tokens, a long tail far below, some masks, repeated maxima.
+    const cases: Array<[number, number, (r: number, k: number) => number]> = [
+      [6, 5000, () => (rnd() < 0.01 ? 10 + rnd() * 3 : -30 + rnd() * 20)],
+      [3, 40_000, (_, k) => (k % 997 === 5 ? 12 : k % 13 === 0 ? -Infinity : -20 - rnd() * 10)],
+      [4, 2000, (r, k) => (k === 7 || k === 1500 ? 5 : k % 3 === 0 ? -Infinity : 5 - 27 * rnd() - r)],
+      [2, 3000, () => 1e6 + Math.floor(rnd() * 4) * 40], // large magnitudes: rounding at ulp 0.0625
+      [3, 1100, (_, k) => (k < 3 ? 0 : -40)], // three equal leaders: ties go to the lowest sum's index
+    ];
+    for (const [rows, cols, f] of cases) {
+      const logits = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) logits[r * cols + k] = f(r, k);
+      for (const offset of [0, 5, 2n ** 33n + 11n]) {
+        const g = gw.gumbelNoise(rows * cols, { seed: 9, offset });
+        const want = argmaxRef(logits.map((l, i) => l + g[i]!), cols);
+        expect(gw.gumbelMax(logits, { cols, seed: 9, offset })).toEqual(want);
+      }
+    }
+  });
+
   test("hard mode writes the soft sample to `soft` when asked (for the straight-through gradient)", async () => {
     const gw = await load(backend);
     const logits = randomLogits(5, 60, 1);

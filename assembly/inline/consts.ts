@@ -33,6 +33,8 @@ const F: usize = memory.data<f32>([
   1.1920928955078125e-7, 1.1920928955078125e-7, 1.1920928955078125e-7, 1.1920928955078125e-7, // TWO_M23: 2^-23
   -Infinity, -Infinity, -Infinity, -Infinity, // NEG_INF
   0.0, 0.0, 0.0, 0.0, // ZERO
+  22.875, 22.875, 22.875, 22.875, // NOISE_BOUND: above every Gumbel value the stream can give (22.8739)
+  Infinity, Infinity, Infinity, Infinity, // POS_INF
 ], 16);
 
 const I: usize = memory.data<u32>([
@@ -76,6 +78,8 @@ export const TWO_M32: i32 = 23;
 export const TWO_M23: i32 = 24;
 export const NEG_INF: i32 = 25;
 export const ZERO: i32 = 26;
+export const NOISE_BOUND: i32 = 27;
+export const POS_INF: i32 = 28;
 
 export const PHILOX_M0: i32 = 0;
 export const PHILOX_M1: i32 = 1;

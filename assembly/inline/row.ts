@@ -11,7 +11,7 @@
 // Maxima and argmaxima do not depend on order: the argmax is the lowest index whose value
 // equals (==) the maximum.
 
-import { FOUR, LANES, NEG_INF, ONE, ZERO, vf, vi } from "./consts";
+import { FOUR, LANES, NEG_INF, ONE, POS_INF, ZERO, vf, vi } from "./consts";
 import { expf, expf4 } from "./exp";
 import { logf, logf4 } from "./log";
 
@@ -262,4 +262,53 @@ export function softmaxGradRow(y: usize, v: usize, dst: usize, n: i32, dot: f32,
     }
     return -((a0 + a2) + (a1 + a3));
   }
+}
+
+/** min_k x[k] (+Inf for n = 0), four accumulators as in rowMax. */
+export function rowMin(x: usize, n: i32): f32 {
+  let k = 0;
+  let m = Infinity as f32;
+  if (ASC_FEATURE_SIMD) {
+    let m0 = vf(POS_INF);
+    let m1 = m0;
+    let m2 = m0;
+    let m3 = m0;
+    for (; k + 16 <= n; k += 16) {
+      m0 = f32x4.min(m0, v128.load(at(x, k)));
+      m1 = f32x4.min(m1, v128.load(at(x, k), 16));
+      m2 = f32x4.min(m2, v128.load(at(x, k), 32));
+      m3 = f32x4.min(m3, v128.load(at(x, k), 48));
+    }
+    for (; k + 4 <= n; k += 4) m0 = f32x4.min(m0, v128.load(at(x, k)));
+    const v = f32x4.min(f32x4.min(m0, m1), f32x4.min(m2, m3));
+    const h = f32x4.min(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+    m = min<f32>(f32x4.extract_lane(h, 0), f32x4.extract_lane(h, 1));
+  }
+  for (; k < n; k++) m = min<f32>(m, load<f32>(at(x, k)));
+  return m;
+}
+
+/** The lowest k with x[k] == v (-1 if none). */
+export function firstEqual(x: usize, n: i32, v: f32): i32 {
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vv = f32x4.splat(v);
+    for (; k + 4 <= n; k += 4) if (v128.any_true(f32x4.eq(v128.load(at(x, k)), vv))) break;
+  }
+  for (; k < n; k++) if (load<f32>(at(x, k)) == v) return k;
+  return -1;
+}
+
+/** Whether some k < n has float32(x[k] + bound) >= t. */
+export function anyReaches(x: usize, n: i32, bound: f32, t: f32): bool {
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const bv = f32x4.splat(bound);
+    const tv = f32x4.splat(t);
+    for (; k + 4 <= n; k += 4) {
+      if (v128.any_true(f32x4.ge(f32x4.add(v128.load(at(x, k)), bv), tv))) return true;
+    }
+  }
+  for (; k < n; k++) if (load<f32>(at(x, k)) + bound >= t) return true;
+  return false;
 }
