@@ -12,7 +12,7 @@
 
 import { NOISE_BOUND, sf } from "./inline/consts";
 import { addArgmax, anyReaches, firstEqual, rowMax, rowMin } from "./inline/row";
-import { KIND_GUMBEL, writeStream } from "./inline/stream";
+import { writeGumbel } from "./inline/stream";
 import { rowPtr } from "./inline/tau";
 
 const CHUNK: i32 = 1024;
@@ -29,7 +29,7 @@ export function gumbel_max(logits: usize, dst: usize, rows: i32, cols: i32, k0: 
     const per = CHUNK / cols;
     for (let r0 = 0; r0 < rows; r0 += per) {
       const r1 = min<i32>(rows, r0 + per);
-      writeStream(KIND_GUMBEL, noise, (r1 - r0) * cols, k0, k1, j0 + <u64>r0 * <u64>cols);
+      writeGumbel(noise, (r1 - r0) * cols, k0, k1, j0 + <u64>r0 * <u64>cols);
       for (let r = r0; r < r1; r++) {
         const nr = rowPtr(noise, r - r0, cols);
         store<i32>(dst + (<usize>r << 2), addArgmax(rowPtr(logits, r, cols), nr, nr, cols));
@@ -50,7 +50,7 @@ export function gumbel_max(logits: usize, dst: usize, rows: i32, cols: i32, k0: 
     let bestIdx = -1;
     for (let c = 0; c < cols; c += CHUNK) {
       const len = min<i32>(CHUNK, cols - c);
-      writeStream(KIND_GUMBEL, noise, len, k0, k1, jr + <u64>c);
+      writeGumbel(noise, len, k0, k1, jr + <u64>c);
       const i = addArgmax(lr + (<usize>c << 2), noise, noise, len);
       if (i >= 0) {
         const v = load<f32>(noise + (<usize>i << 2));
@@ -68,7 +68,7 @@ export function gumbel_max(logits: usize, dst: usize, rows: i32, cols: i32, k0: 
 function prunedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f32): i32 {
   // Seed the running best with the class of the largest logit.
   let best = firstEqual(lr, cols, lmax);
-  writeStream(KIND_GUMBEL, noise, 1, k0, k1, jr + <u64>best);
+  writeGumbel(noise, 1, k0, k1, jr + <u64>best);
   let tBest = lmax + load<f32>(noise);
   const bound = sf(NOISE_BOUND);
   // The first group ends where the stream reaches a multiple of 16.
@@ -78,7 +78,7 @@ function prunedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f32
     len = min<i32>(len, cols - g);
     const lg = lr + (<usize>g << 2);
     if (!anyReaches(lg, len, bound, tBest)) continue;
-    writeStream(KIND_GUMBEL, noise, len, k0, k1, jr + <u64>g);
+    writeGumbel(noise, len, k0, k1, jr + <u64>g);
     for (let k = 0; k < len; k++) {
       const t = load<f32>(lg + (<usize>k << 2)) + load<f32>(noise + (<usize>k << 2));
       if (t > tBest || (t == tBest && g + k < best)) {

@@ -3,7 +3,7 @@
 // the soft sample to `soft` when that pointer is not 0 (for the straight-through gradient).
 
 import { addArgmax, expShiftSum, scaleRow } from "./inline/row";
-import { KIND_GUMBEL, writeStream } from "./inline/stream";
+import { writeGumbel } from "./inline/stream";
 import { invTemperature, rowPtr } from "./inline/tau";
 
 /** Short rows draw their noise together, up to this many elements at a time. */
@@ -21,7 +21,7 @@ export function gumbel_softmax(
   for (let r0 = 0; r0 < rows; r0 += per) {
     const r1 = min<i32>(rows, r0 + per);
     // dst <- g for rows r0 .. r1-1.
-    writeStream(KIND_GUMBEL, rowPtr(dst, r0, cols), (r1 - r0) * cols, k0, k1, j0 + <u64>r0 * <u64>cols);
+    writeGumbel(rowPtr(dst, r0, cols), (r1 - r0) * cols, k0, k1, j0 + <u64>r0 * <u64>cols);
     for (let r = r0; r < r1; r++) {
       const lr = rowPtr(logits, r, cols);
       const dr = rowPtr(dst, r, cols);

@@ -2,7 +2,7 @@
 // keyed by the seed (k0 = low 32 bits, k1 = high 32 bits) and starts at element
 // j0 = jHi * 2^32 + jLo (the call's offset).
 
-import { KIND_BITS, KIND_GUMBEL, KIND_UNIFORM, writeStream } from "./inline/stream";
+import { writeBits, writeGumbel, writeUniform } from "./inline/stream";
 
 // @ts-ignore: decorator
 @inline
@@ -12,15 +12,15 @@ function counter(jLo: u32, jHi: u32): u64 {
 
 /** dst[i] = 32-bit word of stream element j0 + i. */
 export function random_bits(dst: usize, n: i32, k0: u32, k1: u32, jLo: u32, jHi: u32): void {
-  writeStream(KIND_BITS, dst, n, k0, k1, counter(jLo, jHi));
+  writeBits(dst, n, k0, k1, counter(jLo, jHi));
 }
 
 /** dst[i] = uniform in [2^-24, 1 - 2^-24] (23 bits) from stream element j0 + i. */
 export function uniform(dst: usize, n: i32, k0: u32, k1: u32, jLo: u32, jHi: u32): void {
-  writeStream(KIND_UNIFORM, dst, n, k0, k1, counter(jLo, jHi));
+  writeUniform(dst, n, k0, k1, counter(jLo, jHi));
 }
 
 /** dst[i] = Gumbel(0, 1) noise in [-3.1300, 22.874] from stream element j0 + i. */
 export function gumbel_noise(dst: usize, n: i32, k0: u32, k1: u32, jLo: u32, jHi: u32): void {
-  writeStream(KIND_GUMBEL, dst, n, k0, k1, counter(jLo, jHi));
+  writeGumbel(dst, n, k0, k1, counter(jLo, jHi));
 }

@@ -6,9 +6,9 @@
 import { philoxBlock, philoxBlock4 } from "./philox";
 import { gumbelFromBits, gumbelFromBits4, uniformFromBits, uniformFromBits4 } from "./transform";
 
-export const KIND_BITS: i32 = 0;
-export const KIND_UNIFORM: i32 = 1;
-export const KIND_GUMBEL: i32 = 2;
+const KIND_BITS: i32 = 0;
+const KIND_UNIFORM: i32 = 1;
+const KIND_GUMBEL: i32 = 2;
 
 /** 16 words of Philox output (four blocks). */
 const blockScratch: usize = memory.data(64, 16);
@@ -31,8 +31,13 @@ function transform4(kind: i32, x: v128): v128 {
   return x;
 }
 
-/** Writes stream elements j0 .. j0+n-1 (as 32-bit values of the given kind) to dst. */
-export function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64): void {
+/**
+ * Writes stream elements j0 .. j0+n-1 (as 32-bit values of the given kind) to dst. Inlined
+ * into one function per kind below, so that the kind's branches fold away.
+ */
+// @ts-ignore: decorator
+@inline
+function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64): void {
   let block = j0 >> 2;
   // Position in dst of the first word of `block` (negative when j0 is not a multiple of 4).
   let pos = -<i32>(j0 & 3);
@@ -76,4 +81,19 @@ export function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0:
       block += 1;
     }
   }
+}
+
+/** writeStream of Gumbel(0, 1) noise. */
+export function writeGumbel(dst: usize, n: i32, k0: u32, k1: u32, j0: u64): void {
+  writeStream(KIND_GUMBEL, dst, n, k0, k1, j0);
+}
+
+/** writeStream of uniforms. */
+export function writeUniform(dst: usize, n: i32, k0: u32, k1: u32, j0: u64): void {
+  writeStream(KIND_UNIFORM, dst, n, k0, k1, j0);
+}
+
+/** writeStream of raw words. */
+export function writeBits(dst: usize, n: i32, k0: u32, k1: u32, j0: u64): void {
+  writeStream(KIND_BITS, dst, n, k0, k1, j0);
 }
