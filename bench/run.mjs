@@ -9,7 +9,8 @@
 // calls per sample (so that a sample of 1x10 is not just timer noise); a round's figure is
 // the median sample divided by the batch size. Reported: per implementation the median over
 // rounds, and the median over rounds of its time divided by the baseline's time in the same
-// round (ours, SIMD, tensors). Progress goes to stderr, the markdown table to stdout.
+// round (ours, SIMD, tensors). Progress goes to stderr, the markdown table to stdout, the
+// JSON to --out and an SVG chart next to it (./chart.mjs).
 
 import { readFileSync, readdirSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -18,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { Bench } from "tinybench";
+import { writeChart } from "./chart.mjs";
 import { createOurs } from "./ours.mjs";
 
 /** @typedef {"noise" | "max" | "soft" | "hard" | "backward"} OpName */
@@ -57,6 +59,7 @@ import { createOurs } from "./ours.mjs";
  * @property {string} [short]   name in "speed-up vs" headers (default: label)
  * @property {string} stream    implementations with the same stream must give identical bits
  * @property {boolean} [compare] show a "speed-up of ours vs this" column
+ * @property {string} [details] versions, binary, threads...: printed and kept in the JSON
  * @property {(op: OpName, input: Input) => Prepared | null} prepare  null: op not supported
  */
 
@@ -81,11 +84,21 @@ const QUICK_SHAPES = ["1x10", "256x1000", "8x128256"];
 /**
  * Time budgets. `time` and `warmupTime` are per task and round (ms); `iterations` is
  * tinybench's minimum number of samples; a sample batches calls until it covers about
- * `batchElements` elements.
+ * `batchElements` elements. A slow task, one call per sample and that call longer than
+ * `slowCallMs` (tfjs-cpu on a million elements or more: 0.1 to 1 s a call), would spend
+ * iterations + warmupIterations calls per round: it takes `slowIterations` samples per round
+ * instead, without warmup (the check and the probe call before the rounds warmed it up).
+ * Ours and the JS baseline stay well under `slowCallMs` on every default shape.
  */
 const PROFILES = {
-  full: { rounds: 5, time: 150, warmupTime: 20, iterations: 4, warmupIterations: 2, batchElements: 16384 },
-  quick: { rounds: 3, time: 40, warmupTime: 10, iterations: 3, warmupIterations: 1, batchElements: 16384 },
+  full: {
+    rounds: 5, time: 150, warmupTime: 20, iterations: 4, warmupIterations: 2,
+    slowCallMs: 150, slowIterations: 2, batchElements: 16384,
+  },
+  quick: {
+    rounds: 3, time: 40, warmupTime: 10, iterations: 3, warmupIterations: 1,
+    slowCallMs: 100, slowIterations: 1, batchElements: 16384,
+  },
 };
 
 // ------------------------------------------------------------------ small helpers
@@ -296,17 +309,31 @@ function sameBits(a, b) {
 
 // ------------------------------------------------------------------ setup
 
-/** @returns {Promise<Impl[]>} ours first (the baseline), then every peer in ./peers */
+/**
+ * Ours first (the baseline), then every peer in ./peers. A peer's create() resolves to one
+ * implementation, several, or null (cannot run here: skipped with a note). A peer that throws
+ * (e.g. a wasm backend that does not load) is a failed check, reported like the others; the
+ * run goes on without it.
+ * @returns {Promise<{ impls: Impl[], failures: string[] }>}
+ */
 async function loadImpls() {
   const impls = await createOurs();
+  /** @type {string[]} */
+  const failures = [];
   const dir = `${HERE}/peers`;
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".mjs")).sort()) {
-    const mod = await import(`./peers/${file}`);
-    const impl = await mod.create();
-    if (impl) impls.push(impl);
-    else progress(`peer ${file}: not available here, skipped`);
+    try {
+      const mod = await import(`./peers/${file}`);
+      const got = await mod.create();
+      if (got) impls.push(...(Array.isArray(got) ? got : [got]));
+      else progress(`peer ${file}: not available here, skipped`);
+    } catch (err) {
+      const msg = `peer ${file} did not load: ${err instanceof Error ? err.message : String(err)}`;
+      progress(`CHECK FAILED: ${msg}`);
+      failures.push(msg);
+    }
   }
-  return impls;
+  return { impls, failures };
 }
 
 function wasmSizes() {
@@ -330,7 +357,9 @@ function parseCli() {
   if (values.help) {
     process.stdout.write(
       "usage: node bench/run.mjs [--quick] [--shapes 256x1000,1x10] [--ops noise,max,soft,hard,backward]\n" +
-        "                          [--impls simd-tensor,js,...] [--rounds N] [--time MS] [--out FILE]\n",
+        "                          [--impls simd-tensor,js,tfjs-wasm,...] [--rounds N] [--time MS] [--out FILE]\n" +
+        "  writes FILE (default bench/results/latest.json) and a chart next to it\n" +
+        "  (bench/results/chart.svg for the default, else FILE with .svg for .json)\n",
     );
     process.exit(0);
   }
@@ -344,7 +373,9 @@ function parseCli() {
   }
   const implIds = values.impls?.split(",").map((s) => s.trim()) ?? null;
   const out = values.out ?? `${HERE}/results/latest.json`;
-  return { profile, shapes, ops, implIds, out, quick: values.quick };
+  // The chart goes next to the JSON: bench/results/chart.svg for the default, else FILE.svg.
+  const chart = values.out === undefined ? `${HERE}/results/chart.svg` : `${out.replace(/\.json$/i, "")}.svg`;
+  return { profile, shapes, ops, implIds, out, chart, quick: values.quick };
 }
 
 function parseArgsStrict() {
@@ -367,41 +398,51 @@ function parseArgsStrict() {
 /** The sink every task feeds one output element into, printed at the end. */
 let sink = 0;
 
+/** Calls per sample for an input: about `batchElements` elements. @param {Input} input @param {typeof PROFILES.full} profile */
+function batchSize(input, profile) {
+  return Math.max(1, Math.round(profile.batchElements / input.n));
+}
+
 /**
  * Times the prepared implementations of one (op, shape).
- * @param {{ impl: Impl, prep: Prepared }[]} entries  baseline first
+ * @param {{ impl: Impl, prep: Prepared, slow: boolean }[]} entries  baseline first
  * @param {Input} input @param {OpName} op @param {typeof PROFILES.full} profile @param {string} title
  * @returns {number[][]} ms per call, [entry][round]
  */
 function measure(entries, input, op, profile, title) {
-  const batch = Math.max(1, Math.round(profile.batchElements / input.n));
+  const batch = batchSize(input, profile);
   const mid = op === "max" ? input.rows >> 1 : input.n >> 1;
   /** @type {number[][]} */
   const perRound = entries.map(() => []);
   const counters = entries.map(() => 1); // call 0 was the check
   for (let round = 0; round < profile.rounds; round++) {
-    const bench = new Bench({
-      name: `${title} round ${round + 1}`,
-      time: profile.time,
-      iterations: profile.iterations,
-      warmupTime: profile.warmupTime,
-      warmupIterations: profile.warmupIterations,
-      throws: true,
-    });
+    // One Bench per task (tinybench's budgets are per Bench): tasks run one after the other
+    // either way, in an order rotated by one each round.
     for (let j = 0; j < entries.length; j++) {
       const e = (j + round) % entries.length;
-      const { prep } = entries[e];
+      const { prep, slow } = entries[e];
+      const bench = new Bench({
+        name: `${title} round ${round + 1}`,
+        throws: true,
+        ...(slow
+          ? { time: 0, iterations: profile.slowIterations, warmup: false }
+          : {
+              time: profile.time,
+              iterations: profile.iterations,
+              warmupTime: profile.warmupTime,
+              warmupIterations: profile.warmupIterations,
+            }),
+      });
       bench.add(String(e), () => {
         let i = counters[e];
         for (let k = 0; k < batch; k++) prep.call(i++);
         counters[e] = i;
         sink += prep.output().values[mid];
       });
-    }
-    for (const task of bench.runSync()) {
+      const [task] = bench.runSync();
       const r = task.result;
-      if (r.state !== "completed") throw new Error(`${title}: task ${task.name} ended ${r.state}`);
-      perRound[Number(task.name)].push(r.latency.p50 / batch);
+      if (r.state !== "completed") throw new Error(`${title}: task ${entries[e].impl.id} ended ${r.state}`);
+      perRound[e].push(r.latency.p50 / batch);
     }
   }
   return perRound;
@@ -412,7 +453,8 @@ function measure(entries, input, op, profile, title) {
 async function main() {
   const started = performance.now();
   const cli = parseCli();
-  let impls = await loadImpls();
+  const loaded = await loadImpls();
+  let impls = loaded.impls;
   if (cli.implIds) {
     const baseId = impls[0].id;
     const unknown = cli.implIds.filter((id) => !impls.some((i) => i.id === id));
@@ -426,8 +468,10 @@ async function main() {
       `${cli.shapes.map((s) => s.name).join(",")}, ${cli.profile.rounds} rounds x ${cli.profile.time} ms`,
   );
 
+  for (const i of impls) if (i.details) progress(`${i.id}: ${i.details}`);
+
   /** @type {string[]} */
-  const failures = [];
+  const failures = [...loaded.failures];
   /** @type {string[]} */
   const warnings = [];
   const results = [];
@@ -436,25 +480,37 @@ async function main() {
     for (const op of cli.ops) {
       const title = `${op} ${shape.name}`;
       const t0 = performance.now();
-      /** @type {{ impl: Impl, prep: Prepared }[]} */
+      /** @type {{ impl: Impl, prep: Prepared, slow: boolean }[]} */
       const entries = [];
       for (const impl of impls) {
         const prep = impl.prepare(op, input);
-        if (prep) entries.push({ impl, prep });
+        if (prep) entries.push({ impl, prep, slow: false });
       }
       if (entries[0]?.impl !== base) throw new Error(`${title}: the baseline ${base.id} does not support it`);
 
       // Check every implementation once (call 0) before timing; same-stream ones must agree.
       /** @type {Map<string, { id: string, out: Output }>} */
       const firstOfStream = new Map();
-      for (const { impl, prep } of entries) {
+      // Slow: one call per sample, and that call longer than slowCallMs (see PROFILES).
+      const slowCallMs = batchSize(input, cli.profile) === 1 ? cli.profile.slowCallMs : Infinity;
+      for (const entry of entries) {
+        const { impl, prep } = entry;
+        let t = performance.now();
         prep.call(0);
+        const firstMs = performance.now() - t;
         const out = prep.output();
         for (const p of checkOutput(op, input, out)) failures.push(`${title} ${impl.id}: ${p}`);
         const ref = firstOfStream.get(impl.stream);
         if (!ref) firstOfStream.set(impl.stream, { id: impl.id, out: { values: out.values.slice(), dtau: out.dtau?.slice() } });
         else if (!sameBits(ref.out.values, out.values) || (out.dtau && ref.out.dtau && !sameBits(ref.out.dtau, out.dtau))) {
           warnings.push(`${title}: ${impl.id} differs from ${ref.id} (same stream ${impl.stream}, bits expected equal)`);
+        }
+        // A first call that looks slow is timed once more (the first paid for JIT and memory
+        // growth) to decide whether the task is slow (see PROFILES).
+        if (firstMs > slowCallMs) {
+          t = performance.now();
+          prep.call(0);
+          entry.slow = Math.min(firstMs, performance.now() - t) > slowCallMs;
         }
       }
 
@@ -470,11 +526,14 @@ async function main() {
           usPerCall: median(ms) * 1e3,
           ratioToBaseline: median(ratios),
           rounds: { msPerCall: ms, ratioToBaseline: ratios },
+          ...(entries[e].slow ? { slow: true } : {}),
         };
       });
       results.push({ op, shape: shape.name, rows: shape.rows, cols: shape.cols, elements: input.n, impls: byImpl });
       entries.forEach(({ prep }) => prep.dispose?.());
-      const line = entries.map(({ impl }) => `${impl.id} ${fmt(/** @type {any} */ (byImpl[impl.id]).nsPerElement)}`);
+      const line = entries.map(
+        ({ impl, slow }) => `${impl.id} ${fmt(/** @type {any} */ (byImpl[impl.id]).nsPerElement)}${slow ? " (slow)" : ""}`,
+      );
       progress(`${title.padEnd(18)} ${line.join(", ")} ns/elt (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
   }
@@ -535,8 +594,9 @@ async function main() {
       statistic: "per round: median sample / calls per sample; reported: median over rounds",
     },
     wasm: sizes,
+    opLabels: OP_LABELS,
     baseline: base.id,
-    implementations: impls.map(({ id, label, stream }) => ({ id, label, stream })),
+    implementations: impls.map(({ id, label, stream, details }) => ({ id, label, stream, details })),
     results,
     checks: { failures, warnings },
     sink,
@@ -545,6 +605,8 @@ async function main() {
   mkdirSync(dirname(cli.out), { recursive: true });
   writeFileSync(cli.out, `${JSON.stringify(report, null, 2)}\n`);
   progress(`wrote ${cli.out}`);
+  writeChart(cli.out, cli.chart);
+  progress(`wrote ${cli.chart}`);
   if (failures.length) process.exitCode = 1;
 }
 
