@@ -5,6 +5,7 @@
 import { expf, expf4 } from "./inline/exp";
 import { logf, logf4 } from "./inline/log";
 import { philoxBlock, philoxBlock4 } from "./inline/philox";
+import { noiseUpper, noiseUpper4 } from "./inline/screen";
 import { gumbelFromBits, gumbelFromBits4 } from "./inline/transform";
 
 /** dst[i] = exp(src[i]). */
@@ -88,5 +89,20 @@ export function philox4x32_10(ctr: usize, key: usize, dst: usize, blocks: i32): 
       load<u32>(k), load<u32>(k, 4),
       dst + (<usize>b << 4),
     );
+  }
+}
+
+/** dst[i] = the screen's upper bound of the Gumbel noise of word src[i] (inline/screen.ts). */
+export function noise_upper(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(dst + o, noiseUpper4(v128.load(src + o)));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, noiseUpper(load<u32>(src + o)));
   }
 }

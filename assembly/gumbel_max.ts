@@ -3,6 +3,11 @@
 // a small scratch, so no output-sized buffer is needed: several short rows at a time, or a
 // long row in chunks.
 //
+// Exact screening (rows of SCREEN_MIN classes or more): the noise costs two logarithms per
+// class, but a cheap upper bound of it (inline/screen.ts) computed from the same random word
+// rules out almost every class: only those whose bound reaches the best exact sum found so far
+// get their exact noise. Same index as the full computation, bit for bit.
+//
 // Exact pruning (long rows whose logits spread wider than the noise can bridge, as LLM logits
 // and masked vocabularies do): every noise value is below NOISE_BOUND = 22.875, so a class
 // with float32(l_k + NOISE_BOUND) < t can never reach a sum t already found (rounding is
@@ -12,7 +17,9 @@
 
 import { NOISE_BOUND, sf } from "./inline/consts";
 import { addArgmax, anyReaches, firstEqual, rowMax, rowMin } from "./inline/row";
-import { writeGumbel } from "./inline/stream";
+import { noiseUpper, noiseUpper4 } from "./inline/screen";
+import { writeBits, writeGumbel } from "./inline/stream";
+import { gumbelFromBits } from "./inline/transform";
 import { rowPtr } from "./inline/tau";
 
 const CHUNK: i32 = 1024;
@@ -21,10 +28,29 @@ const PRUNE_SPREAD: f32 = 26.0;
 /** Pruning works on groups of 16 classes, aligned to the stream's Philox groups. */
 const GROUP: i32 = 16;
 const noise: usize = memory.data(CHUNK << 2, 16);
+/** Rows this long or longer are screened. */
+const SCREEN_MIN: i32 = 64;
+/** The screen's random words and bounds, one chunk at a time. */
+const words: usize = memory.data(CHUNK << 2, 16);
+const bounds: usize = memory.data(CHUNK << 2, 16);
+
+/** The running best of a screened row: its exact sum and index. */
+let tBest: f32 = -Infinity;
+let iBest: i32 = -1;
+
+/** Offers class i (sum t) to the running best; ties go to the lower index. */
+// @ts-ignore: decorator
+@inline
+function offer(t: f32, i: i32): void {
+  if (t > tBest || (t == tBest && i < iBest)) {
+    tBest = t;
+    iBest = i;
+  }
+}
 
 export function gumbel_max(logits: usize, dst: usize, rows: i32, cols: i32, k0: u32, k1: u32, jLo: u32, jHi: u32): void {
   const j0 = (<u64>jHi << 32) | <u64>jLo;
-  if (cols <= CHUNK) {
+  if (cols < SCREEN_MIN) {
     // Short rows: one draw of noise for as many whole rows as fit in the scratch.
     const per = CHUNK / cols;
     for (let r0 = 0; r0 < rows; r0 += per) {
@@ -37,31 +63,71 @@ export function gumbel_max(logits: usize, dst: usize, rows: i32, cols: i32, k0: 
     }
     return;
   }
-  // Long rows: in chunks, keeping the first maximum across chunks.
   for (let r = 0; r < rows; r++) {
     const lr = rowPtr(logits, r, cols);
     const jr = j0 + <u64>r * <u64>cols;
     const lmax = rowMax(lr, cols);
-    if (lmax - rowMin(lr, cols) > PRUNE_SPREAD) {
-      store<i32>(dst + (<usize>r << 2), prunedArgmax(lr, cols, jr, k0, k1, lmax));
-      continue;
+    const best = lmax - rowMin(lr, cols) > PRUNE_SPREAD
+      ? prunedArgmax(lr, cols, jr, k0, k1, lmax)
+      : screenedArgmax(lr, cols, jr, k0, k1);
+    store<i32>(dst + (<usize>r << 2), best);
+  }
+}
+
+/**
+ * argmax_k(l_k + g_k) of one row, chunk by chunk: the words of the chunk, their noise bounds
+ * b_k = float32(l_k + upper(g_k)) >= l_k + g_k, then exact sums only where b_k reaches the
+ * running best (the chunk's largest bound first, so the best rises at once).
+ */
+function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32): i32 {
+  tBest = -Infinity;
+  iBest = -1;
+  for (let c = 0; c < cols; c += CHUNK) {
+    const len = min<i32>(CHUNK, cols - c);
+    const lc = lr + (<usize>c << 2);
+    writeBits(words, len, k0, k1, jr + <u64>c);
+    // Bounds and their maximum.
+    let k = 0;
+    let bmax = -Infinity as f32;
+    if (ASC_FEATURE_SIMD) {
+      let m = f32x4.splat(-Infinity);
+      for (; k + 4 <= len; k += 4) {
+        const o = <usize>k << 2;
+        const b = f32x4.add(v128.load(lc + o), noiseUpper4(v128.load(words + o)));
+        v128.store(bounds + o, b);
+        m = f32x4.max(m, b);
+      }
+      const h = f32x4.max(m, i32x4.shuffle(m, m, 2, 3, 0, 1));
+      bmax = max<f32>(f32x4.extract_lane(h, 0), f32x4.extract_lane(h, 1));
     }
-    let best = -Infinity as f32;
-    let bestIdx = -1;
-    for (let c = 0; c < cols; c += CHUNK) {
-      const len = min<i32>(CHUNK, cols - c);
-      writeGumbel(noise, len, k0, k1, jr + <u64>c);
-      const i = addArgmax(lr + (<usize>c << 2), noise, noise, len);
-      if (i >= 0) {
-        const v = load<f32>(noise + (<usize>i << 2));
-        if (v > best) {
-          best = v;
-          bestIdx = c + i;
-        }
+    for (; k < len; k++) {
+      const o = <usize>k << 2;
+      const b = load<f32>(lc + o) + noiseUpper(load<u32>(words + o));
+      store<f32>(bounds + o, b);
+      bmax = max<f32>(bmax, b);
+    }
+    if (bmax < tBest || bmax == -Infinity) continue; // nothing here can reach the best
+    // Seed with the chunk's largest bound, then every class whose bound reaches the best.
+    const s = firstEqual(bounds, len, bmax);
+    offer(load<f32>(lc + (<usize>s << 2)) + gumbelFromBits(load<u32>(words + (<usize>s << 2))), c + s);
+    k = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; k + 4 <= len; k += 4) {
+        if (!v128.any_true(f32x4.ge(v128.load(bounds + (<usize>k << 2)), f32x4.splat(tBest)))) continue;
+        for (let q = k; q < k + 4; q++) screenOne(lc, q, c);
       }
     }
-    store<i32>(dst + (<usize>r << 2), bestIdx);
+    for (; k < len; k++) screenOne(lc, k, c);
   }
+  return iBest;
+}
+
+/** Class k of the chunk at c: its exact sum, if its bound reaches the running best. */
+// @ts-ignore: decorator
+@inline
+function screenOne(lc: usize, k: i32, c: i32): void {
+  const o = <usize>k << 2;
+  if (load<f32>(bounds + o) >= tBest) offer(load<f32>(lc + o) + gumbelFromBits(load<u32>(words + o)), c + k);
 }
 
 /** argmax_k(l_k + g_k) of one row, drawing noise only for groups that can reach the best. */

@@ -7,7 +7,7 @@ export { softmax, log_softmax, log_sum_exp } from "./softmax";
 export { gumbel_softmax } from "./gumbel_softmax";
 export { gumbel_max } from "./gumbel_max";
 export { softmax_grad } from "./softmax_grad";
-export { exp_f32, log_f32, gumbel_from_bits, philox4x32_10 } from "./approx";
+export { exp_f32, log_f32, gumbel_from_bits, noise_upper, philox4x32_10 } from "./approx";
 
 /** First byte after the static data: the façade's allocator owns memory from here on. */
 export function heap_base(): usize {

@@ -28,6 +28,7 @@ export interface Kernels {
   exp_f32(src: number, dst: number, n: number): void;
   log_f32(src: number, dst: number, n: number): void;
   gumbel_from_bits(src: number, dst: number, n: number): void;
+  noise_upper(src: number, dst: number, n: number): void;
   philox4x32_10(ctr: number, key: number, dst: number, blocks: number): void;
 }
 

@@ -78,6 +78,26 @@ describe.each(backends)("%s binary", (backend) => {
     expect(worst(g, bits, gumbelOfBits, abs).max).toBeLessThanOrEqual(1.5e-6);
   });
 
+  test("gumbelMax's screen bound is above the noise of every word (2e6 words and both tails), by at most 0.5", async () => {
+    const gw = await load(backend);
+    const bits = new Uint32Array(N + 200_000);
+    for (let i = 0; i < N; i++) bits[i] = Math.floor(i * (4294967296 / N)) + (i % 7);
+    for (let i = 0; i < 100_000; i++) {
+      bits[N + i] = i;
+      bits[N + 100_000 + i] = 0xffffffff - i;
+    }
+    const g = applyKernel(gw, "gumbel_from_bits", bits);
+    const u = applyKernel(gw, "noise_upper", bits);
+    let minGap = Infinity;
+    let maxGap = 0;
+    for (let i = 0; i < bits.length; i++) {
+      minGap = Math.min(minGap, u[i]! - g[i]!);
+      maxGap = Math.max(maxGap, u[i]! - g[i]!);
+    }
+    expect(minGap).toBeGreaterThan(0);
+    expect(maxGap).toBeLessThan(0.5);
+  });
+
   test("Gumbel transform: the extreme words map to finite values at the documented bounds", async () => {
     const gw = await load(backend);
     const g = applyKernel(gw, "gumbel_from_bits", Uint32Array.from([0, 1, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff]));

@@ -69,6 +69,29 @@ describe.each(backends)("%s binary", (backend) => {
     }
   });
 
+  test("gumbelMax's exact screen (rows of 64+ classes) returns the full computation's index, ties included", async () => {
+    const gw = await load(backend);
+    const rnd = testRandom(7);
+    const cases: Array<[number, number, (r: number, k: number) => number]> = [
+      [40, 64, () => rnd() * 4 - 2], // the smallest screened rows
+      [30, 67, () => 0], // flat rows: the noise alone decides
+      [20, 1000, () => 3 * (rnd() - 0.5)],
+      [10, 1000, (_, k) => (k % 5 === 0 ? -Infinity : rnd())],
+      [10, 2500, () => 1e8 + 8 * Math.floor(rnd() * 4)], // ulp 8: the sums collide, ties decide
+      [10, 3000, () => 1e7 + Math.floor(rnd() * 3)], // ulp 1
+      [3, 40_000, () => rnd() * 0.001], // nearly flat, several chunks
+    ];
+    for (const [rows, cols, f] of cases) {
+      const logits = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) logits[r * cols + k] = f(r, k);
+      for (const offset of [0, 3, 2n ** 40n + 1n]) {
+        const g = gw.gumbelNoise(rows * cols, { seed: 123, offset });
+        const want = argmaxRef(logits.map((l, i) => l + g[i]!), cols);
+        expect(gw.gumbelMax(logits, { cols, seed: 123, offset })).toEqual(want);
+      }
+    }
+  });
+
   test("hard mode writes the soft sample to `soft` when asked (for the straight-through gradient)", async () => {
     const gw = await load(backend);
     const logits = randomLogits(5, 60, 1);

@@ -35,6 +35,10 @@ const F: usize = memory.data<f32>([
   0.0, 0.0, 0.0, 0.0, // ZERO
   22.875, 22.875, 22.875, 22.875, // NOISE_BOUND: above every Gumbel value the stream can give (22.8739)
   Infinity, Infinity, Infinity, Infinity, // POS_INF
+  0.6931471805599453, 0.6931471805599453, 0.6931471805599453, 0.6931471805599453, // LN2
+  127.0, 127.0, 127.0, 127.0, // BIAS_F: the exponent bias as a float
+  0.0861, 0.0861, 0.0861, 0.0861, // LOG2_SLACK: max over m in [0, 1) of log2(1 + m) - m (0.08607)
+  0.001, 0.001, 0.001, 0.001, // SCREEN_MARGIN: covers float32 rounding in the noise bounds
 ], 16);
 
 const I: usize = memory.data<u32>([
@@ -80,6 +84,10 @@ export const NEG_INF: i32 = 25;
 export const ZERO: i32 = 26;
 export const NOISE_BOUND: i32 = 27;
 export const POS_INF: i32 = 28;
+export const LN2: i32 = 29;
+export const BIAS_F: i32 = 30;
+export const LOG2_SLACK: i32 = 31;
+export const SCREEN_MARGIN: i32 = 32;
 
 export const PHILOX_M0: i32 = 0;
 export const PHILOX_M1: i32 = 1;
