@@ -29,7 +29,7 @@ const PRUNE_SPREAD: f32 = 26.0;
 const GROUP: i32 = 16;
 const noise: usize = memory.data(CHUNK << 2, 16);
 /** Rows this long or longer are screened. */
-const SCREEN_MIN: i32 = 64;
+export const SCREEN_MIN: i32 = 64;
 /** The screen's random words and bounds, one chunk at a time. */
 const words: usize = memory.data(CHUNK << 2, 16);
 const bounds: usize = memory.data(CHUNK << 2, 16);
@@ -64,14 +64,20 @@ export function gumbel_max(logits: usize, dst: usize, rows: i32, cols: i32, k0: 
     return;
   }
   for (let r = 0; r < rows; r++) {
-    const lr = rowPtr(logits, r, cols);
-    const jr = j0 + <u64>r * <u64>cols;
-    const lmax = rowMax(lr, cols);
-    const best = lmax - rowMin(lr, cols) > PRUNE_SPREAD
-      ? prunedArgmax(lr, cols, jr, k0, k1, lmax)
-      : screenedArgmax(lr, cols, jr, k0, k1);
-    store<i32>(dst + (<usize>r << 2), best);
+    store<i32>(dst + (<usize>r << 2), sampleRow(rowPtr(logits, r, cols), cols, j0 + <u64>r * <u64>cols, k0, k1));
   }
+}
+
+/**
+ * argmax_k(l_k + g_k) of one row of SCREEN_MIN classes or more, g the noise of stream
+ * elements jr + k: pruned when the logits spread wider than the noise, else screened. Also
+ * used by hard Gumbel-Softmax, which needs only the index.
+ */
+export function sampleRow(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32): i32 {
+  const lmax = rowMax(lr, cols);
+  return lmax - rowMin(lr, cols) > PRUNE_SPREAD
+    ? prunedArgmax(lr, cols, jr, k0, k1, lmax)
+    : screenedArgmax(lr, cols, jr, k0, k1);
 }
 
 /**

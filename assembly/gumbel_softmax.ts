@@ -1,7 +1,9 @@
 // Gumbel-Softmax (Concrete) samples: y = softmax((logits + g) / tau), g the Gumbel noise of
 // stream elements j0 + r*cols + k. Hard mode writes one_hot(argmax(logits + g)) instead, and
-// the soft sample to `soft` when that pointer is not 0 (for the straight-through gradient).
+// the soft sample to `soft` when that pointer is not 0 (for the straight-through gradient);
+// without `soft`, hard mode needs only the index, which Gumbel-Max's screen finds cheaply.
 
+import { SCREEN_MIN, sampleRow } from "./gumbel_max";
 import { addArgmax, expShiftSum, scaleRow } from "./inline/row";
 import { writeGumbel } from "./inline/stream";
 import { invTemperature, rowPtr } from "./inline/tau";
@@ -15,6 +17,16 @@ export function gumbel_softmax(
 ): void {
   const it = invTemperature(tau);
   const j0 = (<u64>jHi << 32) | <u64>jLo;
+  if (hard && !soft && cols >= SCREEN_MIN) {
+    // Only the index is needed: Gumbel-Max's screened sampler, then the one-hot.
+    for (let r = 0; r < rows; r++) {
+      const dr = rowPtr(dst, r, cols);
+      const idx = sampleRow(rowPtr(logits, r, cols), cols, j0 + <u64>r * <u64>cols, k0, k1);
+      memory.fill(dr, 0, <usize>cols << 2);
+      store<f32>(dr + (<usize>idx << 2), 1.0);
+    }
+    return;
+  }
   // Rows per draw: the noise of consecutive rows is consecutive in the stream and in dst, so
   // short rows share one draw (no partial Philox groups per row) and long rows draw alone.
   const per = cols >= GROUP ? 1 : GROUP / cols;
