@@ -56,6 +56,12 @@ export interface Words {
  */
 export function parseU64(fn: string, name: string, v: unknown, out: Words): void {
   if (typeof v === "number") {
+    if (v >>> 0 === v) {
+      // The common case, an integer below 2^32: no division.
+      out.lo = v;
+      out.hi = 0;
+      return;
+    }
     if (!Number.isSafeInteger(v) || v < 0) {
       throw new RangeError(
         `${fn}: ${name} must be an integer from 0 to 2^64-1 (a number up to 2^53-1, or a bigint), got ${v}`,
