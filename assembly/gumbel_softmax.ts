@@ -4,6 +4,7 @@
 // without `soft`, hard mode needs only the index, which Gumbel-Max's screen finds cheaply.
 
 import { SCREEN_MIN, sampleRow } from "./gumbel_max";
+import { ACROSS_MAX, acrossIdx, addInto, softmaxAcross4 } from "./inline/across";
 import { addArgmax, expShiftSum, scaleRow } from "./inline/row";
 import { writeGumbel } from "./inline/stream";
 import { invTemperature, rowPtr } from "./inline/tau";
@@ -34,7 +35,23 @@ export function gumbel_softmax(
     const r1 = min<i32>(rows, r0 + per);
     // dst <- g for rows r0 .. r1-1.
     writeGumbel(rowPtr(dst, r0, cols), (r1 - r0) * cols, k0, k1, j0 + <u64>r0 * <u64>cols);
-    for (let r = r0; r < r1; r++) {
+    let r = r0;
+    if (ASC_FEATURE_SIMD && cols < ACROSS_MAX) {
+      // Four short rows at a time, one per lane (same bits as the rows one by one below).
+      for (; r + 4 <= r1; r += 4) {
+        const dr = rowPtr(dst, r, cols);
+        addInto(rowPtr(logits, r, cols), dr, dr, 4 * cols);
+        const y = hard ? soft ? rowPtr(soft, r, cols) : 0 : dr;
+        softmaxAcross4(dr, y, cols, it);
+        if (hard) {
+          memory.fill(dr, 0, <usize>cols << 4);
+          for (let q = 0; q < 4; q++) {
+            store<f32>(rowPtr(dr, q, cols) + (<usize>load<i32>(acrossIdx + (<usize>q << 2)) << 2), 1.0);
+          }
+        }
+      }
+    }
+    for (; r < r1; r++) {
       const lr = rowPtr(logits, r, cols);
       const dr = rowPtr(dst, r, cols);
       // dst <- logits + g, and the argmax of that sum.
