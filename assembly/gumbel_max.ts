@@ -15,6 +15,7 @@
 // the running best are skipped without drawing their noise. The result is the same index, bit
 // for bit, as the full computation: only work that cannot change it is skipped.
 
+import { ACROSS_MAX, acrossIdx, addInto, softmaxAcross4 } from "./inline/across";
 import { NOISE_BOUND, sf } from "./inline/consts";
 import { addArgmax, anyReaches, firstEqual, rowMax, rowMin } from "./inline/row";
 import { noiseUpper, noiseUpper4 } from "./inline/screen";
@@ -56,7 +57,17 @@ export function gumbel_max(logits: usize, dst: usize, rows: i32, cols: i32, k0: 
     for (let r0 = 0; r0 < rows; r0 += per) {
       const r1 = min<i32>(rows, r0 + per);
       writeGumbel(noise, (r1 - r0) * cols, k0, k1, j0 + <u64>r0 * <u64>cols);
-      for (let r = r0; r < r1; r++) {
+      let r = r0;
+      if (ASC_FEATURE_SIMD && cols < ACROSS_MAX) {
+        // Four short rows at a time, one per lane: the same first maximum.
+        for (; r + 4 <= r1; r += 4) {
+          const nr = rowPtr(noise, r - r0, cols);
+          addInto(rowPtr(logits, r, cols), nr, nr, 4 * cols);
+          softmaxAcross4(nr, 0, cols, 0);
+          v128.store(dst + (<usize>r << 2), v128.load(acrossIdx));
+        }
+      }
+      for (; r < r1; r++) {
         const nr = rowPtr(noise, r - r0, cols);
         store<i32>(dst + (<usize>r << 2), addArgmax(rowPtr(logits, r, cols), nr, nr, cols));
       }

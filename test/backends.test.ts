@@ -78,6 +78,7 @@ describe("SIMD == scalar, bit for bit", () => {
       const s = { cols, tau: 0.6, seed: 77, offset: 3 * cols + 1 };
       same(`gumbelSoftmax ${cols}`, (gw) => gw.gumbelSoftmax(x, s));
       same(`hard ${cols}`, (gw) => gw.gumbelSoftmax(x, { ...s, hard: true }));
+      same(`gumbelMax ${cols}`, (gw) => gw.gumbelMax(x, s));
       same(`hard + soft ${cols}`, (gw) => {
         const soft = new Float32Array(n);
         return [gw.gumbelSoftmax(x, { ...s, hard: true, soft }), soft];
