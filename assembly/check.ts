@@ -1,5 +1,5 @@
-// Validation pass, run by the façade before any kernel that reads logits, so that a bad row is
-// reported before anything is written: per row, the maximum tells all three faults at once.
+// Validation pass, run first by every kernel that reads logits, so that a bad row is reported
+// before anything is written: per row, the maximum tells all three faults at once.
 
 import { rowMax } from "./inline/row";
 import { rowPtr } from "./inline/tau";

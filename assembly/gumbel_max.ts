@@ -15,6 +15,7 @@
 // the running best are skipped without drawing their noise. The result is the same index, bit
 // for bit, as the full computation: only work that cannot change it is skipped.
 
+import { check_rows } from "./check";
 import { ACROSS_MAX, acrossIdx, addInto, softmaxAcross4 } from "./inline/across";
 import { NOISE_BOUND, sf } from "./inline/consts";
 import { addArgmax, anyReaches, firstEqual, rowMax, rowMin } from "./inline/row";
@@ -49,7 +50,9 @@ function offer(t: f32, i: i32): void {
   }
 }
 
-export function gumbel_max(logits: usize, dst: usize, rows: i32, cols: i32, k0: u32, k1: u32, jLo: u32, jHi: u32): void {
+export function gumbel_max(logits: usize, dst: usize, rows: i32, cols: i32, k0: u32, k1: u32, jLo: u32, jHi: u32): i32 {
+  const bad = check_rows(logits, rows, cols);
+  if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
   const j0 = (<u64>jHi << 32) | <u64>jLo;
   if (cols < SCREEN_MIN) {
     // Short rows: one draw of noise for as many whole rows as fit in the scratch.
@@ -72,11 +75,12 @@ export function gumbel_max(logits: usize, dst: usize, rows: i32, cols: i32, k0: 
         store<i32>(dst + (<usize>r << 2), addArgmax(rowPtr(logits, r, cols), nr, nr, cols));
       }
     }
-    return;
+    return -1;
   }
   for (let r = 0; r < rows; r++) {
     store<i32>(dst + (<usize>r << 2), sampleRow(rowPtr(logits, r, cols), cols, j0 + <u64>r * <u64>cols, k0, k1));
   }
+  return -1;
 }
 
 /**

@@ -3,6 +3,7 @@
 // the soft sample to `soft` when that pointer is not 0 (for the straight-through gradient);
 // without `soft`, hard mode needs only the index, which Gumbel-Max's screen finds cheaply.
 
+import { check_rows } from "./check";
 import { SCREEN_MIN, sampleRow } from "./gumbel_max";
 import { ACROSS_MAX, acrossIdx, addInto, softmaxAcross4 } from "./inline/across";
 import { addArgmax, expShiftSum, scaleRow } from "./inline/row";
@@ -15,7 +16,9 @@ const GROUP: i32 = 1024;
 export function gumbel_softmax(
   logits: usize, dst: usize, soft: usize, rows: i32, cols: i32, tau: f32, hard: bool,
   k0: u32, k1: u32, jLo: u32, jHi: u32,
-): void {
+): i32 {
+  const bad = check_rows(logits, rows, cols);
+  if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
   const it = invTemperature(tau);
   const j0 = (<u64>jHi << 32) | <u64>jLo;
   if (hard && !soft && cols >= SCREEN_MIN) {
@@ -26,7 +29,7 @@ export function gumbel_softmax(
       memory.fill(dr, 0, <usize>cols << 2);
       store<f32>(dr + (<usize>idx << 2), 1.0);
     }
-    return;
+    return -1;
   }
   // Rows per draw: the noise of consecutive rows is consecutive in the stream and in dst, so
   // short rows share one draw (no partial Philox groups per row) and long rows draw alone.
@@ -71,4 +74,5 @@ export function gumbel_softmax(
       }
     }
   }
+  return -1;
 }

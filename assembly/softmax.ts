@@ -1,12 +1,15 @@
 // softmax, log-softmax and log-sum-exp of x / tau, row by row. The row maximum m is
 // subtracted first (x - m <= 0), so nothing overflows and -Inf entries give exactly 0.
 
+import { check_rows } from "./check";
 import { logf } from "./inline/log";
 import { expShiftSum, rowMax, scaleRow, shiftScaleSub } from "./inline/row";
 import { invTemperature, rowPtr } from "./inline/tau";
 
 /** dst = softmax(x / tau) per row: exp((x - m) / tau) / sum. */
-export function softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): void {
+export function softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): i32 {
+  const bad = check_rows(x, rows, cols);
+  if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
   const it = invTemperature(tau);
   for (let r = 0; r < rows; r++) {
     const xr = rowPtr(x, r, cols);
@@ -14,10 +17,13 @@ export function softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): v
     const sum = expShiftSum(xr, dr, cols, rowMax(xr, cols), it);
     scaleRow(dr, cols, <f32>1.0 / sum);
   }
+  return -1;
 }
 
 /** dst = log_softmax(x / tau) per row: (x - m) / tau - log(sum). */
-export function log_softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): void {
+export function log_softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): i32 {
+  const bad = check_rows(x, rows, cols);
+  if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
   const it = invTemperature(tau);
   for (let r = 0; r < rows; r++) {
     const xr = rowPtr(x, r, cols);
@@ -25,10 +31,13 @@ export function log_softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32
     const sum = expShiftSum(xr, 0, cols, m, it);
     shiftScaleSub(xr, rowPtr(dst, r, cols), cols, m, it, logf(sum));
   }
+  return -1;
 }
 
 /** dst[r] = log sum_k exp(x[r, k] / tau) = m / tau + log(sum). */
-export function log_sum_exp(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): void {
+export function log_sum_exp(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): i32 {
+  const bad = check_rows(x, rows, cols);
+  if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
   const it = invTemperature(tau);
   for (let r = 0; r < rows; r++) {
     const xr = rowPtr(x, r, cols);
@@ -36,4 +45,5 @@ export function log_sum_exp(x: usize, dst: usize, rows: i32, cols: i32, tau: f32
     const sum = expShiftSum(xr, 0, cols, m, it);
     store<f32>(dst + (<usize>r << 2), m * it + logf(sum));
   }
+  return -1;
 }

@@ -6,7 +6,11 @@ import type { Backend } from "./loader.js";
 import { Heap, Tensor, type DType } from "./memory.js";
 import { GumbelRng } from "./rng.js";
 
-/** The kernels exported by assembly/index.ts: byte offsets and counts in, nothing allocated. */
+/**
+ * The kernels exported by assembly/index.ts: byte offsets and counts in, nothing allocated.
+ * Those that read logits validate every row first and return -1, or the first bad row (then
+ * `check_fault()` says why) having written nothing.
+ */
 export interface Kernels {
   readonly memory: WebAssembly.Memory;
   heap_base(): number;
@@ -16,14 +20,14 @@ export interface Kernels {
   check_rows(x: number, rows: number, cols: number): number;
   check_fault(): number;
   row_max(x: number, dst: number, rows: number, cols: number): void;
-  softmax(x: number, dst: number, rows: number, cols: number, tau: number): void;
-  log_softmax(x: number, dst: number, rows: number, cols: number, tau: number): void;
-  log_sum_exp(x: number, dst: number, rows: number, cols: number, tau: number): void;
+  softmax(x: number, dst: number, rows: number, cols: number, tau: number): number;
+  log_softmax(x: number, dst: number, rows: number, cols: number, tau: number): number;
+  log_sum_exp(x: number, dst: number, rows: number, cols: number, tau: number): number;
   gumbel_softmax(
     logits: number, dst: number, soft: number, rows: number, cols: number, tau: number, hard: number,
     k0: number, k1: number, jLo: number, jHi: number,
-  ): void;
-  gumbel_max(logits: number, dst: number, rows: number, cols: number, k0: number, k1: number, jLo: number, jHi: number): void;
+  ): number;
+  gumbel_max(logits: number, dst: number, rows: number, cols: number, k0: number, k1: number, jLo: number, jHi: number): number;
   softmax_grad(y: number, v: number, dst: number, dtau: number, rows: number, cols: number, tau: number): void;
   exp_f32(src: number, dst: number, n: number): void;
   log_f32(src: number, dst: number, n: number): void;
@@ -289,12 +293,12 @@ export class GumbelWasm {
     const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, a.tensor !== null, this.out1, null);
     const soft = opts.soft === undefined ? null : this.outPlan(fn, "soft", opts.soft, "float32", rows, cols, false, this.out2, out);
     this.place(a, null, out, soft);
-    this.checkRows(fn, a, rows, cols);
     this.allocFresh(out);
-    this.kernels.gumbel_softmax(
+    const bad = this.kernels.gumbel_softmax(
       a.ptr, out.ptr, soft ? soft.ptr : 0, rows, cols, tau, hard ? 1 : 0,
       this.key.lo, this.key.hi, this.counter.lo, this.counter.hi,
     );
+    if (bad >= 0) this.rowFault(fn, a, bad, cols, out);
     this.drawn();
     if (soft) this.finish(soft);
     return this.finish(out) as Result<X, O>;
@@ -318,9 +322,9 @@ export class GumbelWasm {
     this.streamKey(fn, opts, rows * cols);
     const out = this.outPlan(fn, "out", opts.out, "int32", rows, 1, a.tensor !== null, this.out1, null);
     this.place(a, null, out, null);
-    this.checkRows(fn, a, rows, cols);
     this.allocFresh(out);
-    this.kernels.gumbel_max(a.ptr, out.ptr, rows, cols, this.key.lo, this.key.hi, this.counter.lo, this.counter.hi);
+    const bad = this.kernels.gumbel_max(a.ptr, out.ptr, rows, cols, this.key.lo, this.key.hi, this.counter.lo, this.counter.hi);
+    if (bad >= 0) this.rowFault(fn, a, bad, cols, out);
     this.drawn();
     return this.finish(out) as X extends Tensor ? Tensor<"int32"> : Int32Array;
   }
@@ -611,10 +615,13 @@ export class GumbelWasm {
     return view.slice();
   }
 
-  /** Refuses NaN, +Inf and all -Inf rows before anything is written. */
-  private checkRows(fn: string, a: Operand, rows: number, cols: number): void {
-    const row = this.kernels.check_rows(a.ptr, rows, cols);
-    if (row < 0) return;
+  /**
+   * A kernel refused row `row` of `a` (NaN, +Inf, or every class masked) before writing
+   * anything: free the output tensor made for this call, if any, and say what is wrong where.
+   */
+  private rowFault(fn: string, a: Operand, row: number, cols: number, out: OutPlan): never {
+    if (out.fresh && out.tensor) out.tensor.free();
+    out.tensor = null;
     const fault = this.kernels.check_fault();
     const values = new Float32Array(this.memory.buffer, a.ptr + row * cols * 4, cols);
     if (fault === FAULT_NAN || fault === FAULT_POS_INF) {
@@ -635,10 +642,10 @@ export class GumbelWasm {
     const tau = checkTau(fn, opts.tau);
     const out = this.outPlan(fn, "out", opts.out, "float32", rows, op === 2 ? 1 : cols, a.tensor !== null, this.out1, null);
     this.place(a, null, out, null);
-    this.checkRows(fn, a, rows, cols);
     this.allocFresh(out);
     const k = this.kernels;
-    (op === 0 ? k.softmax : op === 1 ? k.log_softmax : k.log_sum_exp)(a.ptr, out.ptr, rows, cols, tau);
+    const bad = (op === 0 ? k.softmax : op === 1 ? k.log_softmax : k.log_sum_exp)(a.ptr, out.ptr, rows, cols, tau);
+    if (bad >= 0) this.rowFault(fn, a, bad, cols, out);
     return this.finish(out);
   }
 }
