@@ -52,15 +52,20 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64): 
       // A lane whose low word wrapped carries into the high word.
       const c1 = i32x4.sub(i32x4.splat(<u32>(block >> 32)), i32x4.lt_u(c0, lo));
       philoxBlock4(c0, c1, zero, zero, key0, key1, blockScratch);
-      const direct = pos >= 0 && pos + 16 <= n;
-      const out = direct ? dst + (<usize>pos << 2) : valueScratch;
-      v128.store(out, transform4(kind, v128.load(blockScratch, 0)), 0);
-      v128.store(out, transform4(kind, v128.load(blockScratch, 16)), 16);
-      v128.store(out, transform4(kind, v128.load(blockScratch, 32)), 32);
-      v128.store(out, transform4(kind, v128.load(blockScratch, 48)), 48);
-      if (!direct) {
+      if (pos >= 0 && pos + 16 <= n) {
+        const out = dst + (<usize>pos << 2);
+        v128.store(out, transform4(kind, v128.load(blockScratch, 0)), 0);
+        v128.store(out, transform4(kind, v128.load(blockScratch, 16)), 16);
+        v128.store(out, transform4(kind, v128.load(blockScratch, 32)), 32);
+        v128.store(out, transform4(kind, v128.load(blockScratch, 48)), 48);
+      } else {
+        // A group straddling an end of dst: transform only the quarters that reach into it.
         const from = max<i32>(pos, 0);
         const to = min<i32>(pos + 16, n);
+        for (let q = (from - pos) & ~3; q < to - pos; q += 4) {
+          const o = <usize>q << 2;
+          v128.store(valueScratch + o, transform4(kind, v128.load(blockScratch + o)));
+        }
         for (let i = from; i < to; i++) {
           store<u32>(dst + (<usize>i << 2), load<u32>(valueScratch + (<usize>(i - pos) << 2)));
         }
