@@ -2,6 +2,7 @@
 // reference fed that noise, sample softmax(logits) (chi-square), never draw masked classes,
 // and give the same rows however a batch is split.
 import { describe, expect, test } from "vitest";
+import type { GumbelWasm } from "../src/index.js";
 import { checkSoftmaxBounds } from "./bounds.js";
 import { argmaxRef, chiSquareTest, softmaxRef, testRandom } from "./reference.js";
 import { backends, load } from "./setup.js";
@@ -9,6 +10,22 @@ import { backends, load } from "./setup.js";
 function randomLogits(seed: number, n: number, scale: number): Float32Array {
   const rnd = testRandom(seed);
   return Float32Array.from({ length: n }, () => (rnd() * 2 - 1) * scale);
+}
+
+/** rows, cols, and the logit of class k in row r. */
+type RowCase = [number, number, (r: number, k: number) => number];
+
+/** gumbelMax equals argmax(float32(logits + gumbelNoise)) of the same stream, for each case and offset. */
+function expectFullComputation(gw: GumbelWasm, cases: RowCase[], seed: number, offsets: Array<number | bigint>): void {
+  for (const [rows, cols, f] of cases) {
+    const logits = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) logits[r * cols + k] = f(r, k);
+    for (const offset of offsets) {
+      const g = gw.gumbelNoise(rows * cols, { seed, offset });
+      const want = argmaxRef(logits.map((l, i) => l + g[i]!), cols);
+      expect(gw.gumbelMax(logits, { cols, seed, offset })).toEqual(want);
+    }
+  }
 }
 
 describe.each(backends)("%s binary", (backend) => {
@@ -51,28 +68,20 @@ describe.each(backends)("%s binary", (backend) => {
     const gw = await load(backend);
     const rnd = testRandom(42);
     // LLM-like rows: a few plausible tokens, a long tail far below, some masks, repeated maxima.
-    const cases: Array<[number, number, (r: number, k: number) => number]> = [
+    const cases: RowCase[] = [
       [6, 5000, () => (rnd() < 0.01 ? 10 + rnd() * 3 : -30 + rnd() * 20)],
       [3, 40_000, (_, k) => (k % 997 === 5 ? 12 : k % 13 === 0 ? -Infinity : -20 - rnd() * 10)],
       [4, 2000, (r, k) => (k === 7 || k === 1500 ? 5 : k % 3 === 0 ? -Infinity : 5 - 27 * rnd() - r)],
       [2, 3000, () => 1e6 + Math.floor(rnd() * 4) * 40], // large magnitudes: rounding at ulp 0.0625
       [3, 1100, (_, k) => (k < 3 ? 0 : -40)], // three equal leaders: ties go to the lowest sum's index
     ];
-    for (const [rows, cols, f] of cases) {
-      const logits = new Float32Array(rows * cols);
-      for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) logits[r * cols + k] = f(r, k);
-      for (const offset of [0, 5, 2n ** 33n + 11n]) {
-        const g = gw.gumbelNoise(rows * cols, { seed: 9, offset });
-        const want = argmaxRef(logits.map((l, i) => l + g[i]!), cols);
-        expect(gw.gumbelMax(logits, { cols, seed: 9, offset })).toEqual(want);
-      }
-    }
+    expectFullComputation(gw, cases, 9, [0, 5, 2n ** 33n + 11n]);
   });
 
   test("gumbelMax's exact screen (rows of 64+ classes) returns the full computation's index, ties included", async () => {
     const gw = await load(backend);
     const rnd = testRandom(7);
-    const cases: Array<[number, number, (r: number, k: number) => number]> = [
+    const cases: RowCase[] = [
       [40, 64, () => rnd() * 4 - 2], // the smallest screened rows
       [30, 67, () => 0], // flat rows: the noise alone decides
       [20, 1000, () => 3 * (rnd() - 0.5)],
@@ -81,15 +90,7 @@ describe.each(backends)("%s binary", (backend) => {
       [10, 3000, () => 1e7 + Math.floor(rnd() * 3)], // ulp 1
       [3, 40_000, () => rnd() * 0.001], // nearly flat, several chunks
     ];
-    for (const [rows, cols, f] of cases) {
-      const logits = new Float32Array(rows * cols);
-      for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) logits[r * cols + k] = f(r, k);
-      for (const offset of [0, 3, 2n ** 40n + 1n]) {
-        const g = gw.gumbelNoise(rows * cols, { seed: 123, offset });
-        const want = argmaxRef(logits.map((l, i) => l + g[i]!), cols);
-        expect(gw.gumbelMax(logits, { cols, seed: 123, offset })).toEqual(want);
-      }
-    }
+    expectFullComputation(gw, cases, 123, [0, 3, 2n ** 40n + 1n]);
   });
 
   test("hard mode writes the soft sample to `soft` when asked (for the straight-through gradient)", async () => {
