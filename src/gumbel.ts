@@ -550,6 +550,8 @@ export class GumbelWasm {
 
   /** Gives array inputs and array outputs a place in the staging area; copies the inputs in. */
   private place(a: Operand | null, b: Operand | null, o1: OutPlan, o2: OutPlan | null): void {
+    // The zero-copy case (everything already in wasm memory) has nothing to place.
+    if ((!a || a.onHeap) && (!b || b.onHeap) && (o1.onHeap || o1.fresh) && (!o2 || o2.onHeap || o2.fresh)) return;
     const total = stagedIn(a) + stagedIn(b) + stagedOut(o1) + stagedOut(o2);
     if (total === 0) return;
     let p = this.stage(total);
@@ -595,7 +597,6 @@ export class GumbelWasm {
     // Drop references so the slots keep nothing of the caller's alive.
     o.tensor = null;
     o.array = null;
-    this.in1.array = this.in2.array = null;
     this.unused(this.in1);
     this.unused(this.in2);
     if (t) return t;
