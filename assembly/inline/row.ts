@@ -54,29 +54,49 @@ function at(p: usize, k: i32): usize {
 }
 
 /**
- * max_k x[k] (-Inf for n = 0; NaN if any element is NaN). wasm's max is exact and does not
- * depend on order (max(-0, +0) = +0 either way), so four independent accumulators (V8 does
- * not unroll, and f32x4.max is a chain of eight instructions) give the same value.
+ * max_k x[k] (or min), -Inf (+Inf) for n = 0, NaN if any element is NaN. wasm's max and min
+ * are exact and do not depend on order (max(-0, +0) = +0 either way), so four independent
+ * accumulators (V8 does not unroll, and f32x4.max is a chain of eight instructions) give the
+ * same value. Inlined with a constant `wantMax`, so the choice folds away.
  */
-export function rowMax(x: usize, n: i32): f32 {
+// @ts-ignore: decorator
+@inline
+function extreme(x: usize, n: i32, wantMax: bool): f32 {
   let k = 0;
-  let m = -Infinity as f32;
+  let m = wantMax ? -Infinity as f32 : Infinity as f32;
   if (ASC_FEATURE_SIMD) {
-    let m0 = vf(NEG_INF);
+    let m0 = vf(wantMax ? NEG_INF : POS_INF);
     let m1 = m0;
     let m2 = m0;
     let m3 = m0;
     for (; k + 16 <= n; k += 16) {
-      m0 = f32x4.max(m0, v128.load(at(x, k)));
-      m1 = f32x4.max(m1, v128.load(at(x, k), 16));
-      m2 = f32x4.max(m2, v128.load(at(x, k), 32));
-      m3 = f32x4.max(m3, v128.load(at(x, k), 48));
+      const p = at(x, k);
+      m0 = wantMax ? f32x4.max(m0, v128.load(p)) : f32x4.min(m0, v128.load(p));
+      m1 = wantMax ? f32x4.max(m1, v128.load(p, 16)) : f32x4.min(m1, v128.load(p, 16));
+      m2 = wantMax ? f32x4.max(m2, v128.load(p, 32)) : f32x4.min(m2, v128.load(p, 32));
+      m3 = wantMax ? f32x4.max(m3, v128.load(p, 48)) : f32x4.min(m3, v128.load(p, 48));
     }
-    for (; k + 4 <= n; k += 4) m0 = f32x4.max(m0, v128.load(at(x, k)));
-    m = hmax(f32x4.max(f32x4.max(m0, m1), f32x4.max(m2, m3)));
+    for (; k + 4 <= n; k += 4) m0 = wantMax ? f32x4.max(m0, v128.load(at(x, k))) : f32x4.min(m0, v128.load(at(x, k)));
+    const v = wantMax
+      ? f32x4.max(f32x4.max(m0, m1), f32x4.max(m2, m3))
+      : f32x4.min(f32x4.min(m0, m1), f32x4.min(m2, m3));
+    const h = wantMax ? f32x4.max(v, i32x4.shuffle(v, v, 2, 3, 0, 1)) : f32x4.min(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+    const a = f32x4.extract_lane(h, 0);
+    const b = f32x4.extract_lane(h, 1);
+    m = wantMax ? max<f32>(a, b) : min<f32>(a, b);
   }
-  for (; k < n; k++) m = max<f32>(m, load<f32>(at(x, k)));
+  for (; k < n; k++) m = wantMax ? max<f32>(m, load<f32>(at(x, k))) : min<f32>(m, load<f32>(at(x, k)));
   return m;
+}
+
+/** max_k x[k]: -Inf for n = 0, NaN if any element is NaN. */
+export function rowMax(x: usize, n: i32): f32 {
+  return extreme(x, n, true);
+}
+
+/** min_k x[k]: +Inf for n = 0. */
+export function rowMin(x: usize, n: i32): f32 {
+  return extreme(x, n, false);
 }
 
 /**
@@ -262,30 +282,6 @@ export function softmaxGradRow(y: usize, v: usize, dst: usize, n: i32, dot: f32,
     }
     return -((a0 + a2) + (a1 + a3));
   }
-}
-
-/** min_k x[k] (+Inf for n = 0), four accumulators as in rowMax. */
-export function rowMin(x: usize, n: i32): f32 {
-  let k = 0;
-  let m = Infinity as f32;
-  if (ASC_FEATURE_SIMD) {
-    let m0 = vf(POS_INF);
-    let m1 = m0;
-    let m2 = m0;
-    let m3 = m0;
-    for (; k + 16 <= n; k += 16) {
-      m0 = f32x4.min(m0, v128.load(at(x, k)));
-      m1 = f32x4.min(m1, v128.load(at(x, k), 16));
-      m2 = f32x4.min(m2, v128.load(at(x, k), 32));
-      m3 = f32x4.min(m3, v128.load(at(x, k), 48));
-    }
-    for (; k + 4 <= n; k += 4) m0 = f32x4.min(m0, v128.load(at(x, k)));
-    const v = f32x4.min(f32x4.min(m0, m1), f32x4.min(m2, m3));
-    const h = f32x4.min(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
-    m = min<f32>(f32x4.extract_lane(h, 0), f32x4.extract_lane(h, 1));
-  }
-  for (; k < n; k++) m = min<f32>(m, load<f32>(at(x, k)));
-  return m;
 }
 
 /** The lowest k with x[k] == v (-1 if none). */
