@@ -7,6 +7,7 @@ import { logf, logf4 } from "./inline/log";
 import { philoxBlock, philoxBlock4 } from "./inline/philox";
 import { noiseUpper, noiseUpper4 } from "./inline/screen";
 import { gumbelFromBits, gumbelFromBits4 } from "./inline/transform";
+import { gumbelFromBits4x4 } from "./inline/wide";
 
 /** dst[i] = exp(src[i]). */
 export function exp_f32(src: usize, dst: usize, n: i32): void {
@@ -42,6 +43,10 @@ export function log_f32(src: usize, dst: usize, n: i32): void {
 export function gumbel_from_bits(src: usize, dst: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
+    for (; i + 16 <= n; i += 16) {
+      const o = <usize>i << 2;
+      gumbelFromBits4x4(src + o, dst + o);
+    }
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
       v128.store(dst + o, gumbelFromBits4(v128.load(src + o)));

@@ -20,6 +20,7 @@ import { ACROSS_MAX, acrossIdx, addInto, softmaxAcross4 } from "./inline/across"
 import { NOISE_BOUND, sf } from "./inline/consts";
 import { addArgmax, anyReaches, firstEqual, rowMax, rowMin } from "./inline/row";
 import { noiseUpper, noiseUpper4 } from "./inline/screen";
+import { noiseUpper4x4 } from "./inline/wide";
 import { writeBits, writeGumbel } from "./inline/stream";
 import { gumbelFromBits } from "./inline/transform";
 import { rowPtr } from "./inline/tau";
@@ -112,6 +113,15 @@ function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32): i32 {
     let bmax = -Infinity as f32;
     if (ASC_FEATURE_SIMD) {
       let m = f32x4.splat(-Infinity);
+      for (; k + 16 <= len; k += 16) {
+        const o = <usize>k << 2;
+        noiseUpper4x4(words + o, bounds + o);
+        for (let q: usize = 0; q < 64; q += 16) {
+          const b = f32x4.add(v128.load(lc + o + q), v128.load(bounds + o + q));
+          v128.store(bounds + o + q, b);
+          m = f32x4.max(m, b);
+        }
+      }
       for (; k + 4 <= len; k += 4) {
         const o = <usize>k << 2;
         const b = f32x4.add(v128.load(lc + o), noiseUpper4(v128.load(words + o)));

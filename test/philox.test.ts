@@ -58,6 +58,9 @@ describe.each(backends)("%s binary", (backend) => {
       [42n, 3n, 50],
       [2n ** 64n - 1n, 5n, 33],
       [0x123456789abcdefn, 2n ** 34n - 7n, 40], // the block counter's low word wraps inside a SIMD group
+      [9n, 2n ** 34n - 16n, 100], // ... between the two halves of a group of 32 (eight blocks)
+      [5n, 2n ** 34n - 28n, 100], // ... in the last lane of a group of 32
+      [1n, 2n ** 35n + 8n, 257], // groups of 32 after the low word wrapped
       [7n, 2n ** 64n - 40n, 40], // the last elements of the stream
     ];
     for (const [seed, offset, n] of cases) {

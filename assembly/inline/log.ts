@@ -19,12 +19,12 @@ import {
   TWO25, sf, si, vf, vi,
 } from "./consts";
 
-/** Steps 2-4 on the bits of a normal x, with k already lowered by `kAdjust`. */
+/** Steps 2-4 on the bits of a normal x; `bias` is the exponent bias plus any scaling of step 1. */
 // @ts-ignore: decorator
 @inline
-function logBits(x: f32, kAdjust: i32): f32 {
+function logBits(x: f32, bias: i32): f32 {
   let ix = reinterpret<i32>(x) + <i32>si(LOG_OFFSET);
-  const k = (ix >> 23) - <i32>si(BIAS) - kAdjust;
+  const k = (ix >> 23) - bias;
   ix = (ix & <i32>si(MANTISSA)) + <i32>si(SQRT_HALF_BITS);
   const f = reinterpret<f32>(ix) - sf(ONE);
   const s = f / (sf(TWO) + f);
@@ -40,9 +40,9 @@ function logBits(x: f32, kAdjust: i32): f32 {
 
 // @ts-ignore: decorator
 @inline
-function logBits4(x: v128, kAdjust: v128): v128 {
+function logBits4(x: v128, bias: v128): v128 {
   let ix = i32x4.add(x, vi(LOG_OFFSET));
-  const k = i32x4.sub(i32x4.sub(i32x4.shr_s(ix, 23), vi(BIAS)), kAdjust);
+  const k = i32x4.sub(i32x4.shr_s(ix, 23), bias);
   ix = i32x4.add(v128.and(ix, vi(MANTISSA)), vi(SQRT_HALF_BITS));
   const f = f32x4.sub(ix, vf(ONE));
   const s = f32x4.div(f, f32x4.add(vf(TWO), f));
@@ -63,25 +63,25 @@ function logBits4(x: v128, kAdjust: v128): v128 {
 @inline
 export function logf(x: f32): f32 {
   const sub = x < sf(MIN_NORMAL);
-  return logBits(select<f32>(x * sf(TWO25), x, sub), select<i32>(<i32>si(I25), 0, sub));
+  return logBits(select<f32>(x * sf(TWO25), x, sub), <i32>si(BIAS) + select<i32>(<i32>si(I25), 0, sub));
 }
 
 // @ts-ignore: decorator
 @inline
 export function logf4(x: v128): v128 {
   const sub = f32x4.lt(x, vf(MIN_NORMAL));
-  return logBits4(v128.bitselect(f32x4.mul(x, vf(TWO25)), x, sub), v128.and(sub, vi(I25)));
+  return logBits4(v128.bitselect(f32x4.mul(x, vf(TWO25)), x, sub), i32x4.add(vi(BIAS), v128.and(sub, vi(I25))));
 }
 
 /** log(x), x positive, finite and normal (>= 2^-126). */
 // @ts-ignore: decorator
 @inline
 export function logNormal(x: f32): f32 {
-  return logBits(x, 0);
+  return logBits(x, <i32>si(BIAS));
 }
 
 // @ts-ignore: decorator
 @inline
 export function logNormal4(x: v128): v128 {
-  return logBits4(x, i32x4.splat(0));
+  return logBits4(x, vi(BIAS));
 }

@@ -74,6 +74,13 @@ export function philoxBlock4(c0: v128, c1: v128, c2: v128, c3: v128, k0: v128, k
     k0 = i32x4.add(k0, vi(PHILOX_W0));
     k1 = i32x4.add(k1, vi(PHILOX_W1));
   }
+  transposeStore(c0, c1, c2, c3, dst);
+}
+
+/** Stores the four blocks held lane-wise in (c0, c1, c2, c3) block after block (the transpose). */
+// @ts-ignore: decorator
+@inline
+function transposeStore(c0: v128, c1: v128, c2: v128, c3: v128, dst: usize): void {
   const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5);
   const t1 = i32x4.shuffle(c2, c3, 0, 4, 1, 5);
   const t2 = i32x4.shuffle(c0, c1, 2, 6, 3, 7);
@@ -82,4 +89,49 @@ export function philoxBlock4(c0: v128, c1: v128, c2: v128, c3: v128, k0: v128, k
   v128.store(dst, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
   v128.store(dst, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
   v128.store(dst, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+}
+
+/**
+ * philoxBlock4 twice, for blocks (c0, c1, 0, 0) and (d0, d1, 0, 0), the two computations
+ * interleaved so that their multiplies overlap: the 32 words go to dst (first the c blocks').
+ */
+// @ts-ignore: decorator
+@inline
+export function philoxBlock4x2(c0: v128, c1: v128, d0: v128, d1: v128, k0: v128, k1: v128, dst: usize): void {
+  let c2 = i32x4.splat(0);
+  let c3 = c2;
+  let d2 = c2;
+  let d3 = c2;
+  for (let i = 0; i < 10; i++) {
+    const m0 = vi(PHILOX_M0);
+    const m1 = vi(PHILOX_M1);
+    const p0l = i64x2.extmul_low_i32x4_u(c0, m0);
+    const q0l = i64x2.extmul_low_i32x4_u(d0, m0);
+    const p0h = i64x2.extmul_high_i32x4_u(c0, m0);
+    const q0h = i64x2.extmul_high_i32x4_u(d0, m0);
+    const p1l = i64x2.extmul_low_i32x4_u(c2, m1);
+    const q1l = i64x2.extmul_low_i32x4_u(d2, m1);
+    const p1h = i64x2.extmul_high_i32x4_u(c2, m1);
+    const q1h = i64x2.extmul_high_i32x4_u(d2, m1);
+    const hi0 = i32x4.shuffle(p0l, p0h, 1, 3, 5, 7);
+    const gi0 = i32x4.shuffle(q0l, q0h, 1, 3, 5, 7);
+    const lo0 = i32x4.shuffle(p0l, p0h, 0, 2, 4, 6);
+    const go0 = i32x4.shuffle(q0l, q0h, 0, 2, 4, 6);
+    const hi1 = i32x4.shuffle(p1l, p1h, 1, 3, 5, 7);
+    const gi1 = i32x4.shuffle(q1l, q1h, 1, 3, 5, 7);
+    const lo1 = i32x4.shuffle(p1l, p1h, 0, 2, 4, 6);
+    const go1 = i32x4.shuffle(q1l, q1h, 0, 2, 4, 6);
+    c0 = v128.xor(v128.xor(hi1, c1), k0);
+    d0 = v128.xor(v128.xor(gi1, d1), k0);
+    c1 = lo1;
+    d1 = go1;
+    c2 = v128.xor(v128.xor(hi0, c3), k1);
+    d2 = v128.xor(v128.xor(gi0, d3), k1);
+    c3 = lo0;
+    d3 = go0;
+    k0 = i32x4.add(k0, vi(PHILOX_W0));
+    k1 = i32x4.add(k1, vi(PHILOX_W1));
+  }
+  transposeStore(c0, c1, c2, c3, dst);
+  transposeStore(d0, d1, d2, d3, dst + 64);
 }

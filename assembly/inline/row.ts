@@ -14,6 +14,7 @@
 import { FOUR, LANES, NEG_INF, ONE, POS_INF, ZERO, vf, vi } from "./consts";
 import { expf, expf4 } from "./exp";
 import { logf, logf4 } from "./log";
+import { expShift4x4 } from "./wide";
 
 // @ts-ignore: decorator
 @inline
@@ -146,6 +147,16 @@ export function addArgmax(a: usize, b: usize, dst: usize, n: i32): i32 {
   }
 }
 
+/** exp((x - m) * invTau) of four values (widened to sixteen in wide.ts). */
+// @ts-ignore: decorator
+@inline
+export function expShift4(x: v128, mv: v128, iv: v128): v128 {
+  return expf4(f32x4.mul(f32x4.sub(x, mv), iv));
+}
+
+/** Sixteen floats of scratch for the wide functions' results when the caller keeps none. */
+const wideScratch: usize = memory.data(64, 16);
+
 /**
  * e[k] = exp((src[k] - m) * invTau), stored to dst unless dst is 0; returns sum_k e[k] in the
  * canonical order. dst may be src.
@@ -156,15 +167,23 @@ export function expShiftSum(src: usize, dst: usize, n: i32, m: f32, invTau: f32)
     const mv = f32x4.splat(m);
     const iv = f32x4.splat(invTau);
     let acc = vf(ZERO);
+    for (; k + 16 <= n; k += 16) {
+      const out = dst ? at(dst, k) : wideScratch;
+      expShift4x4(at(src, k), out, mv, iv);
+      acc = f32x4.add(acc, v128.load(out, 0));
+      acc = f32x4.add(acc, v128.load(out, 16));
+      acc = f32x4.add(acc, v128.load(out, 32));
+      acc = f32x4.add(acc, v128.load(out, 48));
+    }
     for (; k + 4 <= n; k += 4) {
-      const e = expf4(f32x4.mul(f32x4.sub(v128.load(at(src, k)), mv), iv));
+      const e = expShift4(v128.load(at(src, k)), mv, iv);
       if (dst) v128.store(at(dst, k), e);
       acc = f32x4.add(acc, e);
     }
     const rem = n - k;
     if (rem > 0) {
       // -Inf pads: exp gives +0, which adds nothing.
-      const e = expf4(f32x4.mul(f32x4.sub(loadTail(at(src, k), rem, -Infinity), mv), iv));
+      const e = expShift4(loadTail(at(src, k), rem, -Infinity), mv, iv);
       if (dst) storeTail(at(dst, k), rem, e);
       acc = f32x4.add(acc, e);
     }

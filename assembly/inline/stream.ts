@@ -3,15 +3,17 @@
 // (j & 3) of block (j >> 2) (see philox.ts), so the output depends only on (key, j): the same
 // on every backend, however a batch is split.
 
-import { philoxBlock, philoxBlock4 } from "./philox";
+import { FOUR, vi } from "./consts";
+import { philoxBlock, philoxBlock4, philoxBlock4x2 } from "./philox";
 import { gumbelFromBits, gumbelFromBits4, uniformFromBits, uniformFromBits4 } from "./transform";
+import { gumbelFromBits4x4 } from "./wide";
 
 const KIND_BITS: i32 = 0;
 const KIND_UNIFORM: i32 = 1;
 const KIND_GUMBEL: i32 = 2;
 
-/** 16 words of Philox output (four blocks). */
-const blockScratch: usize = memory.data(64, 16);
+/** 32 words of Philox output (eight blocks). */
+const blockScratch: usize = memory.data(128, 16);
 /** 16 transformed values, for a group that straddles the ends of dst. */
 const valueScratch: usize = memory.data(64, 16);
 
@@ -46,6 +48,24 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64): 
     const key1 = i32x4.splat(k1);
     const lanes = i32x4(0, 1, 2, 3);
     const zero = i32x4.splat(0);
+    // Whole groups of 32 (eight blocks): two Philox computations side by side.
+    if (pos == 0) {
+      for (; pos + 32 <= n; pos += 32, block += 8) {
+        const lo = i32x4.splat(<u32>block);
+        const c0 = i32x4.add(lo, lanes);
+        const d0 = i32x4.add(c0, vi(FOUR));
+        const hi = i32x4.splat(<u32>(block >> 32));
+        const c1 = i32x4.sub(hi, i32x4.lt_u(c0, lo));
+        const d1 = i32x4.sub(hi, i32x4.lt_u(d0, lo));
+        philoxBlock4x2(c0, c1, d0, d1, key0, key1, blockScratch);
+        const out = dst + (<usize>pos << 2);
+        if (kind == KIND_GUMBEL) {
+          for (let q = 0; q < 128; q += 64) gumbelFromBits4x4(blockScratch + q, out + q);
+        } else {
+          for (let q = 0; q < 128; q += 16) v128.store(out + q, transform4(kind, v128.load(blockScratch + q)));
+        }
+      }
+    }
     while (pos < n) {
       const lo = i32x4.splat(<u32>block);
       const c0 = i32x4.add(lo, lanes);
@@ -54,10 +74,14 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64): 
       philoxBlock4(c0, c1, zero, zero, key0, key1, blockScratch);
       if (pos >= 0 && pos + 16 <= n) {
         const out = dst + (<usize>pos << 2);
-        v128.store(out, transform4(kind, v128.load(blockScratch, 0)), 0);
-        v128.store(out, transform4(kind, v128.load(blockScratch, 16)), 16);
-        v128.store(out, transform4(kind, v128.load(blockScratch, 32)), 32);
-        v128.store(out, transform4(kind, v128.load(blockScratch, 48)), 48);
+        if (kind == KIND_GUMBEL) {
+          gumbelFromBits4x4(blockScratch, out);
+        } else {
+          v128.store(out, transform4(kind, v128.load(blockScratch, 0)), 0);
+          v128.store(out, transform4(kind, v128.load(blockScratch, 16)), 16);
+          v128.store(out, transform4(kind, v128.load(blockScratch, 32)), 32);
+          v128.store(out, transform4(kind, v128.load(blockScratch, 48)), 48);
+        }
       } else {
         // A group straddling an end of dst: transform only the quarters that reach into it.
         const from = max<i32>(pos, 0);
