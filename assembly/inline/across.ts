@@ -7,7 +7,8 @@
 // build, which takes this path, and the scalar build, which does not, give the same bits.
 
 import { NEG_INF, ONE, ZERO, vf } from "./consts";
-import { expf4 } from "./exp";
+import { expShift4 } from "./row";
+import { expShift4x4 } from "./wide";
 
 /** Rows shorter than this go across. */
 export const ACROSS_MAX: i32 = 16;
@@ -45,9 +46,18 @@ export function softmaxAcross4(t: usize, y: usize, cols: i32, invTau: f32): void
   let a1 = a0;
   let a2 = a0;
   let a3 = a0;
-  for (k = 0; k < cols; k++) {
+  // Four columns at a time (column k to accumulator k & 3), then the rest one by one.
+  for (k = 0; k + 4 <= cols; k += 4) {
     const q = T + (<usize>k << 4);
-    const e = expf4(f32x4.mul(f32x4.sub(v128.load(q), best), iv));
+    expShift4x4(q, q, best, iv);
+    a0 = f32x4.add(a0, v128.load(q, 0));
+    a1 = f32x4.add(a1, v128.load(q, 16));
+    a2 = f32x4.add(a2, v128.load(q, 32));
+    a3 = f32x4.add(a3, v128.load(q, 48));
+  }
+  for (; k < cols; k++) {
+    const q = T + (<usize>k << 4);
+    const e = expShift4(v128.load(q), best, iv);
     v128.store(q, e);
     const lane = k & 3;
     if (lane == 0) a0 = f32x4.add(a0, e);
