@@ -45,6 +45,18 @@ describe("SIMD == scalar, bit for bit", () => {
     same("noise across 2^34", (gw) => gw.gumbelNoise(100, { seed: 1, offset: 2 ** 34 - 50 }) as Float32Array);
   });
 
+  test("rows of mixed -0 and +0 (maxima reduced in different orders by the two builds)", () => {
+    for (let cols = 1; cols <= 40; cols++) {
+      const rnd = testRandom(cols);
+      const x = Float32Array.from({ length: 3 * cols }, () => (rnd() < 0.5 ? -0 : 0));
+      const o = { cols, tau: 1 };
+      same(`softmax zeros ${cols}`, (gw) => gw.softmax(x, o));
+      same(`logSoftmax zeros ${cols}`, (gw) => gw.logSoftmax(x, o));
+      same(`logSumExp zeros ${cols}`, (gw) => gw.logSumExp(x, o));
+      same(`gumbelMax zeros ${cols}`, (gw) => gw.gumbelMax(x, { cols, seed: 4 }));
+    }
+  });
+
   test("row kernels: every cols in 1..67 (3 rows, some masks), soft and hard, gradients", () => {
     for (let cols = 1; cols <= 67; cols++) {
       const n = 3 * cols;

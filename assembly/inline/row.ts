@@ -55,39 +55,57 @@ function at(p: usize, k: i32): usize {
 }
 
 /**
- * max_k x[k] (or min), -Inf (+Inf) for n = 0, NaN if any element is NaN. wasm's max and min
- * are exact and do not depend on order (max(-0, +0) = +0 either way), so four independent
- * accumulators (V8 does not unroll, and f32x4.max is a chain of eight instructions) give the
- * same value. Inlined with a constant `wantMax`, so the choice folds away.
+ * max_k x[k] (or min), -Inf (+Inf) for n = 0, NaN if any element is NaN, a zero result as +0.
+ * Built on pmax/pmin (`a < b ? b : a`: one instruction, where wasm's NaN-propagating max is a
+ * chain of eight) with a separate NaN mask; the value is then independent of order except for
+ * the sign of a zero, which the final `+ 0` makes +0 (-0 + 0 = +0). So the four independent
+ * accumulators (V8 does not unroll) and the scalar loop give the same bits. Inlined with a
+ * constant `wantMax`, so the choice folds away.
  */
 // @ts-ignore: decorator
 @inline
 function extreme(x: usize, n: i32, wantMax: bool): f32 {
   let k = 0;
   let m = wantMax ? -Infinity as f32 : Infinity as f32;
+  let nan = false;
   if (ASC_FEATURE_SIMD) {
     let m0 = vf(wantMax ? NEG_INF : POS_INF);
     let m1 = m0;
     let m2 = m0;
     let m3 = m0;
+    let bad = vf(ZERO);
     for (; k + 16 <= n; k += 16) {
       const p = at(x, k);
-      m0 = wantMax ? f32x4.max(m0, v128.load(p)) : f32x4.min(m0, v128.load(p));
-      m1 = wantMax ? f32x4.max(m1, v128.load(p, 16)) : f32x4.min(m1, v128.load(p, 16));
-      m2 = wantMax ? f32x4.max(m2, v128.load(p, 32)) : f32x4.min(m2, v128.load(p, 32));
-      m3 = wantMax ? f32x4.max(m3, v128.load(p, 48)) : f32x4.min(m3, v128.load(p, 48));
+      const v0 = v128.load(p);
+      const v1 = v128.load(p, 16);
+      const v2 = v128.load(p, 32);
+      const v3 = v128.load(p, 48);
+      m0 = wantMax ? f32x4.pmax(m0, v0) : f32x4.pmin(m0, v0);
+      m1 = wantMax ? f32x4.pmax(m1, v1) : f32x4.pmin(m1, v1);
+      m2 = wantMax ? f32x4.pmax(m2, v2) : f32x4.pmin(m2, v2);
+      m3 = wantMax ? f32x4.pmax(m3, v3) : f32x4.pmin(m3, v3);
+      bad = v128.or(bad, v128.or(v128.or(f32x4.ne(v0, v0), f32x4.ne(v1, v1)), v128.or(f32x4.ne(v2, v2), f32x4.ne(v3, v3))));
     }
-    for (; k + 4 <= n; k += 4) m0 = wantMax ? f32x4.max(m0, v128.load(at(x, k))) : f32x4.min(m0, v128.load(at(x, k)));
+    for (; k + 4 <= n; k += 4) {
+      const v = v128.load(at(x, k));
+      m0 = wantMax ? f32x4.pmax(m0, v) : f32x4.pmin(m0, v);
+      bad = v128.or(bad, f32x4.ne(v, v));
+    }
     const v = wantMax
-      ? f32x4.max(f32x4.max(m0, m1), f32x4.max(m2, m3))
-      : f32x4.min(f32x4.min(m0, m1), f32x4.min(m2, m3));
-    const h = wantMax ? f32x4.max(v, i32x4.shuffle(v, v, 2, 3, 0, 1)) : f32x4.min(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+      ? f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3))
+      : f32x4.pmin(f32x4.pmin(m0, m1), f32x4.pmin(m2, m3));
+    const h = wantMax ? f32x4.pmax(v, i32x4.shuffle(v, v, 2, 3, 0, 1)) : f32x4.pmin(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
     const a = f32x4.extract_lane(h, 0);
     const b = f32x4.extract_lane(h, 1);
-    m = wantMax ? max<f32>(a, b) : min<f32>(a, b);
+    m = wantMax ? select<f32>(b, a, a < b) : select<f32>(b, a, b < a);
+    nan = v128.any_true(bad);
   }
-  for (; k < n; k++) m = wantMax ? max<f32>(m, load<f32>(at(x, k))) : min<f32>(m, load<f32>(at(x, k)));
-  return m;
+  for (; k < n; k++) {
+    const v = load<f32>(at(x, k));
+    m = wantMax ? select<f32>(v, m, m < v) : select<f32>(v, m, v < m);
+    nan = nan || v != v;
+  }
+  return nan ? NaN : m + 0;
 }
 
 /** max_k x[k]: -Inf for n = 0, NaN if any element is NaN. */

@@ -83,12 +83,17 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64): 
           v128.store(out, transform4(kind, v128.load(blockScratch, 48)), 48);
         }
       } else {
-        // A group straddling an end of dst: transform only the quarters that reach into it.
+        // A group straddling an end of dst: the Gumbel transform of all four quarters side by
+        // side (as quick as one alone), other kinds only of the quarters that reach into dst.
         const from = max<i32>(pos, 0);
         const to = min<i32>(pos + 16, n);
-        for (let q = (from - pos) & ~3; q < to - pos; q += 4) {
-          const o = <usize>q << 2;
-          v128.store(valueScratch + o, transform4(kind, v128.load(blockScratch + o)));
+        if (kind == KIND_GUMBEL) {
+          gumbelFromBits4x4(blockScratch, valueScratch);
+        } else {
+          for (let q = (from - pos) & ~3; q < to - pos; q += 4) {
+            const o = <usize>q << 2;
+            v128.store(valueScratch + o, transform4(kind, v128.load(blockScratch + o)));
+          }
         }
         for (let i = from; i < to; i++) {
           store<u32>(dst + (<usize>i << 2), load<u32>(valueScratch + (<usize>(i - pos) << 2)));
