@@ -119,23 +119,26 @@ function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32): i32 {
         for (let q: usize = 0; q < 64; q += 16) {
           const b = f32x4.add(v128.load(lc + o + q), v128.load(bounds + o + q));
           v128.store(bounds + o + q, b);
-          m = f32x4.max(m, b);
+          m = f32x4.pmax(m, b);
         }
       }
       for (; k + 4 <= len; k += 4) {
         const o = <usize>k << 2;
         const b = f32x4.add(v128.load(lc + o), noiseUpper4(v128.load(words + o)));
         v128.store(bounds + o, b);
-        m = f32x4.max(m, b);
+        m = f32x4.pmax(m, b);
       }
-      const h = f32x4.max(m, i32x4.shuffle(m, m, 2, 3, 0, 1));
-      bmax = max<f32>(f32x4.extract_lane(h, 0), f32x4.extract_lane(h, 1));
+      // Bounds are finite or -Inf (never NaN): pmax, one instruction.
+      const h = f32x4.pmax(m, i32x4.shuffle(m, m, 2, 3, 0, 1));
+      const a = f32x4.extract_lane(h, 0);
+      const b = f32x4.extract_lane(h, 1);
+      bmax = select<f32>(b, a, a < b);
     }
     for (; k < len; k++) {
       const o = <usize>k << 2;
       const b = load<f32>(lc + o) + noiseUpper(load<u32>(words + o));
       store<f32>(bounds + o, b);
-      bmax = max<f32>(bmax, b);
+      bmax = select<f32>(b, bmax, bmax < b);
     }
     if (bmax < tBest || bmax == -Infinity) continue; // nothing here can reach the best
     // Seed with the chunk's largest bound, then every class whose bound reaches the best.
