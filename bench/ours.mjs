@@ -3,13 +3,13 @@
 // convenience API: inputs copied in, results copied out into new arrays), and the scalar binary
 // through tensors.
 
-import { init } from "../dist/index.js";
+import { init } from "gumbel-wasm";
 
 /** @typedef {import("./run.mjs").Impl} Impl */
 /** @typedef {import("./run.mjs").Prepared} Prepared */
 /** @typedef {import("./run.mjs").Input} Input */
-/** @typedef {import("../dist/index.js").GumbelWasm} GumbelWasm */
-/** @typedef {import("../dist/index.js").Tensor<any>} AnyTensor */
+/** @typedef {import("gumbel-wasm").GumbelWasm} GumbelWasm */
+/** @typedef {import("gumbel-wasm").Tensor<any>} AnyTensor */
 
 /** Every call of ours uses this seed; call i starts its stream at offset i * n. */
 const SEED = 1;

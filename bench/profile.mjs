@@ -2,7 +2,7 @@
 // in ns per element, for the SIMD and scalar binaries. `node bench/profile.mjs [cols]`.
 // A kernel's cost is roughly the sum of its parts: gumbelSoftmax = noise + add/argmax +
 // exp-sum + scale; gumbelMax = noise + add/argmax; noise = Philox bits + transform (two logs).
-import { init } from "../dist/index.js";
+import { init } from "gumbel-wasm";
 
 const cols = Number(process.argv[2] ?? 1000);
 const rows = Math.max(1, Math.floor(2 ** 18 / cols));

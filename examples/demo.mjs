@@ -1,5 +1,5 @@
 // npm start: a short tour of gumbel-wasm. Run `npm install` first (it builds the wasm).
-import { init } from "../dist/index.js";
+import { init } from "gumbel-wasm";
 
 const gw = await init();
 const classes = ["cat", "dog", "fox", "owl", "yak"];

@@ -1,7 +1,7 @@
 // One source, two binaries: the SIMD and scalar builds give the same bits for every call, at
 // every length 0..67 (where f32x4 groups, tails and scalar remainders meet) and on a large batch.
 import { beforeAll, describe, expect, test } from "vitest";
-import type { GumbelWasm } from "../src/index.js";
+import type { GumbelWasm } from "../src/node.js";
 import { firstBitDifference } from "./kernels.js";
 import { testRandom } from "./reference.js";
 import { load } from "./setup.js";

@@ -3,7 +3,7 @@
 // argument (and the row/column where one applies), nothing written to the caller's output, and
 // an instance that keeps working afterwards.
 import { beforeAll, describe, expect, test } from "vitest";
-import { init, Tensor, type DType, type GumbelWasm } from "../src/index.js";
+import { init, Tensor, type DType, type GumbelWasm } from "../src/node.js";
 import { backends, load } from "./setup.js";
 
 const SENTINEL = 12345;

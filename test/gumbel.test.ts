@@ -2,7 +2,7 @@
 // reference fed that noise, sample softmax(logits) (chi-square), never draw masked classes,
 // and give the same rows however a batch is split.
 import { describe, expect, test } from "vitest";
-import type { GumbelWasm } from "../src/index.js";
+import type { GumbelWasm } from "../src/node.js";
 import { checkSoftmaxBounds } from "./bounds.js";
 import { argmaxRef, chiSquareTest, softmaxRef, testRandom } from "./reference.js";
 import { backends, load } from "./setup.js";

@@ -1,5 +1,5 @@
 // Calls a raw elementwise kernel (src pointer, dst pointer, n) on a copy of `input`.
-import type { GumbelWasm } from "../src/index.js";
+import type { GumbelWasm } from "../src/node.js";
 
 export function applyKernel(
   gw: GumbelWasm,

@@ -1,7 +1,7 @@
 // The generator: Random123's published known-answer vectors, the stream layout against an
 // independent BigInt implementation, exact replay and batch-splitting invariance.
 import { describe, expect, test } from "vitest";
-import type { GumbelWasm } from "../src/index.js";
+import type { GumbelWasm } from "../src/node.js";
 import { philoxRef, streamBitsRef, testRandom } from "./reference.js";
 import { backends, load } from "./setup.js";
 

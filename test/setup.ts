@@ -1,5 +1,5 @@
 // Shared by the tests: one instance per backend, loaded once per test file.
-import { init, type GumbelWasm } from "../src/index.js";
+import { init, type GumbelWasm } from "../src/node.js";
 
 export const backends = ["simd", "scalar"] as const;
 

@@ -1,6 +1,6 @@
 // The instance's own stream (calls without a seed), and outputs that are views on wasm memory.
 import { describe, expect, test } from "vitest";
-import { init } from "../src/index.js";
+import { init } from "../src/node.js";
 import { firstBitDifference } from "./kernels.js";
 import { backends } from "./setup.js";
 

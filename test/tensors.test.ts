@@ -4,7 +4,7 @@
 // stateful rng, and binaries that import nothing.
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, test } from "vitest";
-import { init, Tensor, type GumbelWasm } from "../src/index.js";
+import { init, Tensor, type GumbelWasm } from "../src/node.js";
 import { firstBitDifference } from "./kernels.js";
 import { softmaxRef, testRandom } from "./reference.js";
 import { backends, load } from "./setup.js";

@@ -1,0 +1,25 @@
+// gumbel-wasm for Cloudflare Workers (workerd): Workers refuse to compile WebAssembly from bytes
+// at run time, so the binaries are imported as modules, which the platform compiles at deploy
+// time (wrangler and miniflare do this for `.wasm` imports by default).
+
+import simd from "../build/gumbel-simd.wasm";
+import scalar from "../build/gumbel-scalar.wasm";
+import { initWith, type InitOptions } from "./core.js";
+import type { GumbelWasm } from "./gumbel.js";
+import type { Backend } from "./loader.js";
+
+function ownBinary(backend: Backend): WebAssembly.Module {
+  return backend === "simd" ? simd : scalar;
+}
+
+/**
+ * Returns a ready instance on the best binary this runtime validates (SIMD, else scalar).
+ * @example
+ * const gw = await init();
+ * gw.gumbelSoftmax([1, 2, 3], { cols: 3, tau: 0.5, seed: 42 });
+ */
+export function init(options: InitOptions = {}): Promise<GumbelWasm> {
+  return initWith(options, ownBinary);
+}
+
+export * from "./core.js";
