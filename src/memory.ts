@@ -121,6 +121,16 @@ export interface TensorOwner {
   readonly heap: Heap;
 }
 
+declare global {
+  interface SymbolConstructor {
+    /**
+     * `Symbol.dispose` (TypeScript's lib "esnext.disposable"), declared here as well so that
+     * projects compiled without that lib still get Tensor's types (as @types/node does).
+     */
+    readonly dispose: unique symbol;
+  }
+}
+
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for("Symbol.dispose");
 
 /**

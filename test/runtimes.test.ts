@@ -1,0 +1,170 @@
+// The package as users install it (npm pack, unpacked into a throwaway project), run by real
+// runtimes: Node, Deno, Bun (binaries from npm) and workerd (Cloudflare's runtime, through
+// miniflare). Each runs the same probe and must give Node's bits exactly. A runtime that cannot
+// start fails its test: nothing is skipped.
+import { execFile } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+import * as esbuild from "esbuild";
+import { Miniflare } from "miniflare";
+import { beforeAll, describe, expect, inject, test } from "vitest";
+import { init } from "../src/node.js";
+// @ts-expect-error: a plain .mjs module without types
+import { check } from "./runtimes/check.mjs";
+
+const run = promisify(execFile);
+const fixture = inject("fixture");
+const bin = (name: string) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
+
+type Sample = Record<string, string>;
+interface Probe {
+  backend: string;
+  fallbackBackend: string;
+  default: Sample;
+  scalar: Sample;
+  fallback: Sample;
+  entry?: string;
+}
+
+let expected: Probe;
+beforeAll(async () => {
+  expected = (await check(init)) as Probe;
+});
+
+/** A runtime's probe agrees with Node's, bit for bit, on SIMD, scalar and the fallback. */
+function agrees(result: Probe, backend = "simd"): void {
+  expect(result.backend).toBe(backend);
+  expect(result.fallbackBackend).toBe("scalar");
+  expect(result.default).toEqual(expected.default);
+  expect(result.scalar).toEqual(expected.default);
+  expect(result.fallback).toEqual(expected.default);
+}
+
+/** Runs a command in the fixture project and parses the JSON line it prints. */
+async function probe(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Probe> {
+  const { stdout } = await run(cmd, args, { cwd: fixture.dir, env: { ...process.env, NO_COLOR: "1", ...env } });
+  return JSON.parse(stdout.trim().split("\n").at(-1)!) as Probe;
+}
+
+describe("the packed package", () => {
+  test("npm pack holds the binaries, every entry point with its types, and the README; nothing from test/ or bench/", () => {
+    const paths = fixture.files.map((f) => f.path).sort();
+    for (const need of [
+      "README.md", "package.json", "build/gumbel-simd.wasm", "build/gumbel-scalar.wasm",
+      "dist/index.js", "dist/index.d.ts", "dist/node.js", "dist/node.d.ts", "dist/workerd.js", "dist/workerd.d.ts",
+      "dist/core.js", "dist/core.d.ts", "dist/gumbel.d.ts", "dist/memory.d.ts",
+    ]) {
+      expect(paths).toContain(need);
+    }
+    for (const p of paths) expect(p).not.toMatch(/^(test|bench|assembly|tools|examples|src)\/|\.wat$|^\.ci/);
+    // The gzipped size of each file (what a bundle or a download carries).
+    const lines = fixture.files.map((f) => {
+      const gz = gzipSync(readFileSync(join(fixture.dir, "node_modules/gumbel-wasm", f.path))).length;
+      return `${f.path.padEnd(24)} ${String(f.size).padStart(7)} B  ${String(gz).padStart(6)} B gzipped`;
+    });
+    console.log(`npm pack: ${fixture.tarball}\n${lines.join("\n")}`);
+    const wasm = fixture.files.filter((f) => f.path.endsWith(".wasm"));
+    for (const f of wasm) expect(gzipSync(readFileSync(join(fixture.dir, "node_modules/gumbel-wasm", f.path))).length).toBeLessThan(16 * 1024);
+  });
+
+  test("package.json: exports conditions per runtime, types, no side effects, no install script but the build", () => {
+    const pkg = JSON.parse(readFileSync(join(fixture.dir, "node_modules/gumbel-wasm/package.json"), "utf8"));
+    expect(pkg.sideEffects).toBe(false);
+    expect(pkg.exports["."]).toMatchObject({
+      types: "./dist/index.d.ts", workerd: "./dist/workerd.js", deno: "./dist/index.js", bun: "./dist/node.js",
+      node: "./dist/node.js", browser: "./dist/index.js", default: "./dist/index.js",
+    });
+    expect(Object.keys(pkg.scripts ?? {}).filter((s) => /^(pre|post)?install$/.test(s))).toEqual([]);
+  });
+
+  test("the browser entry reaches no Node built-in: esbuild bundles it for the browser with nothing external", async () => {
+    const result = await esbuild.build({
+      stdin: { contents: 'export { init } from "gumbel-wasm";', resolveDir: fixture.dir },
+      bundle: true,
+      write: false,
+      format: "esm",
+      platform: "browser",
+      logLevel: "silent",
+    });
+    const code = result.outputFiles[0]!.text;
+    expect(code).toContain('new URL("../build/gumbel-simd.wasm", import.meta.url)');
+    expect(code).not.toMatch(/node:|readFile|require\(/);
+    expect(code).not.toMatch(/\beval\(|new Function/);
+  });
+
+  test("TypeScript users get the types through the exports map (a typed consumer compiles, a wrong call does not)", async () => {
+    const good = [
+      'import { init, Tensor, type GumbelWasm } from "gumbel-wasm";',
+      "const gw: GumbelWasm = await init({ backend: \"auto\", seed: 1 });",
+      "const y: Float32Array = gw.gumbelSoftmax(new Float32Array(6), { cols: 3, tau: 0.5, seed: 7n });",
+      "const t = gw.tensor(2, 3);",
+      "const k: Tensor<\"int32\"> = gw.gumbelMax(t, { seed: 1 });",
+      "console.log(y, k.data);",
+    ].join("\n");
+    const tsc = new URL("../node_modules/typescript/bin/tsc", import.meta.url).pathname;
+    // lib es2022 + dom: no "esnext.disposable" (the package declares Symbol.dispose itself).
+    const args = ["--noEmit", "--strict", "--target", "es2022", "--module", "nodenext", "--moduleResolution", "nodenext", "--lib", "es2022,dom"];
+    writeFileSync(join(fixture.dir, "typed.mts"), good);
+    await run(process.execPath, [tsc, ...args, "typed.mts"], { cwd: fixture.dir });
+    writeFileSync(join(fixture.dir, "wrong.mts"), good.replace("tau: 0.5", 'tau: "hot"'));
+    const failed = await run(process.execPath, [tsc, ...args, "wrong.mts"], { cwd: fixture.dir }).then(
+      () => null,
+      (e: { stdout: string }) => e,
+    );
+    expect(failed?.stdout).toMatch(/wrong\.mts\(3,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
+  });
+
+  test("Node finds its entry (node.js, the file system) and gives the same bits on SIMD, scalar and the fallback", async () => {
+    const result = await probe(process.execPath, ["run.mjs"]);
+    expect(result.entry).toBe("dist/node.js");
+    agrees(result);
+  });
+
+  test("Deno (its fetch of file: URLs) gives Node's bits", async () => {
+    const result = await probe(bin("deno"), ["run", "--allow-read", "--no-prompt", "run.mjs"], {
+      DENO_NO_UPDATE_CHECK: "1",
+      DENO_DIR: join(fixture.dir, ".deno"),
+    });
+    expect(result.entry).toBe("dist/index.js");
+    agrees(result);
+  });
+
+  test("Bun (JavaScriptCore) gives Node's bits", async () => {
+    const result = await probe(bin("bun"), ["run.mjs"]);
+    expect(result.entry).toBe("dist/node.js");
+    agrees(result);
+  });
+
+  test("workerd: a Worker imports the package (.wasm as modules) and answers with Node's bits", async () => {
+    const outdir = join(fixture.dir, "worker-dist");
+    await esbuild.build({
+      entryPoints: [join(fixture.dir, "worker.mjs")],
+      absWorkingDir: fixture.dir,
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      conditions: ["workerd", "worker", "browser"],
+      mainFields: ["module", "main"],
+      loader: { ".wasm": "copy" },
+      outdir,
+      logLevel: "silent",
+    });
+    const bundle = readFileSync(join(outdir, "worker.js"), "utf8");
+    expect(bundle).not.toMatch(/node:|readFile/);
+    const mf = new Miniflare({
+      modules: true,
+      scriptPath: join(outdir, "worker.js"),
+      modulesRoot: outdir,
+      modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+      compatibilityDate: "2025-01-01",
+    });
+    try {
+      const response = await mf.dispatchFetch("http://localhost/");
+      agrees((await response.json()) as Probe);
+    } finally {
+      await mf.dispose();
+    }
+  });
+});

@@ -1,0 +1,66 @@
+// The probe every runtime runs (Node, Deno, Bun, workerd, Chromium): seeded calls on the
+// package as that runtime loads it, returned as exact bits so that runtimes can be compared
+// bit for bit. `init` is the package's, passed in so the same probe serves every entry point.
+
+const LOGITS = [2, 1, 0.5, -0.5, -1, 0, 3, -Infinity, 1.5, 0.25];
+
+/** The bits of float32 values, as hex words. */
+function hex(values) {
+  const f = Float32Array.from(values);
+  return Array.from(new Uint32Array(f.buffer), (w) => w.toString(16).padStart(8, "0")).join(" ");
+}
+
+/** What one instance gives for fixed seeds: noise, Gumbel-Softmax soft and hard, Gumbel-Max. */
+function sample(gw) {
+  const cols = LOGITS.length;
+  const batch = new Float32Array(4 * cols);
+  for (let r = 0; r < 4; r++) batch.set(LOGITS.map((v) => (v === -Infinity ? v : v * (r + 1))), r * cols);
+  const soft = gw.gumbelSoftmax(batch, { cols, tau: 0.5, seed: 42, offset: 7 });
+  const hard = gw.gumbelSoftmax(batch, { cols, tau: 0.5, seed: 42, offset: 7, hard: true });
+  const max = gw.gumbelMax(batch, { cols, seed: 9n, offset: 2n ** 40n });
+  const noise = gw.gumbelNoise(37, { seed: 2n ** 64n - 1n, offset: 3 });
+  const lse = gw.logSumExp(batch, { cols, tau: 0.7 });
+  const t = gw.tensor(64, 1000);
+  for (let i = 0; i < t.length; i++) t.data[i] = Math.fround(((i * 7919) % 1000) / 250 - 2);
+  const wide = gw.gumbelMax(t, { seed: 123 });
+  const wideSum = gw.gumbelSoftmax(t, { seed: 5, tau: 0.9 });
+  let acc = 0;
+  for (let i = 0; i < wideSum.length; i += 97) acc += wideSum.data[i];
+  const out = {
+    soft: hex(soft),
+    hard: hex(hard),
+    max: Array.from(max).join(" "),
+    noise: hex(noise),
+    lse: hex(lse),
+    wideMax: Array.from(wide.data).join(" "),
+    wideSoft: hex([acc]),
+  };
+  t.free();
+  wide.free();
+  wideSum.free();
+  return out;
+}
+
+/**
+ * Runs the probe on the default binary and on the scalar one, and with WebAssembly.validate
+ * made to refuse SIMD (the fallback a runtime without SIMD takes).
+ */
+export async function check(init) {
+  const gw = await init();
+  const scalar = await init({ backend: "scalar" });
+  const validate = WebAssembly.validate;
+  let fallback;
+  try {
+    WebAssembly.validate = () => false;
+    fallback = await init();
+  } finally {
+    WebAssembly.validate = validate;
+  }
+  return {
+    backend: gw.backend,
+    fallbackBackend: fallback.backend,
+    default: sample(gw),
+    scalar: sample(scalar),
+    fallback: sample(fallback),
+  };
+}
