@@ -47,6 +47,7 @@ export async function initWith(options: InitOptions, own: BinaryLocator, read: U
   if (want === "simd" && !simd) throw new Error("init: this runtime does not support WebAssembly SIMD");
   const backend: Backend = want === "auto" ? (simd ? "simd" : "scalar") : want;
   const w = options.wasm;
+  if (w === null) throw new TypeError("init: wasm must be bytes, a WebAssembly.Module, a URL, a Response or { simd, scalar }, got null");
   const given = w === undefined ? undefined : isPerBackend(w) ? w[backend] : w;
   const source = given ?? (await own(backend));
   const instance = await instantiate(await compile(source, read));
