@@ -2,10 +2,8 @@
 // headers cross-origin isolation needs and a Content-Security-Policy without 'unsafe-eval', and
 // driven in headless Chromium: its numbers must be Node's for the same settings, bit for bit,
 // before and after moving the temperature slider. Saves examples/demo.png for the README.
-import { cpSync, mkdirSync, readFileSync, statSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { extname, join, normalize } from "node:path";
+import { cpSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { build } from "vite";
@@ -16,17 +14,13 @@ import { headers } from "../examples/demo/vite.config.mjs";
 // @ts-expect-error: plain .mjs/.js modules without types
 import { DRAWS, TAUS, compute, parseLogits } from "../examples/demo/model.js";
 import { CHROMIUM_ARGS } from "../vitest.config.js";
+import { serve, type Served } from "./runtimes/serve.js";
 
 const fixture = inject("fixture");
 const root = fileURLToPath(new URL("../", import.meta.url));
-const TYPES: Record<string, string> = {
-  ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".png": "image/png",
-};
-
-let server: Server;
+let server: Served;
 let browser: Browser;
 let page: Page;
-let url: string;
 let gw: GumbelWasm;
 const errors: string[] = [];
 
@@ -52,18 +46,7 @@ beforeAll(async () => {
   for (const f of ["index.html", "main.js", "model.js", "style.css"]) cpSync(join(root, "examples/demo", f), join(src, f));
   const out = join(src, "dist");
   await build({ root: src, configFile: false, logLevel: "silent", build: { outDir: out, target: "es2022", emptyOutDir: true } });
-  server = createServer((req, res) => {
-    const path = normalize(join(out, decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname)));
-    const file = path.endsWith("/") ? join(path, "index.html") : path;
-    if (!file.startsWith(out) || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { ...headers, "Content-Type": TYPES[extname(file)] ?? "application/octet-stream" });
-    res.end(readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  server = await serve(out, headers);
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1200, height: 860 } });
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
@@ -75,13 +58,13 @@ beforeAll(async () => {
       console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
     });
   });
-  await page.goto(url);
+  await page.goto(server.url);
   await page.waitForFunction(() => (window as unknown as { demo?: unknown }).demo !== undefined, null, { timeout: 30_000 });
 });
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  await server?.close();
 });
 
 const state = () => page.evaluate(() => (window as unknown as { demo: { state(): PageState } }).demo.state());

@@ -42,7 +42,7 @@ export default function setup(project: TestProject): () => void {
     join(dir, "package.json"),
     JSON.stringify({ name: "fixture", private: true, type: "module", dependencies: { "gumbel-wasm": `file:${tarball}` } }),
   );
-  for (const file of ["check.mjs", "run.mjs", "worker.mjs"]) copyFileSync(join(root, "test/runtimes", file), join(dir, file));
+  for (const file of ["check.mjs", "run.mjs", "worker.mjs", "bundle-entry.mjs"]) copyFileSync(join(root, "test/runtimes", file), join(dir, file));
   project.provide("fixture", { dir, tarball, files: info!.files });
   return () => rmSync(base, { recursive: true, force: true });
 }
