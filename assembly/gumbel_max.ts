@@ -16,13 +16,14 @@
 // for bit, as the full computation: only work that cannot change it is skipped.
 
 import { check_rows } from "./check";
-import { ACROSS_MAX, acrossIdx, addInto, softmaxAcross4 } from "./inline/across";
+import { ACROSS_MAX, addInto, softmaxAcross4 } from "./inline/across";
 import { NOISE_BOUND, sf } from "./inline/consts";
 import { addArgmax, anyReaches, firstEqual, rowMax, rowMin } from "./inline/row";
 import { noiseUpper, noiseUpper4 } from "./inline/screen";
 import { noiseUpper4x4 } from "./inline/wide";
 import { writeBits, writeGumbel } from "./inline/stream";
 import { gumbelFromBits } from "./inline/transform";
+import { SCRATCH_ACROSS_IDX, SCRATCH_BOUNDS, SCRATCH_NOISE, SCRATCH_WORDS, scratch } from "./inline/scratch";
 import { rowPtr } from "./inline/tau";
 
 const CHUNK: i32 = 1024;
@@ -30,12 +31,8 @@ const CHUNK: i32 = 1024;
 const PRUNE_SPREAD: f32 = 26.0;
 /** Pruning works on groups of 16 classes, aligned to the stream's Philox groups. */
 const GROUP: i32 = 16;
-const noise: usize = memory.data(CHUNK << 2, 16);
 /** Rows this long or longer are screened. */
 export const SCREEN_MIN: i32 = 64;
-/** The screen's random words and bounds, one chunk at a time. */
-const words: usize = memory.data(CHUNK << 2, 16);
-const bounds: usize = memory.data(CHUNK << 2, 16);
 
 /** The running best of a screened row: its exact sum and index. */
 let tBest: f32 = -Infinity;
@@ -60,19 +57,19 @@ export function gumbel_max(logits: usize, dst: usize, rows: i32, cols: i32, k0: 
     const per = CHUNK / cols;
     for (let r0 = 0; r0 < rows; r0 += per) {
       const r1 = min<i32>(rows, r0 + per);
-      writeGumbel(noise, (r1 - r0) * cols, k0, k1, j0 + <u64>r0 * <u64>cols);
+      writeGumbel(scratch(SCRATCH_NOISE), (r1 - r0) * cols, k0, k1, j0 + <u64>r0 * <u64>cols);
       let r = r0;
       if (ASC_FEATURE_SIMD && cols < ACROSS_MAX) {
         // Four short rows at a time, one per lane: the same first maximum.
         for (; r + 4 <= r1; r += 4) {
-          const nr = rowPtr(noise, r - r0, cols);
+          const nr = rowPtr(scratch(SCRATCH_NOISE), r - r0, cols);
           addInto(rowPtr(logits, r, cols), nr, nr, 4 * cols);
           softmaxAcross4(nr, 0, cols, 0);
-          v128.store(dst + (<usize>r << 2), v128.load(acrossIdx));
+          v128.store(dst + (<usize>r << 2), v128.load(scratch(SCRATCH_ACROSS_IDX)));
         }
       }
       for (; r < r1; r++) {
-        const nr = rowPtr(noise, r - r0, cols);
+        const nr = rowPtr(scratch(SCRATCH_NOISE), r - r0, cols);
         store<i32>(dst + (<usize>r << 2), addArgmax(rowPtr(logits, r, cols), nr, nr, cols));
       }
     }
@@ -107,7 +104,7 @@ function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32): i32 {
   for (let c = 0; c < cols; c += CHUNK) {
     const len = min<i32>(CHUNK, cols - c);
     const lc = lr + (<usize>c << 2);
-    writeBits(words, len, k0, k1, jr + <u64>c);
+    writeBits(scratch(SCRATCH_WORDS), len, k0, k1, jr + <u64>c);
     // Bounds and their maximum.
     let k = 0;
     let bmax = -Infinity as f32;
@@ -115,17 +112,17 @@ function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32): i32 {
       let m = f32x4.splat(-Infinity);
       for (; k + 16 <= len; k += 16) {
         const o = <usize>k << 2;
-        noiseUpper4x4(words + o, bounds + o);
+        noiseUpper4x4(scratch(SCRATCH_WORDS) + o, scratch(SCRATCH_BOUNDS) + o);
         for (let q: usize = 0; q < 64; q += 16) {
-          const b = f32x4.add(v128.load(lc + o + q), v128.load(bounds + o + q));
-          v128.store(bounds + o + q, b);
+          const b = f32x4.add(v128.load(lc + o + q), v128.load(scratch(SCRATCH_BOUNDS) + o + q));
+          v128.store(scratch(SCRATCH_BOUNDS) + o + q, b);
           m = f32x4.pmax(m, b);
         }
       }
       for (; k + 4 <= len; k += 4) {
         const o = <usize>k << 2;
-        const b = f32x4.add(v128.load(lc + o), noiseUpper4(v128.load(words + o)));
-        v128.store(bounds + o, b);
+        const b = f32x4.add(v128.load(lc + o), noiseUpper4(v128.load(scratch(SCRATCH_WORDS) + o)));
+        v128.store(scratch(SCRATCH_BOUNDS) + o, b);
         m = f32x4.pmax(m, b);
       }
       // Bounds are finite or -Inf (never NaN): pmax, one instruction.
@@ -136,18 +133,18 @@ function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32): i32 {
     }
     for (; k < len; k++) {
       const o = <usize>k << 2;
-      const b = load<f32>(lc + o) + noiseUpper(load<u32>(words + o));
-      store<f32>(bounds + o, b);
+      const b = load<f32>(lc + o) + noiseUpper(load<u32>(scratch(SCRATCH_WORDS) + o));
+      store<f32>(scratch(SCRATCH_BOUNDS) + o, b);
       bmax = select<f32>(b, bmax, bmax < b);
     }
     if (bmax < tBest || bmax == -Infinity) continue; // nothing here can reach the best
     // Seed with the chunk's largest bound, then every class whose bound reaches the best.
-    const s = firstEqual(bounds, len, bmax);
-    offer(load<f32>(lc + (<usize>s << 2)) + gumbelFromBits(load<u32>(words + (<usize>s << 2))), c + s);
+    const s = firstEqual(scratch(SCRATCH_BOUNDS), len, bmax);
+    offer(load<f32>(lc + (<usize>s << 2)) + gumbelFromBits(load<u32>(scratch(SCRATCH_WORDS) + (<usize>s << 2))), c + s);
     k = 0;
     if (ASC_FEATURE_SIMD) {
       for (; k + 4 <= len; k += 4) {
-        if (!v128.any_true(f32x4.ge(v128.load(bounds + (<usize>k << 2)), f32x4.splat(tBest)))) continue;
+        if (!v128.any_true(f32x4.ge(v128.load(scratch(SCRATCH_BOUNDS) + (<usize>k << 2)), f32x4.splat(tBest)))) continue;
         for (let q = k; q < k + 4; q++) screenOne(lc, q, c);
       }
     }
@@ -161,15 +158,15 @@ function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32): i32 {
 @inline
 function screenOne(lc: usize, k: i32, c: i32): void {
   const o = <usize>k << 2;
-  if (load<f32>(bounds + o) >= tBest) offer(load<f32>(lc + o) + gumbelFromBits(load<u32>(words + o)), c + k);
+  if (load<f32>(scratch(SCRATCH_BOUNDS) + o) >= tBest) offer(load<f32>(lc + o) + gumbelFromBits(load<u32>(scratch(SCRATCH_WORDS) + o)), c + k);
 }
 
 /** argmax_k(l_k + g_k) of one row, drawing noise only for groups that can reach the best. */
 function prunedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f32): i32 {
   // Seed the running best with the class of the largest logit.
   let best = firstEqual(lr, cols, lmax);
-  writeGumbel(noise, 1, k0, k1, jr + <u64>best);
-  let tBest = lmax + load<f32>(noise);
+  writeGumbel(scratch(SCRATCH_NOISE), 1, k0, k1, jr + <u64>best);
+  let tBest = lmax + load<f32>(scratch(SCRATCH_NOISE));
   const bound = sf(NOISE_BOUND);
   // The first group ends where the stream reaches a multiple of 16.
   let len = <i32>((<u64>GROUP - (jr & <u64>(GROUP - 1))) & <u64>(GROUP - 1));
@@ -178,9 +175,9 @@ function prunedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f32
     len = min<i32>(len, cols - g);
     const lg = lr + (<usize>g << 2);
     if (!anyReaches(lg, len, bound, tBest)) continue;
-    writeGumbel(noise, len, k0, k1, jr + <u64>g);
+    writeGumbel(scratch(SCRATCH_NOISE), len, k0, k1, jr + <u64>g);
     for (let k = 0; k < len; k++) {
-      const t = load<f32>(lg + (<usize>k << 2)) + load<f32>(noise + (<usize>k << 2));
+      const t = load<f32>(lg + (<usize>k << 2)) + load<f32>(scratch(SCRATCH_NOISE) + (<usize>k << 2));
       if (t > tBest || (t == tBest && g + k < best)) {
         tBest = t;
         best = g + k;

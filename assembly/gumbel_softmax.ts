@@ -5,7 +5,8 @@
 
 import { check_rows } from "./check";
 import { SCREEN_MIN, sampleRow } from "./gumbel_max";
-import { ACROSS_MAX, acrossIdx, addInto, softmaxAcross4 } from "./inline/across";
+import { ACROSS_MAX, addInto, softmaxAcross4 } from "./inline/across";
+import { SCRATCH_ACROSS_IDX, scratch } from "./inline/scratch";
 import { addArgmax, expShiftSum, scaleRow } from "./inline/row";
 import { writeGumbel } from "./inline/stream";
 import { invTemperature, rowPtr } from "./inline/tau";
@@ -49,7 +50,7 @@ export function gumbel_softmax(
         if (hard) {
           memory.fill(dr, 0, <usize>cols << 4);
           for (let q = 0; q < 4; q++) {
-            store<f32>(rowPtr(dr, q, cols) + (<usize>load<i32>(acrossIdx + (<usize>q << 2)) << 2), 1.0);
+            store<f32>(rowPtr(dr, q, cols) + (<usize>load<i32>(scratch(SCRATCH_ACROSS_IDX) + (<usize>q << 2)) << 2), 1.0);
           }
         }
       }

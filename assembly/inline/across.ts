@@ -8,20 +8,17 @@
 
 import { NEG_INF, ONE, ZERO, vf } from "./consts";
 import { expShift4 } from "./row";
+import { SCRATCH_ACROSS, SCRATCH_ACROSS_IDX, scratch } from "./scratch";
 import { expShift4x4 } from "./wide";
 
 /** Rows shorter than this go across. */
 export const ACROSS_MAX: i32 = 16;
 
-/** Column k of the four rows at T + 16k. */
-const T: usize = memory.data(ACROSS_MAX << 4, 16);
-/** The four rows' argmax. */
-export const acrossIdx: usize = memory.data(16, 16);
-
 /**
  * Rows 0..3 of t (row-major, `cols` < ACROSS_MAX) hold logits + noise. Writes each row's
- * first argmax to acrossIdx and, unless y is 0, the row's softmax((t - max) * invTau) to y
- * (row-major; y may be t).
+ * first argmax to scratch(SCRATCH_ACROSS_IDX) and, unless y is 0, the row's
+ * softmax((t - max) * invTau) to y (row-major; y may be t). Column k of the four rows goes to
+ * scratch(SCRATCH_ACROSS) + 16k.
  */
 export function softmaxAcross4(t: usize, y: usize, cols: i32, invTau: f32): void {
   const stride = <usize>cols << 2;
@@ -34,12 +31,12 @@ export function softmaxAcross4(t: usize, y: usize, cols: i32, invTau: f32): void
     v = f32x4.replace_lane(v, 1, load<f32>(p + stride));
     v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * stride));
     v = f32x4.replace_lane(v, 3, load<f32>(p + 3 * stride));
-    v128.store(T + (<usize>k << 4), v);
+    v128.store(scratch(SCRATCH_ACROSS) + (<usize>k << 4), v);
     const gt = f32x4.gt(v, best);
     best = v128.bitselect(v, best, gt);
     bestIdx = v128.bitselect(i32x4.splat(k), bestIdx, gt);
   }
-  v128.store(acrossIdx, bestIdx);
+  v128.store(scratch(SCRATCH_ACROSS_IDX), bestIdx);
   if (!y) return;
   const iv = f32x4.splat(invTau);
   let a0 = vf(ZERO);
@@ -48,7 +45,7 @@ export function softmaxAcross4(t: usize, y: usize, cols: i32, invTau: f32): void
   let a3 = a0;
   // Four columns at a time (column k to accumulator k & 3), then the rest one by one.
   for (k = 0; k + 4 <= cols; k += 4) {
-    const q = T + (<usize>k << 4);
+    const q = scratch(SCRATCH_ACROSS) + (<usize>k << 4);
     expShift4x4(q, q, best, iv);
     a0 = f32x4.add(a0, v128.load(q, 0));
     a1 = f32x4.add(a1, v128.load(q, 16));
@@ -56,7 +53,7 @@ export function softmaxAcross4(t: usize, y: usize, cols: i32, invTau: f32): void
     a3 = f32x4.add(a3, v128.load(q, 48));
   }
   for (; k < cols; k++) {
-    const q = T + (<usize>k << 4);
+    const q = scratch(SCRATCH_ACROSS) + (<usize>k << 4);
     const e = expShift4(v128.load(q), best, iv);
     v128.store(q, e);
     const lane = k & 3;
@@ -67,7 +64,7 @@ export function softmaxAcross4(t: usize, y: usize, cols: i32, invTau: f32): void
   }
   const inv = f32x4.div(vf(ONE), f32x4.add(f32x4.add(a0, a2), f32x4.add(a1, a3)));
   for (k = 0; k < cols; k++) {
-    const v = f32x4.mul(v128.load(T + (<usize>k << 4)), inv);
+    const v = f32x4.mul(v128.load(scratch(SCRATCH_ACROSS) + (<usize>k << 4)), inv);
     const p = y + (<usize>k << 2);
     store<f32>(p, f32x4.extract_lane(v, 0));
     store<f32>(p + stride, f32x4.extract_lane(v, 1));

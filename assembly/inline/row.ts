@@ -14,6 +14,7 @@
 import { FOUR, LANES, NEG_INF, ONE, POS_INF, ZERO, vf, vi } from "./consts";
 import { expf, expf4 } from "./exp";
 import { logf, logf4 } from "./log";
+import { SCRATCH_WIDE, scratch } from "./scratch";
 import { expShift4x4 } from "./wide";
 
 // @ts-ignore: decorator
@@ -175,8 +176,6 @@ export function expShift4(x: v128, mv: v128, iv: v128): v128 {
   return expf4(f32x4.mul(f32x4.sub(x, mv), iv));
 }
 
-/** Sixteen floats of scratch for the wide functions' results when the caller keeps none. */
-const wideScratch: usize = memory.data(64, 16);
 
 /**
  * e[k] = exp((src[k] - m) * invTau), stored to dst unless dst is 0; returns sum_k e[k] in the
@@ -189,7 +188,7 @@ export function expShiftSum(src: usize, dst: usize, n: i32, m: f32, invTau: f32)
     const iv = f32x4.splat(invTau);
     let acc = vf(ZERO);
     for (; k + 16 <= n; k += 16) {
-      const out = dst ? at(dst, k) : wideScratch;
+      const out = dst ? at(dst, k) : scratch(SCRATCH_WIDE);
       expShift4x4(at(src, k), out, mv, iv);
       acc = f32x4.add(acc, v128.load(out, 0));
       acc = f32x4.add(acc, v128.load(out, 16));

@@ -4,6 +4,7 @@
 // on every backend, however a batch is split.
 
 import { FOUR, vi } from "./consts";
+import { SCRATCH_BLOCK, SCRATCH_VALUE, scratch } from "./scratch";
 import { philoxBlock, philoxBlock4, philoxBlock4x2 } from "./philox";
 import { gumbelFromBits, gumbelFromBits4, uniformFromBits, uniformFromBits4 } from "./transform";
 import { gumbelFromBits4x4 } from "./wide";
@@ -12,10 +13,6 @@ const KIND_BITS: i32 = 0;
 const KIND_UNIFORM: i32 = 1;
 const KIND_GUMBEL: i32 = 2;
 
-/** 32 words of Philox output (eight blocks). */
-const blockScratch: usize = memory.data(128, 16);
-/** 16 transformed values, for a group that straddles the ends of dst. */
-const valueScratch: usize = memory.data(64, 16);
 
 // @ts-ignore: decorator
 @inline
@@ -57,12 +54,12 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64): 
         const hi = i32x4.splat(<u32>(block >> 32));
         const c1 = i32x4.sub(hi, i32x4.lt_u(c0, lo));
         const d1 = i32x4.sub(hi, i32x4.lt_u(d0, lo));
-        philoxBlock4x2(c0, c1, d0, d1, key0, key1, blockScratch);
+        philoxBlock4x2(c0, c1, d0, d1, key0, key1, scratch(SCRATCH_BLOCK));
         const out = dst + (<usize>pos << 2);
         if (kind == KIND_GUMBEL) {
-          for (let q = 0; q < 128; q += 64) gumbelFromBits4x4(blockScratch + q, out + q);
+          for (let q = 0; q < 128; q += 64) gumbelFromBits4x4(scratch(SCRATCH_BLOCK) + q, out + q);
         } else {
-          for (let q = 0; q < 128; q += 16) v128.store(out + q, transform4(kind, v128.load(blockScratch + q)));
+          for (let q = 0; q < 128; q += 16) v128.store(out + q, transform4(kind, v128.load(scratch(SCRATCH_BLOCK) + q)));
         }
       }
     }
@@ -71,16 +68,16 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64): 
       const c0 = i32x4.add(lo, lanes);
       // A lane whose low word wrapped carries into the high word.
       const c1 = i32x4.sub(i32x4.splat(<u32>(block >> 32)), i32x4.lt_u(c0, lo));
-      philoxBlock4(c0, c1, zero, zero, key0, key1, blockScratch);
+      philoxBlock4(c0, c1, zero, zero, key0, key1, scratch(SCRATCH_BLOCK));
       if (pos >= 0 && pos + 16 <= n) {
         const out = dst + (<usize>pos << 2);
         if (kind == KIND_GUMBEL) {
-          gumbelFromBits4x4(blockScratch, out);
+          gumbelFromBits4x4(scratch(SCRATCH_BLOCK), out);
         } else {
-          v128.store(out, transform4(kind, v128.load(blockScratch, 0)), 0);
-          v128.store(out, transform4(kind, v128.load(blockScratch, 16)), 16);
-          v128.store(out, transform4(kind, v128.load(blockScratch, 32)), 32);
-          v128.store(out, transform4(kind, v128.load(blockScratch, 48)), 48);
+          v128.store(out, transform4(kind, v128.load(scratch(SCRATCH_BLOCK), 0)), 0);
+          v128.store(out, transform4(kind, v128.load(scratch(SCRATCH_BLOCK), 16)), 16);
+          v128.store(out, transform4(kind, v128.load(scratch(SCRATCH_BLOCK), 32)), 32);
+          v128.store(out, transform4(kind, v128.load(scratch(SCRATCH_BLOCK), 48)), 48);
         }
       } else {
         // A group straddling an end of dst: the Gumbel transform of all four quarters side by
@@ -88,15 +85,15 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64): 
         const from = max<i32>(pos, 0);
         const to = min<i32>(pos + 16, n);
         if (kind == KIND_GUMBEL) {
-          gumbelFromBits4x4(blockScratch, valueScratch);
+          gumbelFromBits4x4(scratch(SCRATCH_BLOCK), scratch(SCRATCH_VALUE));
         } else {
           for (let q = (from - pos) & ~3; q < to - pos; q += 4) {
             const o = <usize>q << 2;
-            v128.store(valueScratch + o, transform4(kind, v128.load(blockScratch + o)));
+            v128.store(scratch(SCRATCH_VALUE) + o, transform4(kind, v128.load(scratch(SCRATCH_BLOCK) + o)));
           }
         }
         for (let i = from; i < to; i++) {
-          store<u32>(dst + (<usize>i << 2), load<u32>(valueScratch + (<usize>(i - pos) << 2)));
+          store<u32>(dst + (<usize>i << 2), load<u32>(scratch(SCRATCH_VALUE) + (<usize>(i - pos) << 2)));
         }
       }
       pos += 16;
@@ -104,11 +101,11 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64): 
     }
   } else {
     while (pos < n) {
-      philoxBlock(<u32>block, <u32>(block >> 32), 0, 0, k0, k1, blockScratch);
+      philoxBlock(<u32>block, <u32>(block >> 32), 0, 0, k0, k1, scratch(SCRATCH_BLOCK));
       for (let w = 0; w < 4; w++) {
         const i = pos + w;
         if (i >= 0 && i < n) {
-          store<u32>(dst + (<usize>i << 2), transform(kind, load<u32>(blockScratch + (<usize>w << 2))));
+          store<u32>(dst + (<usize>i << 2), transform(kind, load<u32>(scratch(SCRATCH_BLOCK) + (<usize>w << 2))));
         }
       }
       pos += 4;
