@@ -5,6 +5,7 @@
 import { parseU64 } from "./args.js";
 import { GumbelWasm } from "./gumbel.js";
 import { compile, fetchUrl, instantiate, simdSupported, type Backend, type UrlReader, type WasmSource } from "./loader.js";
+import { Pool, type WorkerFactory } from "./pool.js";
 
 export interface InitOptions {
   /**
@@ -19,6 +20,30 @@ export interface InitOptions {
   wasm?: WasmSource | Partial<Record<Backend, WasmSource>>;
   /** Seed of the instance's own stream (calls without `seed`); default: random. */
   seed?: number | bigint;
+  /**
+   * Worker threads for the async calls (`gumbelSoftmaxAsync`, ...): a number, or "auto" for the
+   * machine's cores; default 1 (no workers). Needs SharedArrayBuffer (in browsers: a
+   * cross-origin isolated page) and workers; without them the instance runs on one thread and
+   * `gw.threadNote` says why.
+   */
+  threads?: number | "auto";
+  /**
+   * With threads: async calls on fewer elements than this run on the calling thread, where
+   * handing them to workers would cost more than it saves. Default 65536 (measured: see the
+   * README); 0 sends every batch of two rows or more to the workers.
+   */
+  threadThreshold?: number;
+}
+
+/** Largest shared memory, in 64 KiB pages (2 GiB); the shared binaries declare the same. */
+const SHARED_MAX_PAGES = 32768;
+
+/** What an entry point knows about threads in its runtime. */
+export interface Threading {
+  /** Starts a worker, or null where the runtime has none. */
+  workers: WorkerFactory | null;
+  /** Logical cores, for threads: "auto". */
+  cores(): number;
 }
 
 function isPerBackend(w: InitOptions["wasm"]): w is Partial<Record<Backend, WasmSource>> {
@@ -30,10 +55,43 @@ function isPerBackend(w: InitOptions["wasm"]): w is Partial<Record<Backend, Wasm
 }
 
 /** Where an entry point finds the package's own binary for a backend. */
-export type BinaryLocator = (backend: Backend) => WasmSource | Promise<WasmSource>;
+export type BinaryLocator = (name: BinaryName) => WasmSource | Promise<WasmSource>;
 
-/** init() of an entry point: `own` finds the package's binaries in that runtime. */
-export async function initWith(options: InitOptions, own: BinaryLocator, read: UrlReader = fetchUrl): Promise<GumbelWasm> {
+/** The package's binaries: one per backend, and their shared-memory variants for threads. */
+export type BinaryName = Backend | "simd-shared" | "scalar-shared";
+
+/** How many threads `threads` asks for (validated). */
+function wantedThreads(threads: unknown, threading: Threading | null): number {
+  if (threads === undefined) return 1;
+  if (threads === "auto") return Math.max(1, threading ? threading.cores() : 1);
+  if (typeof threads !== "number" || !Number.isInteger(threads) || threads < 1 || threads > 256) {
+    throw new RangeError(`init: threads must be "auto" or an integer from 1 to 256, got ${String(threads)}`);
+  }
+  return threads;
+}
+
+/** A shared memory, or why there is none. */
+function sharedMemory(): WebAssembly.Memory | string {
+  if (typeof SharedArrayBuffer === "undefined") {
+    return "SharedArrayBuffer is not available (in a browser: serve the page cross-origin isolated, with COOP/COEP headers)";
+  }
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
+  } catch (e) {
+    return `a shared WebAssembly.Memory could not be made: ${(e as Error).message}`;
+  }
+}
+
+/**
+ * init() of an entry point: `own` finds the package's binaries in that runtime (with the
+ * `-shared` variants for threads), `read` reads URLs, `threading` starts workers.
+ */
+export async function initWith(
+  options: InitOptions,
+  own: BinaryLocator,
+  read: UrlReader = fetchUrl,
+  threading: Threading | null = null,
+): Promise<GumbelWasm> {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`init: options must be an object, got ${options === null ? "null" : typeof options}`);
   }
@@ -46,12 +104,46 @@ export async function initWith(options: InitOptions, own: BinaryLocator, read: U
   const simd = simdSupported();
   if (want === "simd" && !simd) throw new Error("init: this runtime does not support WebAssembly SIMD");
   const backend: Backend = want === "auto" ? (simd ? "simd" : "scalar") : want;
+  const threads = wantedThreads(options.threads, threading);
+  const threshold = options.threadThreshold;
+  if (threshold !== undefined && (typeof threshold !== "number" || !(threshold >= 0) || !Number.isFinite(threshold))) {
+    throw new RangeError(`init: threadThreshold must be a number of elements >= 0, got ${String(threshold)}`);
+  }
+  let note = "";
+  let memory: WebAssembly.Memory | null = null;
+  if (threads > 1) {
+    const m = sharedMemory();
+    if (!threading?.workers) note = "this runtime has no workers";
+    else if (typeof m === "string") note = m;
+    else if (options.wasm !== undefined) note = "threads need the package's shared-memory binaries: drop the wasm option";
+    else memory = m;
+  }
+  if (memory) {
+    const module = await compile(await own(`${backend}-shared`), read);
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const workers = threading!.workers!;
+    return new GumbelWasm(instance, backend, seed, {
+      pool: null,
+      note,
+      threshold,
+      startPool: (gw) => {
+        // One scratch area per worker, kept if the worker is replaced.
+        const scratch: number[] = [];
+        return new Pool(threads, workers, (i) => ({
+          type: "start",
+          module,
+          memory: memory!,
+          scratch: (scratch[i] ??= gw.heap.alloc(gw.kernels.scratch_bytes())),
+        }));
+      },
+    });
+  }
   const w = options.wasm;
   if (w === null) throw new TypeError("init: wasm must be bytes, a WebAssembly.Module, a URL, a Response or { simd, scalar }, got null");
   const given = w === undefined ? undefined : isPerBackend(w) ? w[backend] : w;
   const source = given ?? (await own(backend));
   const instance = await instantiate(await compile(source, read));
-  return new GumbelWasm(instance, backend, seed);
+  return new GumbelWasm(instance, backend, seed, { pool: null, note });
 }
 
 export { GumbelWasm, simdSupported };

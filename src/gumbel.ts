@@ -4,6 +4,7 @@
 import { article, checkCount, checkStreamEnd, checkTau, describe, isNumberArray, parseU64, wordsToBigInt, type Words } from "./args.js";
 import type { Backend } from "./loader.js";
 import { Heap, Tensor, type DType } from "./memory.js";
+import type { Pool } from "./pool.js";
 import { GumbelRng } from "./rng.js";
 
 /**
@@ -34,6 +35,8 @@ export interface Kernels {
   gumbel_from_bits(src: number, dst: number, n: number): void;
   noise_upper(src: number, dst: number, n: number): void;
   philox4x32_10(ctr: number, key: number, dst: number, blocks: number): void;
+  set_scratch(p: number): void;
+  scratch_bytes(): number;
 }
 
 /** A float32 input: a tensor of this instance (zero-copy) or an array that is copied in. */
@@ -120,6 +123,48 @@ function intersects(a: number, m: number, b: number, n: number): boolean {
   return m > 0 && n > 0 && a < b + n && b < a + m;
 }
 
+/**
+ * How a kernel's arguments follow its rows, to give each worker a slice: the pointer arguments
+ * and their bytes per row in units of cols (`c`) or of one element (`1`), the rows argument,
+ * the stream counter's words (advanced by cols per row), and whether the kernel validates.
+ */
+interface RowLayout {
+  ptrs: ReadonlyArray<readonly [arg: number, perRow: "c" | 1]>;
+  rows: number;
+  stream: readonly [lo: number, hi: number] | null;
+  validates: boolean;
+}
+const ROWS_GUMBEL_SOFTMAX: RowLayout = { ptrs: [[0, "c"], [1, "c"], [2, "c"]], rows: 3, stream: [9, 10], validates: true };
+const ROWS_GUMBEL_MAX: RowLayout = { ptrs: [[0, "c"], [1, 1]], rows: 2, stream: [6, 7], validates: true };
+const ROWS_SOFTMAX: RowLayout = { ptrs: [[0, "c"], [1, "c"]], rows: 2, stream: null, validates: true };
+const ROWS_LOG_SUM_EXP: RowLayout = { ptrs: [[0, "c"], [1, 1]], rows: 2, stream: null, validates: true };
+const ROWS_SOFTMAX_GRAD: RowLayout = { ptrs: [[0, "c"], [1, "c"], [2, "c"], [3, 1]], rows: 4, stream: null, validates: false };
+/** Streams are split by elements: one "row" per element. */
+const ROWS_STREAM: RowLayout = { ptrs: [[0, 1]], rows: 1, stream: [4, 5], validates: false };
+
+/**
+ * Batches smaller than this many elements run on the calling thread even in threaded mode:
+ * below it, handing the rows to workers costs more than it saves (measured by
+ * `node bench/threads.mjs`; see the README).
+ */
+export const PARALLEL_MIN_ELEMENTS = 65536;
+
+/** A deferred output of an async call: what finish() will need once the workers are done. */
+class Deferred {
+  constructor(readonly plan: OutPlan) {}
+}
+
+/** What an async call collects while its synchronous body runs (capture mode). */
+interface Capture {
+  fn: string;
+  job: { kernel: string; args: number[]; rows: number; cols: number; layout: RowLayout } | null;
+  finishes: Deferred[];
+  blocks: number[];
+}
+
+const asyncDisposeSymbol: typeof Symbol.asyncDispose =
+  (Symbol as { asyncDispose?: typeof Symbol.asyncDispose }).asyncDispose ?? (Symbol.for("Symbol.asyncDispose") as never);
+
 const FAULT_NAN = 1;
 const FAULT_POS_INF = 2;
 const MAX_I32 = 0x7fffffff;
@@ -150,12 +195,40 @@ export class GumbelWasm {
   private readonly in2 = new Operand();
   private readonly out1 = new OutPlan();
   private readonly out2 = new OutPlan();
+  /** Threaded mode: the workers (null on one thread). */
+  private pool: Pool | null;
+  /** Set while an async call's synchronous body runs. */
+  private capture: Capture | null = null;
+  /** Async calls in flight on the workers. */
+  private inFlight = new Set<Promise<unknown>>();
+  /**
+   * How many threads run large batches of the async calls: the workers of `init({ threads })`,
+   * or 1. After `close()`, 1.
+   */
+  threads: number;
+  /** Why `threads` is less than asked (no SharedArrayBuffer, no workers, ...), or "". */
+  readonly threadNote: string;
+  /** Async calls on fewer elements than this (or on one row) run on the calling thread. */
+  readonly threadThreshold: number;
 
   /** @internal Use `init()`. */
-  constructor(instance: WebAssembly.Instance, backend: Backend, seed?: U64) {
+  constructor(
+    instance: WebAssembly.Instance,
+    backend: Backend,
+    seed?: U64,
+    threading?: { pool: Pool | null; note: string; threshold?: number; startPool?: (gw: GumbelWasm) => Pool },
+  ) {
     this.kernels = instance.exports as unknown as Kernels;
     this.backend = backend;
     this.heap = new Heap(this.kernels.memory, this.kernels.heap_base());
+    this.threadNote = threading?.note ?? "";
+    this.threadThreshold = threading?.threshold ?? PARALLEL_MIN_ELEMENTS;
+    this.pool = threading?.startPool ? threading.startPool(this) : null;
+    this.threads = this.pool ? this.pool.size : 1;
+    if (this.pool) {
+      // Instances on one shared memory must not share the static scratch area.
+      this.kernels.set_scratch(this.heap.alloc(this.kernels.scratch_bytes()));
+    }
     this.autoSeed = { lo: 0, hi: 0 };
     if (seed === undefined) {
       this.autoSeed.lo = randomWord();
@@ -294,10 +367,10 @@ export class GumbelWasm {
     const soft = opts.soft === undefined ? null : this.outPlan(fn, "soft", opts.soft, "float32", rows, cols, false, this.out2, out);
     this.place(a, null, out, soft);
     this.allocFresh(out);
-    const bad = this.kernels.gumbel_softmax(
+    const bad = this.run("gumbel_softmax", [
       a.ptr, out.ptr, soft ? soft.ptr : 0, rows, cols, tau, hard ? 1 : 0,
       this.key.lo, this.key.hi, this.counter.lo, this.counter.hi,
-    );
+    ], rows, cols, ROWS_GUMBEL_SOFTMAX);
     if (bad >= 0) this.rowFault(fn, a, bad, cols, out);
     this.drawn();
     if (soft) this.finish(soft);
@@ -323,7 +396,7 @@ export class GumbelWasm {
     const out = this.outPlan(fn, "out", opts.out, "int32", rows, 1, a.tensor !== null, this.out1, null);
     this.place(a, null, out, null);
     this.allocFresh(out);
-    const bad = this.kernels.gumbel_max(a.ptr, out.ptr, rows, cols, this.key.lo, this.key.hi, this.counter.lo, this.counter.hi);
+    const bad = this.run("gumbel_max", [a.ptr, out.ptr, rows, cols, this.key.lo, this.key.hi, this.counter.lo, this.counter.hi], rows, cols, ROWS_GUMBEL_MAX);
     if (bad >= 0) this.rowFault(fn, a, bad, cols, out);
     this.drawn();
     return this.finish(out) as X extends Tensor ? Tensor<"int32"> : Int32Array;
@@ -354,7 +427,7 @@ export class GumbelWasm {
     this.place(a, b, out, dtau);
     this.allocFresh(out);
     this.allocFresh(dtau);
-    this.kernels.softmax_grad(a.ptr, b.ptr, out.ptr, dtau.ptr, rows, cols, tau);
+    this.run("softmax_grad", [a.ptr, b.ptr, out.ptr, dtau.ptr, rows, cols, tau], rows, cols, ROWS_SOFTMAX_GRAD);
     const dlogits = this.finish(out);
     return { dlogits, dtau: this.finish(dtau) } as never;
   }
@@ -376,8 +449,182 @@ export class GumbelWasm {
     const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, a.tensor !== null, this.out1, null);
     this.place(a, b, out, null);
     this.allocFresh(out);
-    this.kernels.softmax_grad(a.ptr, b.ptr, out.ptr, 0, rows, cols, tau);
+    this.run("softmax_grad", [a.ptr, b.ptr, out.ptr, 0, rows, cols, tau], rows, cols, ROWS_SOFTMAX_GRAD);
     return this.finish(out) as Result<X, O>;
+  }
+
+  // ---------------------------------------------------------------- threads
+
+  /**
+   * `gumbelSoftmax` whose large batches run on the worker pool (`init({ threads })`), rows split
+   * across the workers: the same bits as the synchronous call for the same seed and offset,
+   * whatever the thread count. Small batches, and every call on one thread, run on the calling
+   * thread. Errors reject the promise.
+   */
+  gumbelSoftmaxAsync<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: O): Promise<Result<X, O>> {
+    return this.dispatch("gumbelSoftmax", () => this.gumbelSoftmax(logits, options));
+  }
+
+  /** `gumbelMax` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
+  gumbelMaxAsync<X extends FloatInput>(
+    logits: X,
+    options?: ShapeOptions & StreamOptions & OutOption<Tensor<"int32"> | Int32Array>,
+  ): Promise<X extends Tensor ? Tensor<"int32"> : Int32Array> {
+    return this.dispatch("gumbelMax", () => this.gumbelMax(logits, options));
+  }
+
+  /** `gumbelNoise` on the worker pool for large counts (see `gumbelSoftmaxAsync`). */
+  gumbelNoiseAsync(n: number, options: StreamOptions & { out: Tensor }): Promise<Tensor>;
+  gumbelNoiseAsync(n: number, options?: StreamOptions & OutOption<Float32Array>): Promise<Float32Array>;
+  gumbelNoiseAsync(n: number, options?: StreamOptions & OutOption<FloatOut>): Promise<Float32Array | Tensor> {
+    return this.dispatch("gumbelNoise", () => this.gumbelNoise(n, options as StreamOptions & OutOption<Float32Array>));
+  }
+
+  /** `softmax` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
+  softmaxAsync<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: O): Promise<Result<X, O>> {
+    return this.dispatch("softmax", () => this.softmax(x, options));
+  }
+
+  /** `logSoftmax` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
+  logSoftmaxAsync<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: O): Promise<Result<X, O>> {
+    return this.dispatch("logSoftmax", () => this.logSoftmax(x, options));
+  }
+
+  /** `softmaxBackward` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
+  softmaxBackwardAsync<X extends FloatInput>(
+    y: X,
+    dy: FloatInput,
+    options?: BackwardOptions,
+  ): Promise<X extends Tensor ? { dlogits: Tensor; dtau: Tensor } : { dlogits: Float32Array; dtau: Float32Array }> {
+    return this.dispatch("softmaxBackward", () => this.softmaxBackward(y, dy, options));
+  }
+
+  /**
+   * Ends the worker pool (waiting for calls in flight); the instance stays usable on the
+   * calling thread. Also `await using gw = await init({ threads: 2 })`.
+   */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    if (!pool) return;
+    await Promise.allSettled([...this.inFlight]);
+    this.pool = null;
+    this.threads = 1;
+    await pool.close();
+  }
+
+  async [asyncDisposeSymbol](): Promise<void> {
+    await this.close();
+  }
+
+  /**
+   * Runs a synchronous method in capture mode: its validation, staging and error checks happen
+   * now; its kernel call, if the batch is large enough, is split across the workers, and its
+   * outputs are finished once they are done.
+   */
+  private dispatch<R>(fn: string, body: () => R): Promise<R> {
+    if (!this.pool) {
+      try {
+        return Promise.resolve(body());
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    const capture: Capture = { fn, job: null, finishes: [], blocks: [] };
+    this.capture = capture;
+    let shape: R;
+    try {
+      shape = body();
+    } catch (e) {
+      this.capture = null;
+      this.releaseBlocks(capture);
+      return Promise.reject(e);
+    }
+    this.capture = null;
+    if (!capture.job) {
+      this.releaseBlocks(capture);
+      return Promise.resolve(shape);
+    }
+    const p = this.runJob(capture).then(
+      () => {
+        const out = this.resolveDeferred(shape, capture.finishes);
+        this.releaseBlocks(capture);
+        return out;
+      },
+      (e: unknown) => {
+        for (const d of capture.finishes) if (d.plan.fresh && d.plan.tensor) d.plan.tensor.free();
+        this.releaseBlocks(capture);
+        throw new Error(`${fn}: ${(e as Error).message}`);
+      },
+    );
+    this.inFlight.add(p);
+    const done = () => this.inFlight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  /** The kernel call of a sync method: now, or (capture mode, large batch) deferred to the pool. */
+  private run(kernel: string, args: number[], rows: number, cols: number, layout: RowLayout): number {
+    const capture = this.capture;
+    const k = this.kernels as unknown as Record<string, (...a: number[]) => number>;
+    if (!capture || !this.pool || rows < 2 || rows * cols < this.threadThreshold) return k[kernel]!(...args);
+    if (layout.validates) {
+      // Validate here, so that a bad row is reported before anything is written.
+      const bad = this.kernels.check_rows(args[0]!, rows, cols);
+      if (bad >= 0) return bad;
+    }
+    capture.job = { kernel, args: args.slice(), rows, cols, layout };
+    return -1;
+  }
+
+  /** Splits a captured job's rows across the workers and waits for them. */
+  private async runJob(capture: Capture): Promise<void> {
+    const { kernel, args, rows, cols, layout } = capture.job!;
+    const pool = this.pool!;
+    const parts = Math.min(pool.size, rows);
+    const calls: Array<Promise<unknown>> = [];
+    for (let i = 0; i < parts; i++) {
+      const r0 = Math.floor((rows * i) / parts);
+      const r1 = Math.floor((rows * (i + 1)) / parts);
+      const a = args.slice();
+      for (const [arg, per] of layout.ptrs) {
+        if (a[arg] !== 0) a[arg] = a[arg]! + r0 * 4 * (per === "c" ? cols : 1);
+      }
+      a[layout.rows] = r1 - r0;
+      if (layout.stream) {
+        // counter + r0 * cols, as two 32-bit words
+        const [lo, hi] = layout.stream;
+        const sum = a[lo]! + r0 * cols;
+        a[lo] = sum % TWO32;
+        a[hi] = (a[hi]! + Math.floor(sum / TWO32)) % TWO32;
+      }
+      calls.push(pool.call(i, kernel, a));
+    }
+    const results = await Promise.allSettled(calls);
+    const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
+    if (failed) throw failed.reason;
+  }
+
+  /**
+   * Finishes a captured call's outputs in the order the method asked for them (soft before
+   * out, say) and puts them in place of the deferred ones in its return value.
+   */
+  private resolveDeferred<R>(shape: R, finishes: Deferred[]): R {
+    const done = new Map<Deferred, unknown>();
+    for (const d of finishes) done.set(d, this.finish(d.plan));
+    const real = (v: unknown) => (v instanceof Deferred ? done.get(v) : v);
+    if (shape instanceof Deferred) return real(shape) as R;
+    if (shape && typeof shape === "object" && !ArrayBuffer.isView(shape) && !(shape instanceof Tensor)) {
+      const o = shape as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(o)) out[key] = real(o[key]);
+      return out as R;
+    }
+    return shape;
+  }
+
+  private releaseBlocks(capture: Capture): void {
+    for (const p of capture.blocks) this.heap.release(p);
+    capture.blocks.length = 0;
   }
 
   // ---------------------------------------------------------------- internals
@@ -392,8 +639,7 @@ export class GumbelWasm {
     this.unused(this.in2);
     const out = this.outPlan(fn, "out", options.out, "float32", 1, count, false, this.out1, null);
     this.place(null, null, out, null);
-    const k = this.kernels;
-    (kind === 2 ? k.gumbel_noise : k.uniform)(out.ptr, count, this.key.lo, this.key.hi, this.counter.lo, this.counter.hi);
+    this.run(kind === 2 ? "gumbel_noise" : "uniform", [out.ptr, count, this.key.lo, this.key.hi, this.counter.lo, this.counter.hi], count, 1, ROWS_STREAM);
     this.drawn();
     return this.finish(out) as Float32Array | Tensor;
   }
@@ -574,6 +820,12 @@ export class GumbelWasm {
 
   /** A reusable region of at least `bytes`, grown (never shrunk) as calls need. */
   private stage(bytes: number): number {
+    if (this.capture) {
+      // An async call keeps its staged arrays until its workers are done: a block of its own.
+      const p = this.heap.alloc(bytes);
+      this.capture.blocks.push(p);
+      return p;
+    }
     if (bytes > this.stageBytes) {
       const size = Math.max(bytes, this.stageBytes * 2, 4096);
       const ptr = this.heap.alloc(size);
@@ -592,6 +844,17 @@ export class GumbelWasm {
 
   /** The call's result: the output tensor, the user's array filled, or a new array. */
   private finish(o: OutPlan): Tensor<DType> | Float32Array | Int32Array {
+    if (this.capture?.job) {
+      // The workers have not written it yet: finish it when they are done.
+      const copy = Object.assign(new OutPlan(), o);
+      o.tensor = null;
+      o.array = null;
+      this.unused(this.in1);
+      this.unused(this.in2);
+      const d = new Deferred(copy);
+      this.capture.finishes.push(d);
+      return d as never;
+    }
     const t = o.tensor;
     const arr = o.array;
     // Drop references so the slots keep nothing of the caller's alive.
@@ -644,8 +907,8 @@ export class GumbelWasm {
     const out = this.outPlan(fn, "out", opts.out, "float32", rows, op === 2 ? 1 : cols, a.tensor !== null, this.out1, null);
     this.place(a, null, out, null);
     this.allocFresh(out);
-    const k = this.kernels;
-    const bad = (op === 0 ? k.softmax : op === 1 ? k.log_softmax : k.log_sum_exp)(a.ptr, out.ptr, rows, cols, tau);
+    const kernel = op === 0 ? "softmax" : op === 1 ? "log_softmax" : "log_sum_exp";
+    const bad = this.run(kernel, [a.ptr, out.ptr, rows, cols, tau], rows, cols, op === 2 ? ROWS_LOG_SUM_EXP : ROWS_SOFTMAX);
     if (bad >= 0) this.rowFault(fn, a, bad, cols, out);
     return this.finish(out);
   }

@@ -61,6 +61,13 @@ export class Heap {
     return this.live.has(ptr);
   }
 
+  /** Bytes in live blocks (what has been allocated and not released). */
+  liveBytes(): number {
+    let total = 0;
+    for (const size of this.live.values()) total += size;
+    return total;
+  }
+
   /** Returns a block to the free list. Throws on a pointer that is not live. */
   release(ptr: number): void {
     const size = this.live.get(ptr);
@@ -128,6 +135,8 @@ declare global {
      * projects compiled without that lib still get Tensor's types (as @types/node does).
      */
     readonly dispose: unique symbol;
+    /** `Symbol.asyncDispose`, likewise (GumbelWasm closes its worker pool with it). */
+    readonly asyncDispose: unique symbol;
   }
 }
 

@@ -3,13 +3,36 @@
 // way, other URLs fetched.
 
 import { readFile } from "node:fs/promises";
-import { initWith, type InitOptions } from "./core.js";
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { initWith, type BinaryName, type InitOptions, type Threading } from "./core.js";
 import type { GumbelWasm } from "./gumbel.js";
-import { fetchUrl, type Backend } from "./loader.js";
+import { fetchUrl } from "./loader.js";
 
-function ownBinary(backend: Backend): URL {
-  return new URL(`../build/gumbel-${backend}.wasm`, import.meta.url);
+function ownBinary(name: BinaryName): URL {
+  return new URL(`../build/gumbel-${name}.wasm`, import.meta.url);
 }
+
+/**
+ * The process's Node flags minus those a worker refuses (`--input-type`, which `node -e`
+ * scripts use): workers inherit the rest, as they do by default.
+ */
+function workerExecArgv(): string[] {
+  const argv = (globalThis as { process?: { execArgv?: string[] } }).process?.execArgv ?? [];
+  return argv.filter((a) => !a.startsWith("--input-type"));
+}
+
+/** node:worker_threads workers; an idle one does not keep the process alive. */
+const threading: Threading = {
+  workers: ({ message, failed }) => {
+    const w = new Worker(new URL("./worker-node.js", import.meta.url), { execArgv: workerExecArgv() });
+    w.on("message", message);
+    w.on("error", failed);
+    w.on("exit", (code) => failed(new Error(`exited with code ${code}`)));
+    return { post: (m) => w.postMessage(m), hold: (busy) => (busy ? w.ref() : w.unref()), terminate: () => w.terminate() };
+  },
+  cores: () => availableParallelism(),
+};
 
 async function read(url: URL): Promise<Uint8Array | Response> {
   return url.protocol === "file:" ? readFile(url) : fetchUrl(url);
@@ -22,7 +45,7 @@ async function read(url: URL): Promise<Uint8Array | Response> {
  * gw.gumbelSoftmax([1, 2, 3], { cols: 3, tau: 0.5, seed: 42 });
  */
 export function init(options: InitOptions = {}): Promise<GumbelWasm> {
-  return initWith(options, ownBinary, read);
+  return initWith(options, ownBinary, read, threading);
 }
 
 export * from "./core.js";

@@ -4,12 +4,12 @@
 
 import simd from "../build/gumbel-simd.wasm";
 import scalar from "../build/gumbel-scalar.wasm";
-import { initWith, type InitOptions } from "./core.js";
+import { initWith, type BinaryName, type InitOptions } from "./core.js";
 import type { GumbelWasm } from "./gumbel.js";
-import type { Backend } from "./loader.js";
 
-function ownBinary(backend: Backend): WebAssembly.Module {
-  return backend === "simd" ? simd : scalar;
+/** Workers have no threads (`threads` falls back to 1), so only the single-memory binaries. */
+function ownBinary(name: BinaryName): WebAssembly.Module {
+  return name.startsWith("simd") ? simd : scalar;
 }
 
 /**
@@ -19,7 +19,7 @@ function ownBinary(backend: Backend): WebAssembly.Module {
  * gw.gumbelSoftmax([1, 2, 3], { cols: 3, tau: 0.5, seed: 42 });
  */
 export function init(options: InitOptions = {}): Promise<GumbelWasm> {
-  return initWith(options, ownBinary);
+  return initWith(options, ownBinary, undefined, { workers: null, cores: () => 1 });
 }
 
 export * from "./core.js";

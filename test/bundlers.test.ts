@@ -12,7 +12,7 @@ import { chromium, type Browser } from "playwright-core";
 import { rollup } from "rollup";
 import webpack from "webpack";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { init } from "../src/node.js";
+import { init } from "../dist/node.js"; // the built package: its workers run dist/worker-node.js
 // @ts-expect-error: plain .mjs modules without types
 import { headers } from "../examples/demo/vite.config.mjs";
 // @ts-expect-error: plain .mjs modules without types
@@ -67,11 +67,13 @@ const bundlers: Record<string, () => Promise<void>> = {
     await esbuild.build({
       entryPoints: [entry], bundle: true, format: "esm", platform: "browser", outfile: join(out, "js/main.js"), logLevel: "silent",
     });
-    // esbuild leaves new URL("../build/...", import.meta.url) as it is: the files go there.
+    // esbuild leaves new URL("../build/...", import.meta.url) and new URL("./worker.js", ...)
+    // as they are: the files go there (as the README says).
     mkdirSync(join(out, "build"), { recursive: true });
-    for (const f of ["gumbel-simd.wasm", "gumbel-scalar.wasm"]) {
+    for (const f of ["gumbel-simd.wasm", "gumbel-scalar.wasm", "gumbel-simd-shared.wasm", "gumbel-scalar-shared.wasm"]) {
       copyFileSync(join(fixture.dir, "node_modules/gumbel-wasm/build", f), join(out, "build", f));
     }
+    copyFileSync(join(fixture.dir, "node_modules/gumbel-wasm/dist/worker.js"), join(out, "js/worker.js"));
     page("esbuild", "js/main.js", true);
   },
 };
@@ -92,9 +94,10 @@ afterAll(async () => {
 describe("bundlers", () => {
   for (const name of Object.keys(bundlers)) {
     test(`${name}: the page runs the bundle in Chromium and gives Node's bits`, async () => {
-      // The bundle emitted or was given the two .wasm files.
+      // The bundle emitted (or, for esbuild, was given) the four .wasm files: two backends and
+      // their shared-memory variants for threads.
       const files = readdirSync(join(root, name), { recursive: true }).map(String);
-      expect(files.filter((f) => f.endsWith(".wasm")).length).toBe(2);
+      expect(files.filter((f) => f.endsWith(".wasm")).length).toBe(4);
       const p = await browser.newPage();
       const errors: string[] = [];
       p.on("pageerror", (e) => errors.push(e.message));

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { init, type GumbelWasm } from "../src/node.js";
+import { init, type GumbelWasm } from "../dist/node.js";
 // @ts-expect-error: plain .mjs/.js modules without types
 import { headers } from "../examples/demo/vite.config.mjs";
 // @ts-expect-error: plain .mjs/.js modules without types

@@ -10,7 +10,7 @@ import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
 import { beforeAll, describe, expect, inject, test } from "vitest";
-import { init } from "../src/node.js";
+import { init } from "../dist/node.js"; // the built package: its workers run dist/worker-node.js
 // @ts-expect-error: a plain .mjs module without types
 import { check } from "./runtimes/check.mjs";
 
@@ -20,6 +20,9 @@ const bin = (name: string) => new URL(`../node_modules/.bin/${name}`, import.met
 
 type Sample = Record<string, string>;
 interface Probe {
+  threads: number;
+  threadNote: string;
+  threaded: Sample;
   backend: string;
   fallbackBackend: string;
   default: Sample;
@@ -33,8 +36,15 @@ beforeAll(async () => {
   expected = (await check(init)) as Probe;
 });
 
-/** A runtime's probe agrees with Node's, bit for bit, on SIMD, scalar and the fallback. */
-function agrees(result: Probe, backend = "simd"): void {
+/**
+ * A runtime's probe agrees with Node's, bit for bit, on SIMD, scalar and the fallback, and on
+ * `threads` workers (1: the runtime has none, and says so).
+ */
+function agrees(result: Probe, threads = 2, backend = "simd"): void {
+  expect(result.threads).toBe(threads);
+  if (threads === 1) expect(result.threadNote).not.toBe("");
+  else expect(result.threadNote).toBe("");
+  expect(result.threaded).toEqual(expected.threaded);
   expect(result.backend).toBe(backend);
   expect(result.fallbackBackend).toBe("scalar");
   expect(result.default).toEqual(expected.default);
@@ -162,7 +172,7 @@ describe("the packed package", () => {
     });
     try {
       const response = await mf.dispatchFetch("http://localhost/");
-      agrees((await response.json()) as Probe);
+      agrees((await response.json()) as Probe, 1); // Workers have no threads: one, with a note
     } finally {
       await mf.dispose();
     }

@@ -41,9 +41,36 @@ function sample(gw) {
   return out;
 }
 
+/** A 32-bit hash of float32 bits (integer arithmetic only: the same in every engine). */
+function digest(values) {
+  const w = new Uint32Array(Float32Array.from(values).buffer);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w[i], 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, "0");
+}
+
 /**
- * Runs the probe on the default binary and on the scalar one, and with WebAssembly.validate
- * made to refuse SIMD (the fallback a runtime without SIMD takes).
+ * The async calls on a pool of two workers, on batches large enough to be split: the bits
+ * must not depend on the thread count (where the runtime has no shared memory or workers, the
+ * instance runs on one thread and says why).
+ */
+async function threaded(init) {
+  const gw = await init({ threads: 2 });
+  const rows = 40;
+  const cols = 2000;
+  const x = new Float32Array(rows * cols);
+  for (let i = 0; i < x.length; i++) x[i] = Math.fround(((i * 7919) % 2003) / 400 - 2.5);
+  const soft = await gw.gumbelSoftmaxAsync(x, { cols, tau: 0.6, seed: 11 });
+  const max = await gw.gumbelMaxAsync(x, { cols, seed: 12n, offset: 2n ** 32n - 7n });
+  const noise = await gw.gumbelNoiseAsync(rows * cols + 5, { seed: 13, offset: 3 });
+  const out = { threads: gw.threads, note: gw.threadNote, soft: digest(soft), max: Array.from(max).join(" "), noise: digest(noise) };
+  await gw.close();
+  return out;
+}
+
+/**
+ * Runs the probe on the default binary and on the scalar one, with WebAssembly.validate
+ * made to refuse SIMD (the fallback a runtime without SIMD takes), and on two threads.
  */
 export async function check(init) {
   const gw = await init();
@@ -56,11 +83,15 @@ export async function check(init) {
   } finally {
     WebAssembly.validate = validate;
   }
+  const { threads, note, ...pool } = await threaded(init);
   return {
     backend: gw.backend,
     fallbackBackend: fallback.backend,
     default: sample(gw),
     scalar: sample(scalar),
     fallback: sample(fallback),
+    threads,
+    threadNote: note,
+    threaded: pool,
   };
 }
