@@ -182,6 +182,23 @@ describe("errors", () => {
     expect(bits(await gw.gumbelSoftmaxAsync(x, { cols: 1000, seed: 2 }))).toEqual(bits(single.gumbelSoftmax(x, { cols: 1000, seed: 2 })));
     await gw.close();
   });
+
+  test("a worker failing inside a public call rejects it with the call's name; its fresh output is freed", async () => {
+    const gw = await init({ threads: 2 });
+    const pool = (gw as unknown as { pool: Pool }).pool;
+    const t = gw.tensorFrom(logits(12, 100 * 1000), 1000);
+    await pool.warm(); // the workers' scratch areas are allocated as they start
+    const live = gw.heap.liveBytes();
+    const failing = vi.spyOn(pool, "call").mockImplementationOnce(() => Promise.reject(new Error("worker 0 failed: RuntimeError: unreachable")));
+    await expect(gw.gumbelSoftmaxAsync(t, { seed: 1 })).rejects.toThrow(/^gumbelSoftmax: worker 0 failed: RuntimeError: unreachable$/);
+    expect(gw.heap.liveBytes()).toBe(live);
+    failing.mockRestore();
+    const y = await gw.gumbelSoftmaxAsync(t, { seed: 1 });
+    expect(bits(y)).toEqual(bits(single.gumbelSoftmax(t.data.slice(), { cols: 1000, seed: 1 })));
+    y.free();
+    t.free();
+    await gw.close();
+  });
 });
 
 describe("lifecycle and memory", () => {
