@@ -33,6 +33,14 @@ export interface InitOptions {
    * README); 0 sends every batch of two rows or more to the workers.
    */
   threadThreshold?: number;
+  /**
+   * Put the instance on a shared WebAssembly.Memory (the package's shared-memory binaries),
+   * where the runtime has SharedArrayBuffer: then growing the memory never detaches a view,
+   * so a `tensor.data` held across any call stays valid. Default true; false (or a runtime
+   * without SharedArrayBuffer, or the `wasm` option) gives an ordinary memory, whose growth
+   * detaches views taken before it. Threads need it.
+   */
+  sharedMemory?: boolean;
 }
 
 /** Largest shared memory, in 64 KiB pages (2 GiB); the shared binaries declare the same. */
@@ -42,6 +50,8 @@ const SHARED_MAX_PAGES = 32768;
 export interface Threading {
   /** Starts a worker, or null where the runtime has none. */
   workers: WorkerFactory | null;
+  /** Whether the entry point can load the shared-memory binaries. */
+  sharedBinaries: boolean;
   /** Logical cores, for threads: "auto". */
   cores(): number;
 }
@@ -109,14 +119,31 @@ export async function initWith(
   if (threshold !== undefined && (typeof threshold !== "number" || !(threshold >= 0) || !Number.isFinite(threshold))) {
     throw new RangeError(`init: threadThreshold must be a number of elements >= 0, got ${String(threshold)}`);
   }
+  const wantShared = options.sharedMemory ?? true;
+  if (typeof wantShared !== "boolean") throw new TypeError(`init: sharedMemory must be a boolean, got ${String(wantShared)}`);
   let note = "";
   let memory: WebAssembly.Memory | null = null;
+  let pooled = false;
+  const canShare = options.wasm === undefined && threading?.sharedBinaries === true;
   if (threads > 1) {
-    const m = sharedMemory();
     if (!threading?.workers) note = "this runtime has no workers";
-    else if (typeof m === "string") note = m;
     else if (options.wasm !== undefined) note = "threads need the package's shared-memory binaries: drop the wasm option";
-    else memory = m;
+    else if (!wantShared) note = "threads need shared memory: drop sharedMemory: false";
+  }
+  if (canShare && wantShared) {
+    const m = sharedMemory();
+    if (typeof m === "string") {
+      if (threads > 1 && !note) note = m;
+    } else {
+      memory = m;
+      pooled = threads > 1 && !note;
+    }
+  }
+  if (memory && !pooled) {
+    // One thread on a shared memory: views never detach.
+    const module = await compile(await own(`${backend}-shared`), read);
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    return new GumbelWasm(instance, backend, seed, { pool: null, note, threshold });
   }
   if (memory) {
     const module = await compile(await own(`${backend}-shared`), read);

@@ -250,6 +250,14 @@ export class GumbelWasm {
     return this.kernels.memory;
   }
 
+  /**
+   * Whether the memory is shared (a SharedArrayBuffer): then views on it stay valid when it
+   * grows. Otherwise growth detaches views taken before it (re-read `tensor.data`).
+   */
+  get sharedMemory(): boolean {
+    return typeof SharedArrayBuffer !== "undefined" && this.kernels.memory.buffer instanceof SharedArrayBuffer;
+  }
+
   // ---------------------------------------------------------------- tensors
 
   /** A new rows x cols tensor in wasm memory (contents unspecified until written). */

@@ -38,6 +38,7 @@ const webWorkers: WorkerFactory = ({ message, failed }) => {
 
 const threading: Threading = {
   workers: typeof (globalThis as { Worker?: unknown }).Worker === "function" ? webWorkers : null,
+  sharedBinaries: true,
   cores: () => (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1,
 };
 

@@ -101,6 +101,11 @@ export class Heap {
     }
   }
 
+  /** The memory's maximum: 2 GiB for the shared binaries, 4 GiB otherwise. */
+  private maxBytes(): number {
+    return typeof SharedArrayBuffer !== "undefined" && this.memory.buffer instanceof SharedArrayBuffer ? 2 ** 31 : MAX_BYTES;
+  }
+
   /** Grows the memory so that a block of `size` bytes fits at its end. */
   private grow(size: number): void {
     const end = this.memory.buffer.byteLength;
@@ -108,13 +113,19 @@ export class Heap {
     const tailFree = last && last[0] + last[1] === end ? last[1] : 0;
     const need = size - tailFree;
     const pages = Math.ceil(need / PAGE);
-    if (end + pages * PAGE > MAX_BYTES) {
-      throw new RangeError(`cannot allocate ${size} bytes: the wasm memory would exceed 4 GiB`);
+    if (end + pages * PAGE > this.maxBytes()) {
+      throw new RangeError(
+        `cannot allocate ${size} bytes: the wasm memory would exceed its maximum of ${this.maxBytes() / 2 ** 30} GiB; nothing was allocated`,
+      );
     }
     try {
       this.memory.grow(pages);
     } catch {
-      throw new RangeError(`cannot allocate ${size} bytes: the wasm memory could not grow by ${pages} pages`);
+      const mib = (end / 2 ** 20).toFixed(1);
+      throw new RangeError(
+        `cannot allocate ${size} bytes: the wasm memory (${mib} MiB) cannot grow by ${pages} pages ` +
+          `(its maximum is ${this.maxBytes() / 2 ** 30} GiB, or the system refused); nothing was allocated`,
+      );
     }
     this.insertFree(end, pages * PAGE);
   }
@@ -180,9 +191,10 @@ export class Tensor<D extends DType = "float32"> {
   }
 
   /**
-   * The elements, as a view on wasm memory. Re-derived when the memory has grown, so read
-   * `tensor.data` again after any call rather than holding on to an old view: a view taken
-   * before a growth is detached (length 0).
+   * The elements, as a view on wasm memory, re-derived when the memory has grown. On a shared
+   * memory (the default where SharedArrayBuffer exists: `gw.sharedMemory`) a view held across
+   * a growth stays valid, on the same bytes. On an ordinary memory growth detaches it (length
+   * 0): read `tensor.data` again after any call that may allocate.
    */
   get data(): ArrayOf<D> {
     if (this.#freed) throw new TypeError("tensor.data: this tensor has been freed");

@@ -31,6 +31,7 @@ const threading: Threading = {
     w.on("exit", (code) => failed(new Error(`exited with code ${code}`)));
     return { post: (m) => w.postMessage(m), hold: (busy) => (busy ? w.ref() : w.unref()), terminate: () => w.terminate() };
   },
+  sharedBinaries: true,
   cores: () => availableParallelism(),
 };
 

@@ -19,7 +19,7 @@ function ownBinary(name: BinaryName): WebAssembly.Module {
  * gw.gumbelSoftmax([1, 2, 3], { cols: 3, tau: 0.5, seed: 42 });
  */
 export function init(options: InitOptions = {}): Promise<GumbelWasm> {
-  return initWith(options, ownBinary, undefined, { workers: null, cores: () => 1 });
+  return initWith(options, ownBinary, undefined, { workers: null, sharedBinaries: false, cores: () => 1 });
 }
 
 export * from "./core.js";
