@@ -277,7 +277,7 @@ export class GumbelWasm {
   tensorFrom(data: ArrayLike<number>, cols?: number): Tensor<"float32"> {
     if (!isNumberArray(data)) throw new TypeError(`tensorFrom: data must be an array of numbers, got ${describe(data)}`);
     const length = data.length;
-    const c = cols ?? length;
+    const c = cols === undefined ? length : cols;
     checkCount("tensorFrom", "cols", c, MAX_I32);
     if (c === 0 ? length !== 0 : length % c !== 0) {
       throw new RangeError(`tensorFrom: cols = ${c} does not divide data.length = ${length}`);

@@ -8,6 +8,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { init, Tensor, type GumbelWasm } from "../src/node.js";
+import { init as initBuilt } from "../dist/node.js"; // threads: the workers run dist/worker-node.js
 import { gumbelOfBits, streamBitsRef } from "./reference.js";
 
 const gw: GumbelWasm = await init({ seed: 3 });
@@ -363,7 +364,7 @@ describe("every call: a correct result or a named TypeError/RangeError, the outp
     expectBothKinds();
   });
 
-  test("tensor and tensorFrom: shapes, dtypes and data", () => {
+  test("tensor: shapes and dtypes", () => {
     const dim = mostly<unknown>([0, 1, 3, 1000], [-1, 1.5, Number.NaN, "2", null, 2 ** 31]);
     fc.assert(
       fc.property(dim, dim, mostly<unknown>([undefined, "float32", "int32"], ["float64", 3]), (rows, cols, dtype) => {
@@ -383,6 +384,109 @@ describe("every call: a correct result or a named TypeError/RangeError, the outp
       { numRuns: RUNS, seed: SEED + 5 },
     );
     expectBothKinds();
+  });
+});
+
+describe("tensorFrom, rng, and the async calls", () => {
+  test("tensorFrom: data kinds and cols", () => {
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 60 }), mostly<unknown>([undefined, 1, 2, 3, 4], [0, -2, 1.5, "3", null]), kindArb, (values, cols, kind) => {
+        const n = values.length;
+        const { input, f32, tensor } = makeInput(kind === "tensor" ? "f32" : kind, values, 1);
+        const c = cols === undefined ? n : cols;
+        const colsOk = typeof c === "number" && Number.isInteger(c) && c >= 0 && (c === 0 ? n === 0 : n % c === 0);
+        const valid = f32 !== null && colsOk;
+        tally(valid);
+        const none = makeOut("none", 0);
+        outcome("tensorFrom", valid, none, tensor, () => gw.tensorFrom(input as never, cols as never), (t) => {
+          expect(t.length).toBe(n);
+          expect(Array.from(t.data)).toEqual(Array.from(f32!));
+        });
+      }),
+      { numRuns: RUNS, seed: SEED + 6 },
+    );
+    expectBothKinds();
+  });
+
+  test("rng: seeds and offsets checked once; its calls draw consecutive elements and replay", () => {
+    fc.assert(
+      fc.property(seedArb, mostly<unknown>([0, 9, 2 ** 40, 2n ** 63n], [-1, 0.5, 2n ** 64n, "1"]), fc.integer({ min: 0, max: 40 }), (seed, offset, n) => {
+        const s = validU64(seed);
+        const o = validU64(offset);
+        const valid = s !== null && o !== null && o + BigInt(2 * n) <= 2n ** 64n;
+        tally(valid);
+        outcome("rng", valid, makeOut("none", 0), null, () => {
+          const rng = gw.rng(seed as never, offset as never);
+          return { a: rng.gumbelNoise(n), b: rng.gumbelNoise(n), end: rng.offset };
+        }, (r) => {
+          const whole = gw.gumbelNoise(2 * n, { seed: seed as never, offset: offset as never });
+          expect(Array.from(r.a)).toEqual(Array.from(whole.subarray(0, n)));
+          expect(Array.from(r.b)).toEqual(Array.from(whole.subarray(n)));
+          expect(r.end).toBe(o! + BigInt(2 * n));
+        });
+      }),
+      { numRuns: RUNS, seed: SEED + 7 },
+    );
+    expectBothKinds();
+  });
+
+  test("every async call gives what its synchronous call gives: the same bits, or the same error", async () => {
+    const threaded = (await initBuilt({ seed: 3, threads: 2, threadThreshold: 0 })) as unknown as GumbelWasm;
+    expect(threaded.threads).toBe(2);
+    try {
+      await fc.assert(
+        fc.asyncProperty(rowsArb, colsArb, fc.array(value, { maxLength: 1200 }), tauArb, seedArb, kindArb, fc.constantFrom("soft", "hard", "max", "softmax", "logSoftmax", "noise", "backward"),
+          async (rows, cols, pool, tau, seed, kind, op) => {
+            const n = rows * cols;
+            const values = Array.from({ length: n }, (_, i) => pool[i % Math.max(pool.length, 1)] ?? 0.5);
+            const input = (g: GumbelWasm) => (kind === "tensor" ? g.tensorFrom(Float32Array.from(values), cols) : makeInput(kind, values, cols).input);
+            const opts = { cols, tau, seed, ...(op === "hard" ? { hard: true } : {}) } as never;
+            const sync = (g: GumbelWasm, x: unknown) => {
+              switch (op) {
+                case "soft": case "hard": return g.gumbelSoftmax(x as never, opts);
+                case "max": return g.gumbelMax(x as never, opts);
+                case "softmax": return g.softmax(x as never, opts);
+                case "logSoftmax": return g.logSoftmax(x as never, opts);
+                case "noise": return g.gumbelNoise(n, { seed } as never);
+                default: return (g.softmaxBackward(x as never, Float32Array.from(values, Math.sin), opts) as { dlogits: unknown }).dlogits;
+              }
+            };
+            const async = (g: GumbelWasm, x: unknown) => {
+              switch (op) {
+                case "soft": case "hard": return g.gumbelSoftmaxAsync(x as never, opts);
+                case "max": return g.gumbelMaxAsync(x as never, opts);
+                case "softmax": return g.softmaxAsync(x as never, opts);
+                case "logSoftmax": return g.logSoftmaxAsync(x as never, opts);
+                case "noise": return g.gumbelNoiseAsync(n, { seed } as never);
+                default: return g.softmaxBackwardAsync(x as never, Float32Array.from(values, Math.sin), opts).then((r) => (r as { dlogits: unknown }).dlogits);
+              }
+            };
+            const settle = async (f: () => unknown) => {
+              try {
+                const r = (await f()) as { data?: ArrayLike<number>; free?(): void } | ArrayLike<number>;
+                // Tensors of either build (src for gw, dist for the threaded instance).
+                const isTensor = typeof (r as { free?: unknown }).free === "function";
+                const d = isTensor ? (r as { data: ArrayLike<number> }).data : (r as ArrayLike<number>);
+                const bitsOf = Array.from(new Uint32Array(Float32Array.from(d).buffer));
+                if (isTensor) (r as { free(): void }).free();
+                return { ok: bitsOf };
+              } catch (e) {
+                return { error: `${(e as Error).name}: ${(e as Error).message}` };
+              }
+            };
+            const xs = input(gw);
+            const xa = input(threaded);
+            const a = await settle(() => sync(gw, xs));
+            const b = await settle(() => async(threaded, xa));
+            for (const x of [xs, xa]) if (x && typeof (x as { free?: unknown }).free === "function") (x as { free(): void }).free();
+            // Same message, but a tensor of the other instance is named the same way.
+            expect(b).toEqual(a);
+          }),
+        { numRuns: Math.max(50, RUNS / 4), seed: SEED + 8 },
+      );
+    } finally {
+      await threaded.close();
+    }
   });
 });
 
