@@ -123,6 +123,73 @@ function intersects(a: number, m: number, b: number, n: number): boolean {
   return m > 0 && n > 0 && a < b + n && b < a + m;
 }
 
+/** Whether (s1, i1) ranks before (s2, i2): larger sum first, then lower index. */
+function before(s1: number, i1: number, s2: number, i2: number): boolean {
+  return s1 > s2 || (s1 === s2 && i1 < i2);
+}
+
+/**
+ * The k classes of one row with the largest float32(x + g), in rank order, into out[at ..]: a
+ * min-heap of the best k seen (O(cols log k), no sort of the row), then the heap in order.
+ */
+function selectTopK(
+  x: Float32Array, g: Float32Array, base: number, cols: number, k: number,
+  hi: Int32Array, hv: Float64Array, out: Int32Array, at: number,
+): void {
+  if (k === 0) return;
+  let size = 0;
+  // The heap's root is its worst member (the one every better class replaces).
+  const sift = (from: number) => {
+    let i = from;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let w = i;
+      if (l < size && before(hv[w]!, hi[w]!, hv[l]!, hi[l]!)) w = l;
+      if (r < size && before(hv[w]!, hi[w]!, hv[r]!, hi[r]!)) w = r;
+      if (w === i) return;
+      const ti = hi[i]!, tv = hv[i]!;
+      hi[i] = hi[w]!;
+      hv[i] = hv[w]!;
+      hi[w] = ti;
+      hv[w] = tv;
+      i = w;
+    }
+  };
+  for (let j = 0; j < cols; j++) {
+    const v = Math.fround(x[base + j]! + g[base + j]!); // float32(l + g), as the kernels add
+    if (v === -Infinity) continue;
+    if (size < k) {
+      // Insert at the end and sift up.
+      let i = size++;
+      hi[i] = j;
+      hv[i] = v;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (!before(hv[p]!, hi[p]!, hv[i]!, hi[i]!)) break;
+        const ti = hi[i]!, tv = hv[i]!;
+        hi[i] = hi[p]!;
+        hv[i] = hv[p]!;
+        hi[p] = ti;
+        hv[p] = tv;
+        i = p;
+      }
+    } else if (before(v, j, hv[0]!, hi[0]!)) {
+      hi[0] = j;
+      hv[0] = v;
+      sift(0);
+    }
+  }
+  // Pop worst-first into the back of the output: rank order.
+  for (let n = size - 1; n >= 0; n--) {
+    out[at + n] = hi[0]!;
+    size--;
+    hi[0] = hi[size]!;
+    hv[0] = hv[size]!;
+    sift(0);
+  }
+}
+
 /**
  * How a kernel's arguments follow its rows, to give each worker a slice: the pointer arguments
  * and their bytes per row in units of cols (`c`) or of one element (`1`), the rows argument,
@@ -408,6 +475,60 @@ export class GumbelWasm {
     if (bad >= 0) this.rowFault(fn, a, bad, cols, out);
     this.drawn();
     return this.finish(out) as X extends Tensor ? Tensor<"int32"> : Int32Array;
+  }
+
+  /**
+   * Gumbel-top-k (Kool, van Hoof and Welling 2019): `k` classes per row **without replacement**,
+   * in sampled order: the indices of the k largest float32(logits + g), g the same noise as
+   * `gumbelMax` (whose index is always the first of the k). The ordered k-tuple has the
+   * Plackett-Luce probability prod_i p_(i) / (1 - p_(1) - ... - p_(i-1)) of p = softmax(logits).
+   * Ties go to the lower index. -Inf classes are never drawn; a row needs k unmasked classes.
+   * @returns `rows * k` indices, row by row (a rows x k int32 tensor for tensor input)
+   * @example gw.topK([3, 1, 2, 0], 2, { cols: 4, seed: 1 }) // Int32Array(2), e.g. [0, 2]
+   */
+  topK<X extends FloatInput>(
+    logits: X,
+    k: number,
+    options: ShapeOptions & StreamOptions = {},
+  ): X extends Tensor ? Tensor<"int32"> : Int32Array {
+    const fn = "topK";
+    const a = this.operand(fn, "logits", logits, this.in1);
+    this.unused(this.in2);
+    const cols = this.resolveCols(fn, options, a);
+    const rows = this.rowsOf(fn, a, cols);
+    const kk = checkCount(fn, "k", k, cols);
+    const tensorIn = a.tensor !== null;
+    this.streamKey(fn, options, rows * cols);
+    // The noise goes to a staged buffer the size of the logits.
+    const noise = this.outPlan(fn, "noise", undefined, "float32", rows, cols, false, this.out1, null);
+    this.place(a, null, noise, null);
+    const bad = this.kernels.check_rows(a.ptr, rows, cols);
+    if (bad >= 0) this.rowFault(fn, a, bad, cols, noise);
+    const x = new Float32Array(this.memory.buffer, a.ptr, rows * cols);
+    for (let r = 0; r < rows; r++) {
+      let unmasked = 0;
+      for (let j = r * cols; j < (r + 1) * cols; j++) if (x[j] !== -Infinity) unmasked++;
+      if (unmasked < kk) {
+        this.unused(this.in1);
+        throw new RangeError(`${fn}: row ${r} of ${a.name} has ${unmasked} unmasked classes, fewer than k = ${kk}`);
+      }
+    }
+    this.kernels.gumbel_noise(noise.ptr, rows * cols, this.key.lo, this.key.hi, this.counter.lo, this.counter.hi);
+    this.drawn();
+    const buffer = this.memory.buffer;
+    const xs = new Float32Array(buffer, a.ptr, rows * cols);
+    const g = new Float32Array(buffer, noise.ptr, rows * cols);
+    const picked = new Int32Array(rows * kk);
+    const heapIdx = new Int32Array(kk);
+    const heapVal = new Float64Array(kk);
+    for (let r = 0; r < rows; r++) selectTopK(xs, g, r * cols, cols, kk, heapIdx, heapVal, picked, r * kk);
+    this.unused(this.in1);
+    if (tensorIn) {
+      const t = new Tensor(this, rows, kk, "int32");
+      t.data.set(picked);
+      return t as never;
+    }
+    return picked as never;
   }
 
   // ---------------------------------------------------------------- gradients

@@ -430,6 +430,42 @@ describe("tensorFrom, rng, and the async calls", () => {
     expectBothKinds();
   });
 
+  test("topK: k distinct indices per row led by gumbelMax's, or a named error", () => {
+    fc.assert(
+      fc.property(rowsArb, colsArb, fc.array(value, { maxLength: 1200 }), mostly<unknown>([0, 1, 2, 5], [-1, 1.5, "2", 1000]), seedArb, kindArb,
+        (rows, cols, pool, k, seed, kind) => {
+          const n = rows * cols;
+          const values = Array.from({ length: n }, (_, i) => pool[i % Math.max(pool.length, 1)] ?? 0.5);
+          const { input, f32, tensor } = makeInput(kind, values, cols);
+          const kOk = typeof k === "number" && Number.isInteger(k) && k >= 0 && k <= cols;
+          let enough = true;
+          if (f32 && kOk) {
+            for (let r = 0; r < rows; r++) {
+              let m = 0;
+              for (let j = 0; j < cols; j++) if (f32[r * cols + j] !== -Infinity) m++;
+              if (m < (k as number)) enough = false;
+            }
+          }
+          const valid = f32 !== null && kOk && validU64(seed) !== null && rowsValid(f32, cols) && enough;
+          tally(valid);
+          outcome("topK", valid, makeOut("none", 0), tensor, () => gw.topK(input as never, k as never, { cols, seed } as never), (r) => {
+            const idx = dataOf(r);
+            const kk = k as number;
+            expect(idx.length).toBe(rows * kk);
+            const max = gw.gumbelMax(f32!, { cols, seed: seed as never });
+            for (let row = 0; row < rows; row++) {
+              const picked = Array.from(idx).slice(row * kk, (row + 1) * kk);
+              expect(new Set(picked).size).toBe(kk);
+              for (const j of picked) expect(f32![row * cols + j]).not.toBe(-Infinity);
+              if (kk > 0) expect(picked[0]).toBe(max[row]);
+            }
+          });
+        }),
+      { numRuns: RUNS, seed: SEED + 9 },
+    );
+    expectBothKinds();
+  });
+
   test("every async call gives what its synchronous call gives: the same bits, or the same error", async () => {
     const threaded = (await initBuilt({ seed: 3, threads: 2, threadThreshold: 0 })) as unknown as GumbelWasm;
     expect(threaded.threads).toBe(2);

@@ -1,0 +1,141 @@
+// Distributions over the kernels, for users of torch.distributions / TFP / jax.random.
+// Every transcendental on the way to a result runs in wasm (softmax, log-softmax, log); the
+// JavaScript here only validates, gathers and sums.
+
+import { checkCount, describe, isNumberArray } from "./args.js";
+import type { GumbelWasm, ShapeOptions, StreamOptions } from "./gumbel.js";
+import { Tensor } from "./memory.js";
+
+/** Parameters of a batch of categorical distributions: unnormalised `logits` or `probs`. */
+export interface CategoricalParams extends ShapeOptions {
+  /** Unnormalised log-probabilities, row-major (`-Inf` masks a class). */
+  logits?: Tensor | ArrayLike<number>;
+  /** Probabilities, row-major: non-negative, finite, each row summing to 1 (see `normalize`). */
+  probs?: Tensor | ArrayLike<number>;
+  /** With `probs`: divide each row by its sum instead of requiring it to be 1. Default false. */
+  normalize?: boolean;
+}
+
+/**
+ * How far from 1 a row of `probs` may sum: 1e-6 * (cols + 1), a few float32 roundings per
+ * element (float32 probabilities from a softmax sum to 1 within this).
+ */
+export function probsTolerance(cols: number): number {
+  return 1e-6 * (cols + 1);
+}
+
+/**
+ * A batch of categorical distributions, one per row (like `torch.distributions.Categorical`).
+ * @example
+ * const d = new Categorical(gw, { probs: [0.2, 0.8, 0.5, 0.5], cols: 2 });
+ * d.sample({ seed: 1 }); // Int32Array(2): one class per row
+ * d.logProb([1, 0]);     // Float32Array [log 0.8, log 0.5]
+ */
+export class Categorical {
+  readonly rows: number;
+  readonly cols: number;
+  /** Normalised log-probabilities, `log_softmax(logits)` (`-Inf` where a class has probability 0). */
+  readonly logits: Float32Array;
+  /** Probabilities, `softmax(logits)`. */
+  readonly probs: Float32Array;
+  /** The logits sampling uses: as given, or `log(probs)` (for `gumbelMax`'s exact bits). */
+  private readonly raw: Float32Array;
+  private readonly gw: GumbelWasm;
+
+  constructor(gw: GumbelWasm, params: CategoricalParams) {
+    const fn = "Categorical";
+    if (typeof params !== "object" || params === null) throw new TypeError(`${fn}: params must be an object, got ${describe(params)}`);
+    const { logits, probs } = params;
+    if ((logits === undefined) === (probs === undefined)) {
+      throw new TypeError(`${fn}: give exactly one of logits and probs`);
+    }
+    this.gw = gw;
+    const given = (logits ?? probs) as Tensor | ArrayLike<number>;
+    const name = logits !== undefined ? "logits" : "probs";
+    let values: Float32Array;
+    if (given instanceof Tensor) values = Float32Array.from(given.data);
+    else if (isNumberArray(given)) values = Float32Array.from(given);
+    else throw new TypeError(`${fn}: ${name} must be a Float32Array, an array of numbers or a Tensor, got ${describe(given)}`);
+    const cols = params.cols ?? (given instanceof Tensor ? given.cols : undefined) ?? values.length;
+    checkCount(fn, "cols", cols, 0x7fffffff);
+    if (cols === 0 || values.length % cols !== 0) {
+      throw new RangeError(`${fn}: cols = ${cols} does not divide the length of ${name} (${values.length})`);
+    }
+    this.cols = cols;
+    this.rows = values.length / cols;
+    if (probs !== undefined) values = this.logOfProbs(fn, values, params.normalize ?? false);
+    this.raw = values;
+    // Normalised: one wasm pass each (they validate the rows: NaN, +Inf, all -Inf).
+    this.logits = gw.logSoftmax(values, { cols }) as Float32Array;
+    this.probs = gw.softmax(values, { cols }) as Float32Array;
+  }
+
+  /** One class per row (Gumbel-Max: exactly `gw.gumbelMax` on these logits). */
+  sample(options: StreamOptions = {}): Int32Array {
+    return this.gw.gumbelMax(this.raw, { ...options, cols: this.cols }) as Int32Array;
+  }
+
+  /** log P(value[r]) per row; `value` holds one class index per row. */
+  logProb(value: ArrayLike<number>): Float32Array {
+    const fn = "Categorical.logProb";
+    if (!isNumberArray(value)) throw new TypeError(`${fn}: value must be an array of class indices, got ${describe(value)}`);
+    if (value.length !== this.rows) throw new RangeError(`${fn}: value has ${value.length} entries, expected one per row (${this.rows})`);
+    const out = new Float32Array(this.rows);
+    for (let r = 0; r < this.rows; r++) {
+      const k = value[r]!;
+      if (!Number.isInteger(k) || k < 0 || k >= this.cols) {
+        throw new RangeError(`${fn}: value[${r}] must be a class index from 0 to ${this.cols - 1}, got ${k}`);
+      }
+      out[r] = this.logits[r * this.cols + k]!;
+    }
+    return out;
+  }
+
+  /** Entropy per row, -sum_k p_k log p_k (masked classes add 0), in nats. */
+  entropy(): Float32Array {
+    const out = new Float32Array(this.rows);
+    for (let r = 0; r < this.rows; r++) {
+      let h = 0;
+      for (let k = r * this.cols; k < (r + 1) * this.cols; k++) {
+        const p = this.probs[k]!;
+        if (p > 0) h -= p * this.logits[k]!;
+      }
+      out[r] = h;
+    }
+    return out;
+  }
+
+  /** Validates probabilities and returns their logarithms (computed in wasm; log 0 = -Inf). */
+  private logOfProbs(fn: string, p: Float32Array, normalize: boolean): Float32Array {
+    const { rows, cols } = this;
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let k = r * cols; k < (r + 1) * cols; k++) {
+        const v = p[k]!;
+        if (!(v >= 0) || v === Infinity) {
+          throw new RangeError(`${fn}: probs[${r}, ${k - r * cols}] must be a finite probability >= 0, got ${v}`);
+        }
+        s += v;
+      }
+      if (normalize) {
+        if (!(s > 0)) throw new RangeError(`${fn}: row ${r} of probs sums to ${s}: nothing to normalize`);
+        for (let k = r * cols; k < (r + 1) * cols; k++) p[k] = p[k]! / s;
+      } else if (Math.abs(s - 1) > probsTolerance(cols)) {
+        throw new RangeError(
+          `${fn}: row ${r} of probs sums to ${s}, not 1 (within ${probsTolerance(cols).toExponential(0)}); pass normalize: true to rescale`,
+        );
+      }
+    }
+    const t = this.gw.tensorFrom(p, cols);
+    try {
+      const d = t.data;
+      for (let i = 0; i < d.length; i++) if (d[i] === 0) d[i] = 1; // log 1 = 0, replaced below
+      this.gw.kernels.log_f32(t.byteOffset, t.byteOffset, d.length);
+      const out = Float32Array.from(t.data);
+      for (let i = 0; i < out.length; i++) if (p[i] === 0) out[i] = -Infinity;
+      return out;
+    } finally {
+      t.free();
+    }
+  }
+}
