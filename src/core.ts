@@ -180,4 +180,4 @@ export type {
 } from "./gumbel.js";
 export { Tensor, type DType } from "./memory.js";
 export { GumbelRng } from "./rng.js";
-export { Categorical, probsTolerance, type CategoricalParams } from "./distributions.js";
+export { Categorical, Gumbel, probsTolerance, type CategoricalParams, type GumbelParams } from "./distributions.js";

@@ -139,3 +139,119 @@ export class Categorical {
     }
   }
 }
+
+/** Euler-Mascheroni constant: the mean of Gumbel(0, 1). */
+const EULER_GAMMA = 0.5772156649015329;
+const OP = { logPdf: 0, pdf: 1, cdf: 2, logCdf: 3, quantile: 4, sample: 5 } as const;
+
+/** Parameters of a Gumbel distribution. */
+export interface GumbelParams {
+  /** Location (the mode); default 0. */
+  loc?: number;
+  /** Scale, positive; default 1. */
+  scale?: number;
+}
+
+/**
+ * The Gumbel(loc, scale) distribution (like `torch.distributions.Gumbel`): Float32Array in,
+ * Float32Array out, every exp and log in wasm. `sample` draws `gumbelNoise` and scales it.
+ * @example
+ * const g = new Gumbel(gw, { loc: 1, scale: 2 });
+ * g.sample(3, { seed: 7 }); g.cdf([0, 1, 2]); g.quantile([0.5]); g.mean; g.entropy;
+ */
+export class Gumbel {
+  readonly loc: number;
+  readonly scale: number;
+  private readonly gw: GumbelWasm;
+
+  constructor(gw: GumbelWasm, params: GumbelParams = {}) {
+    const fn = "Gumbel";
+    if (typeof params !== "object" || params === null) throw new TypeError(`${fn}: params must be an object, got ${describe(params)}`);
+    const loc = params.loc ?? 0;
+    const scale = params.scale ?? 1;
+    if (typeof loc !== "number") throw new TypeError(`${fn}: loc must be a number, got ${describe(loc)}`);
+    if (typeof scale !== "number") throw new TypeError(`${fn}: scale must be a number, got ${describe(scale)}`);
+    if (!Number.isFinite(Math.fround(loc))) throw new RangeError(`${fn}: loc must be finite in float32, got ${loc}`);
+    const s = Math.fround(scale);
+    if (!(s > 0) || s === Infinity) throw new RangeError(`${fn}: scale must be positive and finite in float32, got ${scale}`);
+    this.gw = gw;
+    this.loc = Math.fround(loc);
+    this.scale = s;
+  }
+
+  /** The mean, loc + scale * gamma (Euler-Mascheroni). */
+  get mean(): number {
+    return this.loc + this.scale * EULER_GAMMA;
+  }
+
+  /** The mode, loc. */
+  get mode(): number {
+    return this.loc;
+  }
+
+  /** The variance, (pi^2 / 6) scale^2. */
+  get variance(): number {
+    return ((Math.PI * Math.PI) / 6) * this.scale * this.scale;
+  }
+
+  /** The standard deviation, pi scale / sqrt(6). */
+  get stddev(): number {
+    return (Math.PI / Math.sqrt(6)) * this.scale;
+  }
+
+  /** The differential entropy in nats, log(scale) + gamma + 1 (the log in wasm). */
+  get entropy(): number {
+    return this.apply("entropy", OP.logPdf, [this.loc], true) + EULER_GAMMA + 1;
+  }
+
+  /** n samples: loc + scale * g with g = gw.gumbelNoise(n, { seed, offset }). */
+  sample(n: number, options: StreamOptions = {}): Float32Array {
+    const g = this.gw.gumbelNoise(n, options as StreamOptions & { out?: undefined }) as Float32Array;
+    return this.run("sample", OP.sample, g);
+  }
+
+  pdf(x: ArrayLike<number>): Float32Array {
+    return this.run("pdf", OP.pdf, x);
+  }
+
+  logPdf(x: ArrayLike<number>): Float32Array {
+    return this.run("logPdf", OP.logPdf, x);
+  }
+
+  cdf(x: ArrayLike<number>): Float32Array {
+    return this.run("cdf", OP.cdf, x);
+  }
+
+  logCdf(x: ArrayLike<number>): Float32Array {
+    return this.run("logCdf", OP.logCdf, x);
+  }
+
+  /** The inverse cdf at probabilities p in [0, 1] (quantile(0) = -Inf, quantile(1) = +Inf). */
+  quantile(p: ArrayLike<number>): Float32Array {
+    const fn = "Gumbel.quantile";
+    if (!isNumberArray(p)) throw new TypeError(`${fn}: p must be an array of probabilities, got ${describe(p)}`);
+    for (let i = 0; i < p.length; i++) {
+      const v = Math.fround(p[i]!);
+      if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: p[${i}] must be a probability in [0, 1], got ${p[i]}`);
+    }
+    return this.run("quantile", OP.quantile, p);
+  }
+
+  private run(name: string, op: number, x: ArrayLike<number>): Float32Array {
+    const fn = `Gumbel.${name}`;
+    if (!isNumberArray(x)) throw new TypeError(`${fn}: x must be a Float32Array or an array of numbers, got ${describe(x)}`);
+    const t = this.gw.tensorFrom(x, x.length === 0 ? 1 : x.length);
+    try {
+      this.gw.kernels.gumbel_dist(op, t.byteOffset, t.byteOffset, t.length, this.loc, this.scale);
+      return Float32Array.from(t.data);
+    } finally {
+      t.free();
+    }
+  }
+
+  /** log(scale) via the log pdf at the mode: log pdf(loc) = -1 - log(scale). */
+  private apply(name: string, op: number, x: number[], entropy: boolean): number {
+    const lp = this.run(name, op, x)[0]!;
+    return entropy ? -lp - 1 : lp;
+  }
+}

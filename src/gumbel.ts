@@ -32,6 +32,7 @@ export interface Kernels {
   softmax_grad(y: number, v: number, dst: number, dtau: number, rows: number, cols: number, tau: number): void;
   exp_f32(src: number, dst: number, n: number): void;
   log_f32(src: number, dst: number, n: number): void;
+  gumbel_dist(op: number, src: number, dst: number, n: number, loc: number, scale: number): void;
   gumbel_from_bits(src: number, dst: number, n: number): void;
   noise_upper(src: number, dst: number, n: number): void;
   philox4x32_10(ctr: number, key: number, dst: number, blocks: number): void;

@@ -1,8 +1,8 @@
 // Categorical over the kernels: probabilities and normalised logits against float64, samples
 // against the probabilities (chi-square), validation of probs, and the masks.
 import { describe, expect, test } from "vitest";
-import { Categorical, init } from "../src/node.js";
-import { chiSquareTest, logSoftmaxRef, softmaxRef } from "./reference.js";
+import { Categorical, Gumbel, init } from "../src/node.js";
+import { chiSquareTest, ksPValue, ksStatistic, logSoftmaxRef, softmaxRef } from "./reference.js";
 
 const gw = await init();
 
@@ -59,5 +59,89 @@ describe("Categorical", () => {
     const ok = new Categorical(gw, { logits: [1, 2] });
     expect(() => ok.logProb([2])).toThrow(/^Categorical.logProb: value\[0\] must be a class index from 0 to 1, got 2$/);
     expect(() => ok.logProb([0, 1])).toThrow(/^Categorical.logProb: value has 2 entries, expected one per row \(1\)$/);
+  });
+});
+
+describe("Gumbel(loc, scale)", () => {
+  const loc = 1.5;
+  const scale = 2;
+  const g = new Gumbel(gw, { loc, scale });
+  const z = (x: number) => (x - loc) / scale;
+  const refLogPdf = (x: number) => -(z(x) + Math.exp(-z(x))) - Math.log(scale);
+  const refCdf = (x: number) => Math.exp(-Math.exp(-z(x)));
+
+  test("pdf, logPdf, cdf, logCdf against float64, with exact limits at +/-Inf and NaN kept", () => {
+    const xs = [-6, -2, 0, 1.5, 3, 8, 20, 40];
+    const lp = g.logPdf(xs);
+    const pd = g.pdf(xs);
+    const cd = g.cdf(xs);
+    const lc = g.logCdf(xs);
+    xs.forEach((x, i) => {
+      expect(Math.abs(lp[i]! - refLogPdf(x))).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(refLogPdf(x))));
+      expect(Math.abs(pd[i]! - Math.exp(refLogPdf(x)))).toBeLessThanOrEqual(1e-7 + 3e-6 * Math.exp(refLogPdf(x)));
+      expect(Math.abs(cd[i]! - refCdf(x))).toBeLessThanOrEqual(1e-6);
+      expect(Math.abs(lc[i]! + Math.exp(-z(x)))).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.exp(-z(x))));
+    });
+    expect(Array.from(g.pdf([-Infinity, Infinity, -1e4]))).toEqual([0, 0, 0]);
+    expect(Array.from(g.logPdf([-Infinity, Infinity]))).toEqual([-Infinity, -Infinity]);
+    expect(Array.from(g.cdf([-Infinity, Infinity, -1e4, 1e4]))).toEqual([0, 1, 0, 1]);
+    expect(Array.from(g.logCdf([-Infinity, Infinity]))).toEqual([-Infinity, -0]);
+    expect(Number.isNaN(g.cdf([Number.NaN])[0])).toBe(true);
+  });
+
+  test("quantile inverts cdf; its ends are -Inf and +Inf; p outside [0, 1] is refused", () => {
+    const xs = [-2, 0, 1.5, 4, 9, 15];
+    const back = g.quantile(g.cdf(xs));
+    xs.forEach((x, i) => expect(Math.abs(back[i]! - x)).toBeLessThan(2e-5 * Math.max(1, Math.abs(x)) * Math.exp(Math.max(0, z(x)))));
+    expect(Array.from(g.quantile([0, 1]))).toEqual([-Infinity, Infinity]);
+    expect(Math.abs(g.quantile([Math.exp(-1)])[0]! - loc)).toBeLessThan(1e-5); // the median of z is -log(log 2); cdf(loc) = e^-1
+    expect(() => g.quantile([0.5, 1.5])).toThrow(/^Gumbel.quantile: p\[1\] must be a probability in \[0, 1\], got 1.5$/);
+    expect(() => g.quantile([Number.NaN])).toThrow(/^Gumbel.quantile: p\[0\] must be a probability/);
+  });
+
+  test("samples: loc + scale * gumbelNoise in float32; KS against the cdf, and the moments", () => {
+    const n = 100_000;
+    const s = g.sample(n, { seed: 12 });
+    const noise = gw.gumbelNoise(n, { seed: 12 });
+    for (let i = 0; i < 1000; i++) expect(s[i]).toBe(Math.fround(loc + Math.fround(scale * noise[i]!)));
+    expect(ksPValue(ksStatistic(s, refCdf), n)).toBeGreaterThan(1e-3);
+    const shifted = Float32Array.from(s, (v) => v + 0.05);
+    expect(ksPValue(ksStatistic(shifted, refCdf), n)).toBeLessThan(1e-3);
+    let m = 0;
+    for (const v of s) m += v;
+    m /= n;
+    let v2 = 0;
+    for (const v of s) v2 += (v - m) ** 2;
+    v2 /= n - 1;
+    expect(Math.abs(m - g.mean)).toBeLessThan(4 * Math.sqrt(g.variance / n));
+    expect(Math.abs(v2 / g.variance - 1)).toBeLessThan(0.03);
+  });
+
+  test("mean, mode, variance, stddev, entropy in closed form; parameters validated", () => {
+    expect(g.mean).toBeCloseTo(loc + scale * 0.5772156649015329, 12);
+    expect(g.mode).toBe(loc);
+    expect(g.variance).toBeCloseTo((Math.PI ** 2 / 6) * scale * scale, 12);
+    expect(g.stddev).toBeCloseTo(Math.sqrt(g.variance), 12);
+    expect(Math.abs(g.entropy - (Math.log(scale) + 0.5772156649015329 + 1))).toBeLessThan(1e-6);
+    const std = new Gumbel(gw);
+    expect([std.loc, std.scale]).toEqual([0, 1]);
+    expect(Math.abs(std.entropy - 1.5772156649015329)).toBeLessThan(1e-6);
+    for (const scale of [0, -1, Number.NaN, Infinity, 1e-50]) {
+      expect(() => new Gumbel(gw, { scale })).toThrow(/^Gumbel: scale must be positive and finite in float32/);
+    }
+    expect(() => new Gumbel(gw, { scale: "2" as never })).toThrow(/^Gumbel: scale must be a number, got the string "2"$/);
+    expect(() => new Gumbel(gw, { loc: Infinity })).toThrow(/^Gumbel: loc must be finite in float32, got Infinity$/);
+    expect(() => new Gumbel(gw, { loc: 1e39 })).toThrow(/^Gumbel: loc must be finite in float32/);
+    expect(() => g.cdf("x" as never)).toThrow(/^Gumbel.cdf: x must be a Float32Array or an array of numbers/);
+  });
+
+  test("the scalar binary gives the same bits", async () => {
+    const scalar = await init({ backend: "scalar" });
+    const gs = new Gumbel(scalar, { loc, scale });
+    const xs = Float32Array.from({ length: 200 }, (_, i) => i / 10 - 5);
+    for (const f of ["pdf", "logPdf", "cdf", "logCdf"] as const) expect(gs[f](xs)).toEqual(g[f](xs));
+    const ps = Float32Array.from({ length: 99 }, (_, i) => (i + 1) / 100);
+    expect(gs.quantile(ps)).toEqual(g.quantile(ps));
+    expect(gs.sample(100, { seed: 3 })).toEqual(g.sample(100, { seed: 3 }));
   });
 });
