@@ -443,10 +443,12 @@ export class GumbelWasm {
     const soft = opts.soft === undefined ? null : this.outPlan(fn, "soft", opts.soft, "float32", rows, cols, false, this.out2, out);
     this.place(a, null, out, soft);
     this.allocFresh(out);
-    const bad = this.run("gumbel_softmax", [
-      a.ptr, out.ptr, soft ? soft.ptr : 0, rows, cols, tau, hard ? 1 : 0,
-      this.key.lo, this.key.hi, this.counter.lo, this.counter.hi,
-    ], rows, cols, ROWS_GUMBEL_SOFTMAX);
+    const sp = soft ? soft.ptr : 0;
+    const h = hard ? 1 : 0;
+    const { key, counter } = this;
+    const bad = this.deferrable(rows, cols)
+      ? this.defer("gumbel_softmax", [a.ptr, out.ptr, sp, rows, cols, tau, h, key.lo, key.hi, counter.lo, counter.hi], rows, cols, ROWS_GUMBEL_SOFTMAX)
+      : this.kernels.gumbel_softmax(a.ptr, out.ptr, sp, rows, cols, tau, h, key.lo, key.hi, counter.lo, counter.hi);
     if (bad >= 0) this.rowFault(fn, a, bad, cols, out);
     this.drawn();
     if (soft) this.finish(soft);
@@ -472,7 +474,10 @@ export class GumbelWasm {
     const out = this.outPlan(fn, "out", opts.out, "int32", rows, 1, a.tensor !== null, this.out1, null);
     this.place(a, null, out, null);
     this.allocFresh(out);
-    const bad = this.run("gumbel_max", [a.ptr, out.ptr, rows, cols, this.key.lo, this.key.hi, this.counter.lo, this.counter.hi], rows, cols, ROWS_GUMBEL_MAX);
+    const { key, counter } = this;
+    const bad = this.deferrable(rows, cols)
+      ? this.defer("gumbel_max", [a.ptr, out.ptr, rows, cols, key.lo, key.hi, counter.lo, counter.hi], rows, cols, ROWS_GUMBEL_MAX)
+      : this.kernels.gumbel_max(a.ptr, out.ptr, rows, cols, key.lo, key.hi, counter.lo, counter.hi);
     if (bad >= 0) this.rowFault(fn, a, bad, cols, out);
     this.drawn();
     return this.finish(out) as X extends Tensor ? Tensor<"int32"> : Int32Array;
@@ -557,7 +562,8 @@ export class GumbelWasm {
     this.place(a, b, out, dtau);
     this.allocFresh(out);
     this.allocFresh(dtau);
-    this.run("softmax_grad", [a.ptr, b.ptr, out.ptr, dtau.ptr, rows, cols, tau], rows, cols, ROWS_SOFTMAX_GRAD);
+    if (this.deferrable(rows, cols)) this.defer("softmax_grad", [a.ptr, b.ptr, out.ptr, dtau.ptr, rows, cols, tau], rows, cols, ROWS_SOFTMAX_GRAD);
+    else this.kernels.softmax_grad(a.ptr, b.ptr, out.ptr, dtau.ptr, rows, cols, tau);
     const dlogits = this.finish(out);
     return { dlogits, dtau: this.finish(dtau) } as never;
   }
@@ -579,7 +585,8 @@ export class GumbelWasm {
     const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, a.tensor !== null, this.out1, null);
     this.place(a, b, out, null);
     this.allocFresh(out);
-    this.run("softmax_grad", [a.ptr, b.ptr, out.ptr, 0, rows, cols, tau], rows, cols, ROWS_SOFTMAX_GRAD);
+    if (this.deferrable(rows, cols)) this.defer("softmax_grad", [a.ptr, b.ptr, out.ptr, 0, rows, cols, tau], rows, cols, ROWS_SOFTMAX_GRAD);
+    else this.kernels.softmax_grad(a.ptr, b.ptr, out.ptr, 0, rows, cols, tau);
     return this.finish(out) as Result<X, O>;
   }
 
@@ -692,11 +699,14 @@ export class GumbelWasm {
     return p;
   }
 
-  /** The kernel call of a sync method: now, or (capture mode, large batch) deferred to the pool. */
-  private run(kernel: string, args: number[], rows: number, cols: number, layout: RowLayout): number {
-    const capture = this.capture;
-    const k = this.kernels as unknown as Record<string, (...a: number[]) => number>;
-    if (!capture || !this.pool || rows < 2 || rows * cols < this.threadThreshold) return k[kernel]!(...args);
+  /** Whether this kernel call goes to the pool: an async call's large batch of two rows or more. */
+  private deferrable(rows: number, cols: number): boolean {
+    return this.capture !== null && this.pool !== null && rows >= 2 && rows * cols >= this.threadThreshold;
+  }
+
+  /** Records a sync method's kernel call for the pool (capture mode), having validated its rows. */
+  private defer(kernel: string, args: number[], rows: number, cols: number, layout: RowLayout): number {
+    const capture = this.capture!;
     if (layout.validates) {
       // Validate here, so that a bad row is reported before anything is written.
       const bad = this.kernels.check_rows(args[0]!, rows, cols);
@@ -769,7 +779,12 @@ export class GumbelWasm {
     this.unused(this.in2);
     const out = this.outPlan(fn, "out", options.out, "float32", 1, count, false, this.out1, null);
     this.place(null, null, out, null);
-    this.run(kind === 2 ? "gumbel_noise" : "uniform", [out.ptr, count, this.key.lo, this.key.hi, this.counter.lo, this.counter.hi], count, 1, ROWS_STREAM);
+    const { key, counter } = this;
+    if (this.deferrable(count, 1)) {
+      this.defer(kind === 2 ? "gumbel_noise" : "uniform", [out.ptr, count, key.lo, key.hi, counter.lo, counter.hi], count, 1, ROWS_STREAM);
+    } else {
+      (kind === 2 ? this.kernels.gumbel_noise : this.kernels.uniform)(out.ptr, count, key.lo, key.hi, counter.lo, counter.hi);
+    }
     this.drawn();
     return this.finish(out) as Float32Array | Tensor;
   }
@@ -1037,8 +1052,10 @@ export class GumbelWasm {
     const out = this.outPlan(fn, "out", opts.out, "float32", rows, op === 2 ? 1 : cols, a.tensor !== null, this.out1, null);
     this.place(a, null, out, null);
     this.allocFresh(out);
-    const kernel = op === 0 ? "softmax" : op === 1 ? "log_softmax" : "log_sum_exp";
-    const bad = this.run(kernel, [a.ptr, out.ptr, rows, cols, tau], rows, cols, op === 2 ? ROWS_LOG_SUM_EXP : ROWS_SOFTMAX);
+    const k = this.kernels;
+    const bad = this.deferrable(rows, cols)
+      ? this.defer(op === 0 ? "softmax" : op === 1 ? "log_softmax" : "log_sum_exp", [a.ptr, out.ptr, rows, cols, tau], rows, cols, op === 2 ? ROWS_LOG_SUM_EXP : ROWS_SOFTMAX)
+      : (op === 0 ? k.softmax : op === 1 ? k.log_softmax : k.log_sum_exp)(a.ptr, out.ptr, rows, cols, tau);
     if (bad >= 0) this.rowFault(fn, a, bad, cols, out);
     return this.finish(out);
   }

@@ -7,7 +7,7 @@
 // the errors before it left the instance working.
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { init, Tensor, type GumbelWasm } from "../src/node.js";
+import { Categorical, Gumbel, init, Tensor, type GumbelWasm } from "../src/node.js";
 import { init as initBuilt } from "../dist/node.js"; // threads: the workers run dist/worker-node.js
 import { gumbelOfBits, streamBitsRef } from "./reference.js";
 
@@ -462,6 +462,51 @@ describe("tensorFrom, rng, and the async calls", () => {
           });
         }),
       { numRuns: RUNS, seed: SEED + 9 },
+    );
+    expectBothKinds();
+  });
+
+  test("Categorical and Gumbel: parameters checked, results against float64", () => {
+    const probsRow = fc.array(fc.oneof({ weight: 8, arbitrary: fc.double({ min: 0, max: 1, noNaN: true }) }, { weight: 1, arbitrary: special }), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(probsRow, fc.boolean(), mostly<unknown>([0, 1.5, -3], [Number.NaN, Infinity, "0"]), mostly<unknown>([1, 0.5, 3], [0, -1, Number.NaN, Infinity]), fc.array(value, { maxLength: 8 }),
+        (raw, normalize, loc, scale, xs) => {
+          // Categorical from probs: valid when every value is a finite probability and the row sums
+          // to 1 within the stated tolerance (or can be normalised).
+          const p = Float32Array.from(raw);
+          let sum = 0;
+          let finite = true;
+          for (const v of p) {
+            if (!(v >= 0) || v === Infinity) finite = false;
+            sum += v;
+          }
+          const validCat = finite && (normalize ? sum > 0 : Math.abs(sum - 1) <= 1e-6 * (p.length + 1));
+          tally(validCat);
+          outcome("Categorical", validCat, makeOut("none", 0), null, () => new Categorical(gw, { probs: p, normalize }), (d) => {
+            let total = 0;
+            for (let k = 0; k < p.length; k++) {
+              const want = normalize ? p[k]! / sum : p[k]! / sum;
+              expect(Math.abs(d.probs[k]! - want)).toBeLessThan(2e-6);
+              total += d.probs[k]!;
+            }
+            expect(Math.abs(total - 1)).toBeLessThan(2e-6);
+            expect(d.entropy()[0]!).toBeGreaterThanOrEqual(-1e-6);
+          });
+          // Gumbel(loc, scale): cdf in [0, 1], quantile its inverse.
+          const validG = typeof loc === "number" && Number.isFinite(loc) && typeof scale === "number" && Number.isFinite(scale) && scale > 0;
+          tally(validG);
+          outcome("Gumbel", validG, makeOut("none", 0), null, () => new Gumbel(gw, { loc: loc as number, scale: scale as number }), (g) => {
+            const c = g.cdf(xs);
+            c.forEach((v, i) => {
+              if (Number.isNaN(xs[i])) expect(Number.isNaN(v)).toBe(true);
+              else expect(v >= 0 && v <= 1).toBe(true);
+            });
+            const q = g.quantile([0.1, 0.5, 0.9]);
+            const back = g.cdf(q);
+            [0.1, 0.5, 0.9].forEach((pp, i) => expect(Math.abs(back[i]! - pp)).toBeLessThan(1e-5));
+          });
+        }),
+      { numRuns: RUNS, seed: SEED + 10 },
     );
     expectBothKinds();
   });
