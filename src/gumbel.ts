@@ -1,7 +1,7 @@
 // The public API: one GumbelWasm per wasm instance. Every call validates its arguments once,
 // makes one kernel call per batch on byte offsets, and returns views or copies.
 
-import { article, checkCount, checkStreamEnd, checkTau, describe, isNumberArray, parseU64, wordsToBigInt, type Words } from "./args.js";
+import { article, checkCount, checkStreamEnd, checkTaus, describe, isNumberArray, parseU64, wordsToBigInt, type Words } from "./args.js";
 import type { Backend } from "./loader.js";
 import { Heap, Tensor, type DType } from "./memory.js";
 import type { Pool } from "./pool.js";
@@ -50,8 +50,12 @@ export interface ShapeOptions {
   cols?: number;
 }
 export interface TauOptions extends ShapeOptions {
-  /** Temperature, positive and finite; default 1. Rounded to float32. */
-  tau?: number;
+  /**
+   * Temperature, positive and finite; default 1. Rounded to float32. A number, or one per row
+   * (a Float32Array or array of `rows` numbers): row r then gives exactly what a call on that
+   * row alone with tau[r] gives.
+   */
+  tau?: number | Float32Array | ArrayLike<number>;
 }
 export interface StreamOptions {
   /**
@@ -209,6 +213,23 @@ const ROWS_LOG_SUM_EXP: RowLayout = { ptrs: [[0, "c"], [1, 1]], rows: 2, stream:
 const ROWS_SOFTMAX_GRAD: RowLayout = { ptrs: [[0, "c"], [1, "c"], [2, "c"], [3, 1]], rows: 4, stream: null, validates: false };
 /** Streams are split by elements: one "row" per element. */
 const ROWS_STREAM: RowLayout = { ptrs: [[0, 1]], rows: 1, stream: [4, 5], validates: false };
+
+/** A kernel's arguments for rows r0 .. r1-1 of its batch (pointers, rows, stream counter moved). */
+function sliceArgs(args: readonly number[], layout: RowLayout, r0: number, r1: number, cols: number): number[] {
+  const a = args.slice();
+  for (const [arg, per] of layout.ptrs) {
+    if (a[arg] !== 0) a[arg] = a[arg]! + r0 * 4 * (per === "c" ? cols : 1);
+  }
+  a[layout.rows] = r1 - r0;
+  if (layout.stream) {
+    // counter + r0 * cols, as two 32-bit words
+    const [lo, hi] = layout.stream;
+    const sum = a[lo]! + r0 * cols;
+    a[lo] = sum % TWO32;
+    a[hi] = (a[hi]! + Math.floor(sum / TWO32)) % TWO32;
+  }
+  return a;
+}
 
 /**
  * Batches smaller than this many elements run on the calling thread even in threaded mode:
@@ -434,7 +455,7 @@ export class GumbelWasm {
     this.unused(this.in2);
     const cols = this.resolveCols(fn, opts, a);
     const rows = this.rowsOf(fn, a, cols);
-    const tau = checkTau(fn, opts.tau);
+    const tau = checkTaus(fn, opts.tau, rows);
     const hard = opts.hard ?? false;
     if (typeof hard !== "boolean") throw new TypeError(`${fn}: hard must be a boolean, got ${describe(hard)}`);
     if (opts.soft !== undefined && !hard) throw new TypeError(`${fn}: soft is only written with hard: true`);
@@ -446,9 +467,11 @@ export class GumbelWasm {
     const sp = soft ? soft.ptr : 0;
     const h = hard ? 1 : 0;
     const { key, counter } = this;
-    const bad = this.deferrable(rows, cols)
-      ? this.defer("gumbel_softmax", [a.ptr, out.ptr, sp, rows, cols, tau, h, key.lo, key.hi, counter.lo, counter.hi], rows, cols, ROWS_GUMBEL_SOFTMAX)
-      : this.kernels.gumbel_softmax(a.ptr, out.ptr, sp, rows, cols, tau, h, key.lo, key.hi, counter.lo, counter.hi);
+    const bad = typeof tau !== "number"
+      ? this.perRowTau("gumbel_softmax", [a.ptr, out.ptr, sp, rows, cols, 0, h, key.lo, key.hi, counter.lo, counter.hi], 5, tau, rows, cols, ROWS_GUMBEL_SOFTMAX)
+      : this.deferrable(rows, cols)
+        ? this.defer("gumbel_softmax", [a.ptr, out.ptr, sp, rows, cols, tau, h, key.lo, key.hi, counter.lo, counter.hi], rows, cols, ROWS_GUMBEL_SOFTMAX)
+        : this.kernels.gumbel_softmax(a.ptr, out.ptr, sp, rows, cols, tau, h, key.lo, key.hi, counter.lo, counter.hi);
     if (bad >= 0) this.rowFault(fn, a, bad, cols, out);
     this.drawn();
     if (soft) this.finish(soft);
@@ -555,14 +578,15 @@ export class GumbelWasm {
     const cols = this.resolveCols(fn, opts, a);
     const rows = this.rowsOf(fn, a, cols);
     this.sameLength(fn, a, b);
-    const tau = checkTau(fn, opts.tau);
+    const tau = checkTaus(fn, opts.tau, rows);
     const isT = a.tensor !== null;
     const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, isT, this.out1, null);
     const dtau = this.outPlan(fn, "dtauOut", opts.dtauOut, "float32", rows, 1, isT, this.out2, out);
     this.place(a, b, out, dtau);
     this.allocFresh(out);
     this.allocFresh(dtau);
-    if (this.deferrable(rows, cols)) this.defer("softmax_grad", [a.ptr, b.ptr, out.ptr, dtau.ptr, rows, cols, tau], rows, cols, ROWS_SOFTMAX_GRAD);
+    if (typeof tau !== "number") this.perRowTau("softmax_grad", [a.ptr, b.ptr, out.ptr, dtau.ptr, rows, cols, 0], 6, tau, rows, cols, ROWS_SOFTMAX_GRAD);
+    else if (this.deferrable(rows, cols)) this.defer("softmax_grad", [a.ptr, b.ptr, out.ptr, dtau.ptr, rows, cols, tau], rows, cols, ROWS_SOFTMAX_GRAD);
     else this.kernels.softmax_grad(a.ptr, b.ptr, out.ptr, dtau.ptr, rows, cols, tau);
     const dlogits = this.finish(out);
     return { dlogits, dtau: this.finish(dtau) } as never;
@@ -581,11 +605,12 @@ export class GumbelWasm {
     const cols = this.resolveCols(fn, opts, a);
     const rows = this.rowsOf(fn, a, cols);
     this.sameLength(fn, a, b);
-    const tau = checkTau(fn, opts.tau);
+    const tau = checkTaus(fn, opts.tau, rows);
     const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, a.tensor !== null, this.out1, null);
     this.place(a, b, out, null);
     this.allocFresh(out);
-    if (this.deferrable(rows, cols)) this.defer("softmax_grad", [a.ptr, b.ptr, out.ptr, 0, rows, cols, tau], rows, cols, ROWS_SOFTMAX_GRAD);
+    if (typeof tau !== "number") this.perRowTau("softmax_grad", [a.ptr, b.ptr, out.ptr, 0, rows, cols, 0], 6, tau, rows, cols, ROWS_SOFTMAX_GRAD);
+    else if (this.deferrable(rows, cols)) this.defer("softmax_grad", [a.ptr, b.ptr, out.ptr, 0, rows, cols, tau], rows, cols, ROWS_SOFTMAX_GRAD);
     else this.kernels.softmax_grad(a.ptr, b.ptr, out.ptr, 0, rows, cols, tau);
     return this.finish(out) as Result<X, O>;
   }
@@ -716,6 +741,28 @@ export class GumbelWasm {
     return -1;
   }
 
+  /**
+   * A kernel call with one temperature per row: every row validated first (nothing written if
+   * one is bad), then one call per run of rows sharing a temperature. Row r gives exactly what a
+   * call on that row alone gives.
+   */
+  private perRowTau(kernel: string, args: number[], tauArg: number, taus: Float32Array, rows: number, cols: number, layout: RowLayout): number {
+    if (layout.validates) {
+      const bad = this.kernels.check_rows(args[0]!, rows, cols);
+      if (bad >= 0) return bad;
+    }
+    const k = this.kernels as unknown as Record<string, (...a: number[]) => number | undefined>;
+    for (let r0 = 0; r0 < rows; ) {
+      let r1 = r0 + 1;
+      while (r1 < rows && taus[r1] === taus[r0]) r1++;
+      const a = sliceArgs(args, layout, r0, r1, cols);
+      a[tauArg] = taus[r0]!;
+      k[kernel]!(...a);
+      r0 = r1;
+    }
+    return -1;
+  }
+
   /** Splits a captured job's rows across the workers and waits for them. */
   private async runJob(capture: Capture): Promise<void> {
     const { kernel, args, rows, cols, layout } = capture.job!;
@@ -725,19 +772,7 @@ export class GumbelWasm {
     for (let i = 0; i < parts; i++) {
       const r0 = Math.floor((rows * i) / parts);
       const r1 = Math.floor((rows * (i + 1)) / parts);
-      const a = args.slice();
-      for (const [arg, per] of layout.ptrs) {
-        if (a[arg] !== 0) a[arg] = a[arg]! + r0 * 4 * (per === "c" ? cols : 1);
-      }
-      a[layout.rows] = r1 - r0;
-      if (layout.stream) {
-        // counter + r0 * cols, as two 32-bit words
-        const [lo, hi] = layout.stream;
-        const sum = a[lo]! + r0 * cols;
-        a[lo] = sum % TWO32;
-        a[hi] = (a[hi]! + Math.floor(sum / TWO32)) % TWO32;
-      }
-      calls.push(pool.call(i, kernel, a));
+      calls.push(pool.call(i, kernel, sliceArgs(args, layout, r0, r1, cols)));
     }
     const results = await Promise.allSettled(calls);
     const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
@@ -1048,12 +1083,16 @@ export class GumbelWasm {
     this.unused(this.in2);
     const cols = this.resolveCols(fn, opts, a);
     const rows = this.rowsOf(fn, a, cols);
-    const tau = checkTau(fn, opts.tau);
+    const tau = checkTaus(fn, opts.tau, rows);
     const out = this.outPlan(fn, "out", opts.out, "float32", rows, op === 2 ? 1 : cols, a.tensor !== null, this.out1, null);
     this.place(a, null, out, null);
     this.allocFresh(out);
     const k = this.kernels;
-    const bad = this.deferrable(rows, cols)
+    const name = op === 0 ? "softmax" : op === 1 ? "log_softmax" : "log_sum_exp";
+    const layout = op === 2 ? ROWS_LOG_SUM_EXP : ROWS_SOFTMAX;
+    const bad = typeof tau !== "number"
+      ? this.perRowTau(name, [a.ptr, out.ptr, rows, cols, 0], 4, tau, rows, cols, layout)
+      : this.deferrable(rows, cols)
       ? this.defer(op === 0 ? "softmax" : op === 1 ? "log_softmax" : "log_sum_exp", [a.ptr, out.ptr, rows, cols, tau], rows, cols, op === 2 ? ROWS_LOG_SUM_EXP : ROWS_SOFTMAX)
       : (op === 0 ? k.softmax : op === 1 ? k.log_softmax : k.log_sum_exp)(a.ptr, out.ptr, rows, cols, tau);
     if (bad >= 0) this.rowFault(fn, a, bad, cols, out);

@@ -123,7 +123,7 @@ describe("the packed package", () => {
       () => null,
       (e: { stdout: string }) => e,
     );
-    expect(failed?.stdout).toMatch(/wrong\.mts\(3,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
+    expect(failed?.stdout).toMatch(/wrong\.mts\(3,\d+\): error TS2322: Type 'string' is not assignable to type 'number/);
   });
 
   test("Node finds its entry (node.js, the file system) and gives the same bits on SIMD, scalar and the fallback", async () => {
