@@ -181,3 +181,4 @@ export type {
 export { Tensor, type DType } from "./memory.js";
 export { GumbelRng } from "./rng.js";
 export { Categorical, Gumbel, probsTolerance, type CategoricalParams, type GumbelParams } from "./distributions.js";
+export { anneal, expf32, type Schedule } from "./anneal.js";
