@@ -91,13 +91,18 @@ function exponential(params: { start?: number; min?: number; rate: number; every
   };
 }
 
-/** From `start` to `end` in `steps` steps on a straight line, then `end`. */
-function linear(params: { start: number; end: number; steps: number }): Schedule {
-  const fn = "linear";
+/** The checked parameters of a schedule from `start` to `end` in `steps` steps. */
+function span(fn: string, params: { start: number; end: number; steps: number }): { start: number; end: number; steps: number } {
   const start = positive(fn, "start", params.start);
   const end = positive(fn, "end", params.end);
   if (!Number.isSafeInteger(params.steps) || params.steps < 1) throw new RangeError(`anneal.${fn}: steps must be an integer >= 1, got ${params.steps}`);
-  const steps = params.steps;
+  return { start, end, steps: params.steps };
+}
+
+/** From `start` to `end` in `steps` steps on a straight line, then `end`. */
+function linear(params: { start: number; end: number; steps: number }): Schedule {
+  const fn = "linear";
+  const { start, end, steps } = span(fn, params);
   return (step) => {
     const u = Math.min(stepOf(fn, step), steps) / steps;
     return u === 1 ? end : f(start + f(f(end - start) * f(u)));
@@ -107,10 +112,7 @@ function linear(params: { start: number; end: number; steps: number }): Schedule
 /** From `start` to `end` in `steps` steps along half a cosine (slow, fast, slow), then `end`. */
 function cosine(params: { start: number; end: number; steps: number }): Schedule {
   const fn = "cosine";
-  const start = positive(fn, "start", params.start);
-  const end = positive(fn, "end", params.end);
-  if (!Number.isSafeInteger(params.steps) || params.steps < 1) throw new RangeError(`anneal.${fn}: steps must be an integer >= 1, got ${params.steps}`);
-  const steps = params.steps;
+  const { start, end, steps } = span(fn, params);
   return (step) => {
     const u = Math.min(stepOf(fn, step), steps) / steps;
     if (u === 0) return start;
