@@ -6,7 +6,8 @@
 // The limits hold exactly: x = -Inf gives pdf 0 and cdf 0; x = +Inf pdf 0 and cdf 1; quantile(0)
 // = -Inf, quantile(1) = +Inf; NaN stays NaN. One scalar loop in both builds (the same bits).
 
-import { expf } from "./inline/exp";
+import { NEG_INF, POS_INF, vf } from "./inline/consts";
+import { expf, expf4 } from "./inline/exp";
 import { logf } from "./inline/log";
 
 export const DIST_LOG_PDF: i32 = 0;
@@ -32,7 +33,34 @@ function logPos(x: f32): f32 {
 
 export function gumbel_dist(op: i32, src: usize, dst: usize, n: i32, loc: f32, scale: f32): void {
   const logScale = logf(scale);
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD && op != DIST_QUANTILE) {
+    // The same operations lane by lane as the scalar loop below (expf4 is expf per lane).
+    const lv = f32x4.splat(loc);
+    const sv = f32x4.splat(scale);
+    const lsv = f32x4.splat(logScale);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const x = v128.load(src + o);
+      let r: v128;
+      if (op == DIST_SAMPLE) {
+        r = f32x4.add(lv, f32x4.mul(sv, x));
+      } else {
+        const z = f32x4.div(f32x4.sub(x, lv), sv);
+        // expNeg: NaN lanes keep z (as the scalar path), others exp(-z).
+        const e = v128.bitselect(expf4(f32x4.neg(z)), z, f32x4.eq(z, z));
+        if (op == DIST_LOG_CDF) r = f32x4.neg(e);
+        else if (op == DIST_CDF) r = expf4(f32x4.neg(e));
+        else {
+          const lp0 = f32x4.sub(f32x4.neg(f32x4.add(z, e)), lsv);
+          const lp = v128.bitselect(vf(NEG_INF), lp0, f32x4.eq(e, vf(POS_INF)));
+          r = op == DIST_PDF ? expf4(lp) : lp;
+        }
+      }
+      v128.store(dst + o, r);
+    }
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 2;
     const x = load<f32>(src + o);
     let r: f32;

@@ -139,7 +139,17 @@ describe("Gumbel(loc, scale)", () => {
     const scalar = await init({ backend: "scalar" });
     const gs = new Gumbel(scalar, { loc, scale });
     const xs = Float32Array.from({ length: 200 }, (_, i) => i / 10 - 5);
+    xs.set([-Infinity, Infinity, Number.NaN, -1e4, 1e4, -1e38, 1e38, -0, 0, -200, 200, 3e-39], 100); // inside f32x4 groups
     for (const f of ["pdf", "logPdf", "cdf", "logCdf"] as const) expect(gs[f](xs)).toEqual(g[f](xs));
+    // The exact limits hold in the vector loop too (groups of four).
+    const ends = [-Infinity, Infinity, -1e4, 1e4];
+    expect(Array.from(g.pdf(ends))).toEqual([0, 0, 0, 0]);
+    const lpe = g.logPdf(ends);
+    expect(Array.from(lpe.subarray(0, 3))).toEqual([-Infinity, -Infinity, -Infinity]);
+    expect(Math.abs(lpe[3]! - (-(1e4 - loc) / scale - Math.log(scale)))).toBeLessThan(1e-3); // far right: -z - log(scale)
+    expect(Array.from(g.cdf(ends))).toEqual([0, 1, 0, 1]);
+    expect(Array.from(g.logCdf(ends)).slice(0, 2)).toEqual([-Infinity, -0]);
+    expect(g.cdf([Number.NaN, 1, 2, 3]).map(Number.isNaN as never)[0]).toBe(1);
     const ps = Float32Array.from({ length: 99 }, (_, i) => (i + 1) / 100);
     expect(gs.quantile(ps)).toEqual(g.quantile(ps));
     expect(gs.sample(100, { seed: 3 })).toEqual(g.sample(100, { seed: 3 }));

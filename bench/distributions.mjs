@@ -1,0 +1,135 @@
+// The distribution calls against what a user writes by hand, in one process, rounds rotated,
+// medians of per-round ratios (like bench/run.mjs):
+// - topK (Gumbel-top-k, k = 50) at 8x32000 and 8x128256: ours against hand-written JS (a
+//   xorshift generator, Math.log noise, and a full sort of each row);
+// - Categorical.sample at 4096x10 and 64x32000 against the same JS drawing by the inverse cdf;
+// - Gumbel cdf and logPdf on 10^6 values against JS loops with Math.exp.
+//
+//   node bench/distributions.mjs [--rounds 5] [--time 150] [--out bench/results/distributions.json]
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { Bench } from "tinybench";
+import { Categorical, Gumbel, init } from "gumbel-wasm";
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "5" },
+    time: { type: "string", default: "150" },
+    out: { type: "string", default: fileURLToPath(new URL("results/distributions.json", import.meta.url)) },
+  },
+});
+const ROUNDS = Number(args.rounds);
+const TIME = Number(args.time);
+const gw = await init({ backend: "simd" });
+
+let s = 2463534242;
+const xorshift = () => {
+  s ^= s << 13;
+  s ^= s >>> 17;
+  s ^= s << 5;
+  return ((s >>> 0) + 0.5) / 4294967296;
+};
+function logitsOf(n) {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = xorshift() * 6 - 3;
+  return x;
+}
+
+/** Hand-written Gumbel-top-k: noise with Math.log, then a sort of each row. */
+function jsTopK(x, rows, cols, k, out) {
+  const idx = new Int32Array(cols);
+  const key = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) {
+      key[j] = x[r * cols + j] - Math.log(-Math.log(xorshift()));
+      idx[j] = j;
+    }
+    idx.sort((a, b) => key[b] - key[a]);
+    for (let i = 0; i < k; i++) out[r * k + i] = idx[i];
+  }
+}
+
+/** Hand-written categorical sampling: softmax with Math.exp, then the inverse cdf. */
+function jsCategorical(x, rows, cols, out) {
+  const p = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    let m = -Infinity;
+    for (let j = 0; j < cols; j++) m = Math.max(m, x[r * cols + j]);
+    let z = 0;
+    for (let j = 0; j < cols; j++) z += p[j] = Math.exp(x[r * cols + j] - m);
+    let u = xorshift() * z;
+    let j = 0;
+    while (j < cols - 1 && (u -= p[j]) > 0) j++;
+    out[r] = j;
+  }
+}
+
+const cases = [];
+for (const [rows, cols] of [[8, 32000], [8, 128256]]) {
+  const x = logitsOf(rows * cols);
+  const t = gw.tensorFrom(x, cols);
+  const out = new Int32Array(rows * 50);
+  let i = 0;
+  cases.push({ name: `topK k=50 ${rows}x${cols}`, n: rows * cols, impls: {
+    ours: () => gw.topK(t, 50, { seed: 1, offset: (i++ * rows * cols) % 2 ** 40 }).free(),
+    js: () => jsTopK(x, rows, cols, 50, out),
+  } });
+}
+for (const [rows, cols] of [[4096, 10], [64, 32000]]) {
+  const x = logitsOf(rows * cols);
+  const d = new Categorical(gw, { logits: x, cols });
+  const out = new Int32Array(rows);
+  let i = 0;
+  cases.push({ name: `Categorical.sample ${rows}x${cols}`, n: rows * cols, impls: {
+    ours: () => d.sample({ seed: 2, offset: (i++ * rows * cols) % 2 ** 40 }),
+    js: () => jsCategorical(x, rows, cols, out),
+  } });
+}
+{
+  const n = 1_000_000;
+  const x = logitsOf(n);
+  const g = new Gumbel(gw, { loc: 0.5, scale: 2 });
+  const out = new Float64Array(n);
+  cases.push({ name: "Gumbel.cdf 1e6", n, impls: {
+    ours: () => g.cdf(x),
+    js: () => {
+      for (let i = 0; i < n; i++) out[i] = Math.exp(-Math.exp(-(x[i] - 0.5) / 2));
+    },
+  } });
+  cases.push({ name: "Gumbel.logPdf 1e6", n, impls: {
+    ours: () => g.logPdf(x),
+    js: () => {
+      for (let i = 0; i < n; i++) {
+        const z = (x[i] - 0.5) / 2;
+        out[i] = -(z + Math.exp(-z)) - Math.log(2);
+      }
+    },
+  } });
+}
+
+const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = { date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, rows: [] };
+console.log("| case | ours ns/elt | JS ns/elt | ours vs JS |\n|---|---:|---:|---:|");
+for (const c of cases) {
+  const names = Object.keys(c.impls);
+  const perRound = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const bench = new Bench({ time: TIME, warmupTime: 30 });
+    for (const name of names.map((_, i) => names[(i + r) % names.length])) bench.add(name, c.impls[name]);
+    await bench.run();
+    const round = {};
+    for (const task of bench.tasks) round[task.name] = ((task.result.latency?.p50 ?? task.result.period) * 1e6) / c.n;
+    perRound.push(round);
+  }
+  const row = { case: c.name, ours: median(perRound.map((r) => r.ours)), js: median(perRound.map((r) => r.js)), speedup: median(perRound.map((r) => r.js / r.ours)) };
+  results.rows.push(row);
+  console.log(`| ${c.name} | ${row.ours.toFixed(2)} | ${row.js.toFixed(2)} | ${row.speedup.toFixed(1)}x |`);
+}
+console.log(`\n${results.cpu}, Node ${results.node}; medians over ${ROUNDS} rounds.`);
+mkdirSync(dirname(args.out), { recursive: true });
+writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
+console.error(`wrote ${args.out}`);
