@@ -139,30 +139,26 @@ export async function initWith(
       pooled = threads > 1 && !note;
     }
   }
-  if (memory && !pooled) {
-    // One thread on a shared memory: views never detach.
-    const module = await compile(await own(`${backend}-shared`), read);
-    const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    return new GumbelWasm(instance, backend, seed, { pool: null, note, threshold });
-  }
   if (memory) {
+    // The shared-memory binary: on one thread views never detach; with a pool, workers share it.
     const module = await compile(await own(`${backend}-shared`), read);
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    const workers = threading!.workers!;
+    const shared = memory;
     return new GumbelWasm(instance, backend, seed, {
-      pool: null,
       note,
       threshold,
-      startPool: (gw) => {
-        // One scratch area per worker, kept if the worker is replaced.
-        const scratch: number[] = [];
-        return new Pool(threads, workers, (i) => ({
-          type: "start",
-          module,
-          memory: memory!,
-          scratch: (scratch[i] ??= gw.heap.alloc(gw.kernels.scratch_bytes())),
-        }));
-      },
+      startPool: pooled
+        ? (gw) => {
+            // One scratch area per worker, kept if the worker is replaced.
+            const scratch: number[] = [];
+            return new Pool(threads, threading!.workers!, (i) => ({
+              type: "start",
+              module,
+              memory: shared,
+              scratch: (scratch[i] ??= gw.heap.alloc(gw.kernels.scratch_bytes())),
+            }));
+          }
+        : undefined,
     });
   }
   const w = options.wasm;
@@ -170,7 +166,7 @@ export async function initWith(
   const given = w === undefined ? undefined : isPerBackend(w) ? w[backend] : w;
   const source = given ?? (await own(backend));
   const instance = await instantiate(await compile(source, read));
-  return new GumbelWasm(instance, backend, seed, { pool: null, note });
+  return new GumbelWasm(instance, backend, seed, { note });
 }
 
 export { GumbelWasm, simdSupported };

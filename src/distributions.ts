@@ -199,9 +199,13 @@ export class Gumbel {
     return (Math.PI / Math.sqrt(6)) * this.scale;
   }
 
-  /** The differential entropy in nats, log(scale) + gamma + 1 (the log in wasm). */
+  /**
+   * The differential entropy in nats, log(scale) + gamma + 1, with the log from wasm: the log
+   * pdf at the mode is exactly -1 - log(scale).
+   */
   get entropy(): number {
-    return this.apply("entropy", OP.logPdf, [this.loc], true) + EULER_GAMMA + 1;
+    const logScale = -this.run("entropy", OP.logPdf, [this.loc])[0]! - 1;
+    return logScale + EULER_GAMMA + 1;
   }
 
   /** n samples: loc + scale * g with g = gw.gumbelNoise(n, { seed, offset }). */
@@ -247,11 +251,5 @@ export class Gumbel {
     } finally {
       t.free();
     }
-  }
-
-  /** log(scale) via the log pdf at the mode: log pdf(loc) = -1 - log(scale). */
-  private apply(name: string, op: number, x: number[], entropy: boolean): number {
-    const lp = this.run(name, op, x)[0]!;
-    return entropy ? -lp - 1 : lp;
   }
 }

@@ -133,6 +133,30 @@ function before(s1: number, i1: number, s2: number, i2: number): boolean {
   return s1 > s2 || (s1 === s2 && i1 < i2);
 }
 
+/** Swaps entries i and j of the heap (indices hi, sums hv). */
+function swap(hi: Int32Array, hv: Float64Array, i: number, j: number): void {
+  const ti = hi[i]!;
+  const tv = hv[i]!;
+  hi[i] = hi[j]!;
+  hv[i] = hv[j]!;
+  hi[j] = ti;
+  hv[j] = tv;
+}
+
+/** Moves entry i of a heap of `size` down while a child ranks lower (the root is the worst). */
+function siftDown(hi: Int32Array, hv: Float64Array, size: number, i: number): void {
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let w = i;
+    if (l < size && before(hv[w]!, hi[w]!, hv[l]!, hi[l]!)) w = l;
+    if (r < size && before(hv[w]!, hi[w]!, hv[r]!, hi[r]!)) w = r;
+    if (w === i) return;
+    swap(hi, hv, i, w);
+    i = w;
+  }
+}
+
 /**
  * The k classes of one row with the largest float32(x + g), in rank order, into out[at ..]: a
  * min-heap of the best k seen (O(cols log k), no sort of the row), then the heap in order.
@@ -143,24 +167,6 @@ function selectTopK(
 ): void {
   if (k === 0) return;
   let size = 0;
-  // The heap's root is its worst member (the one every better class replaces).
-  const sift = (from: number) => {
-    let i = from;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let w = i;
-      if (l < size && before(hv[w]!, hi[w]!, hv[l]!, hi[l]!)) w = l;
-      if (r < size && before(hv[w]!, hi[w]!, hv[r]!, hi[r]!)) w = r;
-      if (w === i) return;
-      const ti = hi[i]!, tv = hv[i]!;
-      hi[i] = hi[w]!;
-      hv[i] = hv[w]!;
-      hi[w] = ti;
-      hv[w] = tv;
-      i = w;
-    }
-  };
   for (let j = 0; j < cols; j++) {
     const v = Math.fround(x[base + j]! + g[base + j]!); // float32(l + g), as the kernels add
     if (v === -Infinity) continue;
@@ -172,17 +178,13 @@ function selectTopK(
       while (i > 0) {
         const p = (i - 1) >> 1;
         if (!before(hv[p]!, hi[p]!, hv[i]!, hi[i]!)) break;
-        const ti = hi[i]!, tv = hv[i]!;
-        hi[i] = hi[p]!;
-        hv[i] = hv[p]!;
-        hi[p] = ti;
-        hv[p] = tv;
+        swap(hi, hv, i, p);
         i = p;
       }
     } else if (before(v, j, hv[0]!, hi[0]!)) {
       hi[0] = j;
       hv[0] = v;
-      sift(0);
+      siftDown(hi, hv, size, 0);
     }
   }
   // Pop worst-first into the back of the output: rank order.
@@ -191,7 +193,7 @@ function selectTopK(
     size--;
     hi[0] = hi[size]!;
     hv[0] = hv[size]!;
-    sift(0);
+    siftDown(hi, hv, size, 0);
   }
 }
 
@@ -305,7 +307,7 @@ export class GumbelWasm {
     instance: WebAssembly.Instance,
     backend: Backend,
     seed?: U64,
-    threading?: { pool: Pool | null; note: string; threshold?: number; startPool?: (gw: GumbelWasm) => Pool },
+    threading?: { note: string; threshold?: number; startPool?: ((gw: GumbelWasm) => Pool) | undefined },
   ) {
     this.kernels = instance.exports as unknown as Kernels;
     this.backend = backend;
@@ -344,7 +346,7 @@ export class GumbelWasm {
    * grows. Otherwise growth detaches views taken before it (re-read `tensor.data`).
    */
   get sharedMemory(): boolean {
-    return typeof SharedArrayBuffer !== "undefined" && this.kernels.memory.buffer instanceof SharedArrayBuffer;
+    return this.heap.shared;
   }
 
   // ---------------------------------------------------------------- tensors
@@ -544,13 +546,12 @@ export class GumbelWasm {
     }
     this.kernels.gumbel_noise(noise.ptr, rows * cols, this.key.lo, this.key.hi, this.counter.lo, this.counter.hi);
     this.drawn();
-    const buffer = this.memory.buffer;
-    const xs = new Float32Array(buffer, a.ptr, rows * cols);
-    const g = new Float32Array(buffer, noise.ptr, rows * cols);
+    // No allocation since x was taken: the memory has not grown, x is still valid.
+    const g = new Float32Array(this.memory.buffer, noise.ptr, rows * cols);
     const picked = new Int32Array(rows * kk);
     const heapIdx = new Int32Array(kk);
     const heapVal = new Float64Array(kk);
-    for (let r = 0; r < rows; r++) selectTopK(xs, g, r * cols, cols, kk, heapIdx, heapVal, picked, r * kk);
+    for (let r = 0; r < rows; r++) selectTopK(x, g, r * cols, cols, kk, heapIdx, heapVal, picked, r * kk);
     this.unused(this.in1);
     if (tensorIn) {
       const t = new Tensor(this, rows, kk, "int32");
@@ -729,15 +730,19 @@ export class GumbelWasm {
     return this.capture !== null && this.pool !== null && rows >= 2 && rows * cols >= this.threadThreshold;
   }
 
+  /**
+   * For kernel calls split into parts: the first bad row of the whole batch (or -1), checked
+   * before any part runs, so that nothing is written when a row is bad.
+   */
+  private badRow(args: number[], rows: number, cols: number, layout: RowLayout): number {
+    return layout.validates ? this.kernels.check_rows(args[0]!, rows, cols) : -1;
+  }
+
   /** Records a sync method's kernel call for the pool (capture mode), having validated its rows. */
   private defer(kernel: string, args: number[], rows: number, cols: number, layout: RowLayout): number {
-    const capture = this.capture!;
-    if (layout.validates) {
-      // Validate here, so that a bad row is reported before anything is written.
-      const bad = this.kernels.check_rows(args[0]!, rows, cols);
-      if (bad >= 0) return bad;
-    }
-    capture.job = { kernel, args: args.slice(), rows, cols, layout };
+    const bad = this.badRow(args, rows, cols, layout);
+    if (bad >= 0) return bad;
+    this.capture!.job = { kernel, args: args.slice(), rows, cols, layout };
     return -1;
   }
 
@@ -747,10 +752,8 @@ export class GumbelWasm {
    * call on that row alone gives.
    */
   private perRowTau(kernel: string, args: number[], tauArg: number, taus: Float32Array, rows: number, cols: number, layout: RowLayout): number {
-    if (layout.validates) {
-      const bad = this.kernels.check_rows(args[0]!, rows, cols);
-      if (bad >= 0) return bad;
-    }
+    const bad = this.badRow(args, rows, cols, layout);
+    if (bad >= 0) return bad;
     const k = this.kernels as unknown as Record<string, (...a: number[]) => number | undefined>;
     for (let r0 = 0; r0 < rows; ) {
       let r1 = r0 + 1;

@@ -101,9 +101,14 @@ export class Heap {
     }
   }
 
+  /** Whether the memory is shared (a SharedArrayBuffer): then growth never detaches views. */
+  get shared(): boolean {
+    return typeof SharedArrayBuffer !== "undefined" && this.memory.buffer instanceof SharedArrayBuffer;
+  }
+
   /** The memory's maximum: 2 GiB for the shared binaries, 4 GiB otherwise. */
   private maxBytes(): number {
-    return typeof SharedArrayBuffer !== "undefined" && this.memory.buffer instanceof SharedArrayBuffer ? 2 ** 31 : MAX_BYTES;
+    return this.shared ? 2 ** 31 : MAX_BYTES;
   }
 
   /** Grows the memory so that a block of `size` bytes fits at its end. */
