@@ -7,6 +7,8 @@ import { rowPtr } from "./inline/tau";
 export const FAULT_NAN: i32 = 1;
 export const FAULT_POS_INF: i32 = 2;
 export const FAULT_ALL_NEG_INF: i32 = 3;
+/** sample_tokens: the row's largest logit divided by its temperature is not finite in float32. */
+export const FAULT_SCALE: i32 = 4;
 
 let lastFault: i32 = 0;
 
@@ -25,6 +27,11 @@ export function check_rows(x: usize, rows: i32, cols: i32): i32 {
   }
   lastFault = 0;
   return -1;
+}
+
+/** Records a fault found by a kernel's own validation pass (0: none). */
+export function setFault(f: i32): void {
+  lastFault = f;
 }
 
 /** The fault found by the last check_rows call (0: none). */

@@ -6,6 +6,7 @@ import type { Backend } from "./loader.js";
 import { Heap, Tensor, type DType } from "./memory.js";
 import type { Pool } from "./pool.js";
 import { GumbelRng } from "./rng.js";
+import { PARAM_BYTES, TokenParams, type SampleTokensOptions } from "./tokens.js";
 
 /**
  * The kernels exported by assembly/index.ts: byte offsets and counts in, nothing allocated.
@@ -33,6 +34,8 @@ export interface Kernels {
   exp_f32(src: number, dst: number, n: number): void;
   log_f32(src: number, dst: number, n: number): void;
   gumbel_dist(op: number, src: number, dst: number, n: number, loc: number, scale: number): void;
+  sample_tokens(logits: number, dst: number, rows: number, cols: number, params: number, work: number): number;
+  sample_tokens_work(cols: number): number;
   gumbel_from_bits(src: number, dst: number, n: number): void;
   noise_upper(src: number, dst: number, n: number): void;
   philox4x32_10(ctr: number, key: number, dst: number, blocks: number): void;
@@ -258,6 +261,7 @@ const asyncDisposeSymbol: typeof Symbol.asyncDispose =
 
 const FAULT_NAN = 1;
 const FAULT_POS_INF = 2;
+const FAULT_SCALE = 4;
 const MAX_I32 = 0x7fffffff;
 const TWO32 = 4294967296;
 
@@ -277,6 +281,9 @@ export class GumbelWasm {
   readonly heap: Heap;
   private stagePtr = 0;
   private stageBytes = 0;
+  private workPtr = 0;
+  private workBytes = 0;
+  private readonly tokenParams = new TokenParams();
   private readonly key: Words = { lo: 0, hi: 0 };
   private readonly counter: Words = { lo: 0, hi: 0 };
   private readonly autoSeed: Words;
@@ -559,6 +566,73 @@ export class GumbelWasm {
       return t as never;
     }
     return picked as never;
+  }
+
+  /**
+   * The sampler of an LLM service: one token per row of `logits` (rows x vocabulary), after a
+   * temperature and the top-k, top-p (nucleus) and min-p filters, applied in this order (as
+   * Hugging Face transformers applies them). Each may be one value for the batch or one per row.
+   * - `temperature` T: logits / T; 0 is greedy (the first largest logit).
+   * - `topK` k: keeps the k largest logits and any tied with the k-th.
+   * - `topP` p: keeps the smallest set of largest tokens whose probability (among those top-k
+   *   kept, at temperature T) reaches p: a token stays when the tokens of strictly larger logit
+   *   weigh less than p.
+   * - `minP` m: keeps tokens with probability >= m times the largest.
+   * Tokens with equal logits are kept or dropped together. The token is then drawn exactly
+   * as `gumbelMax(logits / T with the filtered tokens at -Inf)` with the same seed and offset
+   * would draw it (float32 logits / T; -Inf logits are never drawn). No filter sorts the
+   * vocabulary: they select.
+   *
+   * Streams: with `seed` (or none: the instance's stream), row r uses elements
+   * offset + r * cols + k, as `gumbelMax`. With `seeds` (one per row, e.g. per request) row r
+   * uses elements offset + k (or offsets[r] + k) of seeds[r], so a request's token does not
+   * depend on the other rows of the batch.
+   * @returns one token index per row (an int32 rows x 1 tensor for tensor input)
+   * @example
+   * gw.sampleTokens(logits, { cols: 32000, temperature: 0.7, topP: 0.9, seed: 42 })
+   * gw.sampleTokens(batch, { cols: vocab, topK: [50, 0], seeds: [req1.seed, req2.seed], offsets: [req1.step * vocab, req2.step * vocab] })
+   */
+  sampleTokens<X extends FloatInput>(logits: X, options: SampleTokensOptions = {}): X extends Tensor ? Tensor<"int32"> : Int32Array {
+    const fn = "sampleTokens";
+    if (typeof options !== "object" || options === null) throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+    const a = this.operand(fn, "logits", logits, this.in1);
+    this.unused(this.in2);
+    const cols = this.resolveCols(fn, options, a);
+    const rows = this.rowsOf(fn, a, cols);
+    const params = this.tokenParams;
+    params.fill(fn, options, rows);
+    if (options.seeds !== undefined && options.seed !== undefined) throw new TypeError(`${fn}: give seed or seeds, not both`);
+    if (options.offsets !== undefined && options.offset !== undefined) throw new TypeError(`${fn}: give offset or offsets, not both`);
+    if (options.seeds === undefined && options.offsets === undefined) {
+      this.streamKey(fn, options, rows * cols);
+      params.shared(rows, this.key, this.counter, cols);
+    } else {
+      if (options.seeds === undefined && options.seed === undefined) throw new TypeError(`${fn}: offsets needs a seed or seeds`);
+      params.perRowStreams(fn, options, rows, cols);
+      this.autoDraw = 0;
+    }
+    const out = this.outPlan(fn, "out", options.out, "int32", rows, 1, a.tensor !== null, this.out1, null);
+    this.place(a, null, out, null);
+    const pBytes = rows * PARAM_BYTES;
+    const work = this.work(pBytes + this.kernels.sample_tokens_work(cols));
+    new Uint8Array(this.memory.buffer, work, pBytes).set(params.bytes(rows));
+    this.allocFresh(out);
+    const bad = this.kernels.sample_tokens(a.ptr, out.ptr, rows, cols, work, work + pBytes);
+    if (bad >= 0) {
+      if (this.kernels.check_fault() === FAULT_SCALE) {
+        if (out.fresh && out.tensor) out.tensor.free();
+        out.tensor = null;
+        const row = new Float32Array(this.memory.buffer, a.ptr + bad * cols * 4, cols);
+        let m = -Infinity;
+        for (let k = 0; k < cols; k++) if (row[k]! > m) m = row[k]!;
+        const t = params.f32[bad * 8];
+        this.unused(this.in1);
+        throw new RangeError(`${fn}: row ${bad} of logits divided by its temperature ${t} overflows float32 (largest logit ${m})`);
+      }
+      this.rowFault(fn, a, bad, cols, out);
+    }
+    this.drawn();
+    return this.finish(out) as X extends Tensor ? Tensor<"int32"> : Int32Array;
   }
 
   // ---------------------------------------------------------------- gradients
@@ -1017,6 +1091,18 @@ export class GumbelWasm {
       this.stageBytes = size;
     }
     return this.stagePtr;
+  }
+
+  /** A second reusable region (sampleTokens' records and work space), grown as calls need. */
+  private work(bytes: number): number {
+    if (bytes > this.workBytes) {
+      const size = Math.max(bytes, this.workBytes * 2, 4096);
+      const ptr = this.heap.alloc(size);
+      if (this.workBytes) this.heap.release(this.workPtr);
+      this.workPtr = ptr;
+      this.workBytes = size;
+    }
+    return this.workPtr;
   }
 
   private allocFresh(o: OutPlan): void {

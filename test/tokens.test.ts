@@ -1,0 +1,309 @@
+// sampleTokens: the filters against a float64 reference written from their definitions, the
+// draw against gumbelMax on the reference-filtered row (bit for bit) and against the reference
+// noise, frequencies against the exact filtered distribution (chi-square), per-row streams,
+// per-row parameters, and errors.
+import { describe, expect, test } from "vitest";
+import { init } from "../src/node.js";
+import { chiSquareTest, gumbelOfBits, streamBitsRef, testRandom } from "./reference.js";
+import { backends, load } from "./setup.js";
+
+interface Filters {
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  minP?: number;
+}
+
+/**
+ * The tokens each filter keeps, in float64 from the definitions (Hugging Face's order:
+ * top-k, then top-p among the survivors, then min-p; equal logits kept or dropped together).
+ */
+function keptRef(l: ArrayLike<number>, f: Filters): boolean[] {
+  const n = l.length;
+  const t = f.temperature ?? 1;
+  const keep = Array.from(l, (v) => v !== -Infinity);
+  let lmax = -Infinity;
+  for (let k = 0; k < n; k++) lmax = Math.max(lmax, l[k]!);
+  if (f.topK && f.topK < n) {
+    const sorted = Array.from(l).sort((a, b) => b - a);
+    const kth = sorted[f.topK - 1]!;
+    for (let k = 0; k < n; k++) if (l[k]! < kth) keep[k] = false;
+  }
+  if (f.topP !== undefined && f.topP < 1) {
+    const mass = Array.from(l, (v, k) => (keep[k] ? Math.exp((v - lmax) / t) : 0));
+    const z = mass.reduce((a, b) => a + b, 0);
+    // Kept iff the kept tokens of strictly larger logit weigh less than p: walk the kept
+    // tokens by decreasing logit, a group of equal logits at a time.
+    const order = Array.from({ length: n }, (_, k) => k).filter((k) => keep[k]).sort((a, b) => l[b]! - l[a]!);
+    let above = 0;
+    for (let i = 0; i < order.length; ) {
+      let j = i;
+      let group = 0;
+      while (j < order.length && l[order[j]!] === l[order[i]!]) group += mass[order[j++]!]!;
+      const stays = above < f.topP * z;
+      for (let q = i; q < j; q++) keep[order[q]!] = stays;
+      above += group;
+      i = j;
+    }
+  }
+  if (f.minP) {
+    for (let k = 0; k < n; k++) if ((l[k]! - lmax) / t < Math.log(f.minP)) keep[k] = false;
+  }
+  return keep;
+}
+
+/** The exact probabilities of the filtered distribution: softmax(l / T) over the kept tokens. */
+function filteredProbs(l: ArrayLike<number>, f: Filters): number[] {
+  const keep = keptRef(l, f);
+  const t = f.temperature ?? 1;
+  let lmax = -Infinity;
+  for (let k = 0; k < l.length; k++) lmax = Math.max(lmax, l[k]!);
+  const e = Array.from(l, (v, k) => (keep[k] ? Math.exp((v - lmax) / t) : 0));
+  const z = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / z);
+}
+
+/** logits / T in float32 with the tokens the reference drops at -Inf: what gumbelMax should see. */
+function maskedRow(l: ArrayLike<number>, f: Filters): Float32Array {
+  const keep = keptRef(l, f);
+  const t = Math.fround(f.temperature ?? 1);
+  return Float32Array.from(l, (v, k) => (keep[k] ? Math.fround(v / t) : -Infinity));
+}
+
+/** LLM-like logits: a few large, a long tail, some masked. */
+function llmLogits(n: number, seed: number, masked = 0): Float32Array {
+  const rnd = testRandom(seed);
+  const x = new Float32Array(n);
+  for (let k = 0; k < n; k++) {
+    const u = rnd();
+    x[k] = -4 + 3 * Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * u);
+    if (rnd() < 0.002) x[k]! += 12;
+    if (masked && rnd() < masked) x[k] = -Infinity;
+  }
+  return x;
+}
+
+const CASES: Filters[] = [
+  {},
+  { temperature: 0.7 },
+  { topK: 1 },
+  { topK: 50 },
+  { topK: 50, temperature: 1.3 },
+  { topP: 0.9 },
+  { topP: 0.5, temperature: 0.6 },
+  { minP: 0.05 },
+  { topK: 40, topP: 0.8, minP: 0.02, temperature: 0.9 },
+  { topK: 2000, topP: 0.99 },
+  { topP: 0.999, temperature: 3 },
+];
+
+describe.each(backends)("%s", (backend) => {
+  test.each([10, 63, 200, 4096, 32000])("bit for bit gumbelMax on the reference-filtered row, %i columns", async (cols) => {
+    const gw = await load(backend);
+    const rows = cols >= 4096 ? 3 : 12;
+    for (const [i, f] of CASES.entries()) {
+      const x = llmLogits(rows * cols, 100 + i + cols, i % 3 === 0 ? 0.1 : 0);
+      const seed = 5n + BigInt(i), offset = 2n ** 33n + 7n;
+      const got = gw.sampleTokens(x, { cols, ...f, seed, offset });
+      const masked = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) masked.set(maskedRow(x.subarray(r * cols, (r + 1) * cols), f), r * cols);
+      const want = gw.gumbelMax(masked, { cols, seed, offset });
+      expect([i, Array.from(got)]).toEqual([i, Array.from(want)]);
+    }
+  });
+
+  test("the token maximises logits / T + the reference noise over the kept tokens", async () => {
+    const gw = await load(backend);
+    const cols = 3000, rows = 8;
+    const f = { topK: 300, topP: 0.95, temperature: 0.8 };
+    const x = llmLogits(rows * cols, 9);
+    const got = gw.sampleTokens(x, { cols, ...f, seed: 77, offset: 5 });
+    const bits = streamBitsRef(77n, 5n, rows * cols);
+    for (let r = 0; r < rows; r++) {
+      const row = x.subarray(r * cols, (r + 1) * cols);
+      const keep = keptRef(row, f);
+      let best = -Infinity;
+      for (let k = 0; k < cols; k++) if (keep[k]) best = Math.max(best, Math.fround(row[k]! / 0.8) + gumbelOfBits(bits[r * cols + k]!));
+      const k = got[r]!;
+      expect(keep[k]).toBe(true);
+      expect(Math.abs(Math.fround(row[k]! / 0.8) + gumbelOfBits(bits[r * cols + k]!) - best)).toBeLessThan(1e-5);
+    }
+  });
+
+  test.each([
+    ["no filter", {}],
+    ["temperature 0.5", { temperature: 0.5 }],
+    ["top-k 4", { topK: 4 }],
+    ["top-p 0.7", { topP: 0.7 }],
+    ["top-k 6 then top-p 0.6", { topK: 6, topP: 0.6 }],
+    ["min-p 0.2 at T 1.5", { minP: 0.2, temperature: 1.5 }],
+    ["all three", { topK: 8, topP: 0.9, minP: 0.1, temperature: 0.8 }],
+  ] as [string, Filters][])("frequencies match the exact filtered distribution: %s", async (_, f) => {
+    const gw = await load(backend);
+    const row = [2.1, 1.7, 1.6, 1.2, 0.9, 0.8, 0.5, 0.1, -0.3, -Infinity, -0.8, -1.5];
+    const cols = row.length, n = 30000;
+    const x = new Float32Array(n * cols);
+    for (let r = 0; r < n; r++) x.set(row, r * cols);
+    const got = gw.sampleTokens(x, { cols, ...f, seed: 2024 });
+    const counts = new Array(cols).fill(0);
+    for (const k of got) counts[k]++;
+    const probs = filteredProbs(Float32Array.from(row), f);
+    const res = chiSquareTest(counts, probs);
+    expect(res.p).toBeGreaterThan(1e-4);
+    // The unfiltered softmax is refused whenever a filter drops something.
+    const full = filteredProbs(Float32Array.from(row), { temperature: f.temperature });
+    if (probs.some((p, k) => p === 0 && full[k]! > 0)) expect(chiSquareTest(counts, full).p).toBeLessThan(1e-6);
+  });
+
+  test("top-p applies to the tokens top-k kept (renormalised), not to the whole row", async () => {
+    const gw = await load(backend);
+    // p = softmax: top-2 keeps {0, 1} with masses 0.5 : 0.3 -> 0.625 : 0.375 within them. topP 0.6:
+    // among top-2, token 0 alone reaches 0.6, so only token 0; over the whole row 0.5 < 0.6 keeps both.
+    const p = [0.5, 0.3, 0.2];
+    const row = p.map(Math.log);
+    const n = 2000;
+    const x = new Float32Array(n * 3);
+    for (let r = 0; r < n; r++) x.set(row, 3 * r);
+    const got = gw.sampleTokens(x, { cols: 3, topK: 2, topP: 0.6, seed: 1 });
+    expect(new Set(got)).toEqual(new Set([0]));
+    const noK = gw.sampleTokens(x, { cols: 3, topP: 0.6, seed: 1 });
+    expect(new Set(noK)).toEqual(new Set([0, 1]));
+  });
+
+  test("ties at a cut are kept together; -Inf never drawn; temperature 0 is greedy", async () => {
+    const gw = await load(backend);
+    const row = [1, 3, 2, 3, -Infinity, 2, 2, 0];
+    const n = 4000;
+    const x = new Float32Array(n * row.length);
+    for (let r = 0; r < n; r++) x.set(row, r * row.length);
+    const k3 = gw.sampleTokens(x, { cols: row.length, topK: 3, seed: 8 });
+    // The 3rd largest is 2: every 2 stays with the two 3s.
+    expect(new Set(k3)).toEqual(new Set([1, 3, 2, 5, 6]));
+    const all = gw.sampleTokens(x, { cols: row.length, temperature: 50, seed: 8 });
+    expect(all.includes(4)).toBe(false);
+    expect(new Set(all).size).toBe(7);
+    expect(Array.from(gw.sampleTokens(row, { cols: row.length, temperature: 0, topK: 2, seed: 1 }))).toEqual([1]);
+    expect(Array.from(gw.sampleTokens(row, { cols: row.length, minP: 1, seed: 3 })).every((k) => k === 1 || k === 3)).toBe(true);
+  });
+
+  test("seeds: a row's token does not depend on the other rows of its batch", async () => {
+    const gw = await load(backend);
+    const cols = 5000;
+    const rows = [llmLogits(cols, 1), llmLogits(cols, 2), llmLogits(cols, 3)];
+    const seeds = [11n, 2n ** 63n + 5n, 999];
+    const offsets = [0, 3 * cols, 2 ** 40];
+    const opts = [{ topK: 20 }, { topP: 0.8, temperature: 1.4 }, { minP: 0.01 }];
+    const each = rows.map((l, r) => gw.sampleTokens(l, { cols, ...opts[r], seeds: [seeds[r]!], offsets: [offsets[r]!] })[0]);
+    const batch = new Float32Array(3 * cols);
+    rows.forEach((l, r) => batch.set(l, r * cols));
+    const together = gw.sampleTokens(batch, {
+      cols,
+      seeds,
+      offsets,
+      topK: opts.map((o) => o.topK ?? 0),
+      topP: opts.map((o) => o.topP ?? 1),
+      minP: opts.map((o) => o.minP ?? 0),
+      temperature: opts.map((o) => o.temperature ?? 1),
+    });
+    expect(Array.from(together)).toEqual(each);
+    // Reversed batch order: the same tokens, reversed.
+    const rev = new Float32Array(3 * cols);
+    rows.forEach((l, r) => rev.set(l, (2 - r) * cols));
+    const back = gw.sampleTokens(rev, {
+      cols,
+      seeds: [...seeds].reverse(),
+      offsets: [...offsets].reverse(),
+      topK: opts.map((o) => o.topK ?? 0).reverse(),
+      topP: opts.map((o) => o.topP ?? 1).reverse(),
+      minP: opts.map((o) => o.minP ?? 0).reverse(),
+      temperature: opts.map((o) => o.temperature ?? 1).reverse(),
+    });
+    expect(Array.from(back).reverse()).toEqual(each);
+    // A row with seeds[r] and offset o draws what gumbelMax draws with that seed at offset o.
+    const m = gw.gumbelMax(rows[0]!, { cols, seed: 11n, offset: 12345 });
+    expect(gw.sampleTokens(rows[0]!, { cols, seeds: [11n], offset: 12345 })[0]).toBe(m[0]);
+    // One seed, per-row offsets.
+    const o = gw.sampleTokens(batch, { cols, seed: 4, offsets: [7, 7, 7] });
+    for (let r = 0; r < 3; r++) expect(o[r]).toBe(gw.gumbelMax(rows[r]!, { cols, seed: 4, offset: 7 })[0]);
+  });
+
+  test("without a seed: the instance's stream, advancing as gumbelMax's does", async () => {
+    const a = await init({ backend, seed: 31 });
+    const b = await init({ backend, seed: 31 });
+    const x = llmLogits(4 * 700, 5);
+    for (let i = 0; i < 3; i++) {
+      expect(Array.from(a.sampleTokens(x, { cols: 700 }))).toEqual(Array.from(b.gumbelMax(x, { cols: 700 })));
+    }
+  });
+
+  test("tensors in, an int32 tensor out; out arrays and tensors written", async () => {
+    const gw = await load(backend);
+    const x = gw.tensorFrom(llmLogits(2 * 300, 6), 300);
+    const t = gw.sampleTokens(x, { topK: 10, seed: 1 });
+    expect(t.dtype).toBe("int32");
+    expect([t.rows, t.cols]).toEqual([2, 1]);
+    const arr = new Int32Array(2);
+    expect(gw.sampleTokens(x.data, { cols: 300, topK: 10, seed: 1, out: arr })).toBe(arr);
+    expect(Array.from(arr)).toEqual(Array.from(t.data));
+    t.free();
+    x.free();
+  });
+
+  test("bad input: a named error, nothing written", async () => {
+    const gw = await load(backend);
+    const x = [0, 1, 2, 3, 4, 5];
+    const out = new Int32Array([-7, -7]);
+    const bad: [object, RegExp][] = [
+      [{ cols: 3, temperature: -1 }, /temperature must be 0 \(greedy\) or positive/],
+      [{ cols: 3, temperature: [1, NaN] }, /temperature\[1\]/],
+      [{ cols: 3, topK: 1.5 }, /topK must be an integer/],
+      [{ cols: 3, topK: [1, -1] }, /topK\[1\]/],
+      [{ cols: 3, topP: 0 }, /topP must be in \(0, 1\]/],
+      [{ cols: 3, topP: [0.5, 1.5] }, /topP\[1\]/],
+      [{ cols: 3, minP: -0.1 }, /minP must be in \[0, 1\]/],
+      [{ cols: 3, minP: "0.1" }, /minP must be a number/],
+      [{ cols: 3, topP: [0.5] }, /topP has 1 values, expected one per row \(2\)/],
+      [{ cols: 3, seed: 1, seeds: [1, 2] }, /give seed or seeds, not both/],
+      [{ cols: 3, offsets: [1, 2] }, /offsets needs a seed or seeds/],
+      [{ cols: 3, seeds: [1, 2], offset: 1, offsets: [1, 2] }, /give offset or offsets, not both/],
+      [{ cols: 3, seeds: [1] }, /seeds has 1 values/],
+      [{ cols: 3, seeds: [1, -2] }, /seeds\[1\] must be an integer/],
+      [{ cols: 3, seeds: [1, 2], offsets: [0, 2n ** 64n - 2n] }, /runs past the end of the stream/],
+      [{ cols: 4 }, /cols = 4 does not divide/],
+      [{ cols: 3, out: new Float32Array(2) }, /out must be an Int32Array/],
+    ];
+    for (const [opts, msg] of bad) {
+      expect(() => gw.sampleTokens(x, { ...opts, out: (opts as { out?: Int32Array }).out ?? out })).toThrow(msg);
+      expect(Array.from(out)).toEqual([-7, -7]);
+    }
+    expect(() => gw.sampleTokens([0, NaN, 1, 2], { cols: 2, out, seed: 1 })).toThrow(/logits\[0, 1\] is NaN/);
+    expect(() => gw.sampleTokens([0, 1, -Infinity, -Infinity], { cols: 2, out, seed: 1 })).toThrow(/row 1 of logits is all -Inf/);
+    expect(() => gw.sampleTokens([0, 1, 3e38, 0], { cols: 2, out, temperature: 0.1, seed: 1 })).toThrow(/row 1 of logits divided by its temperature .* overflows float32/);
+    expect(Array.from(out)).toEqual([-7, -7]);
+  });
+
+  test("large vocabularies: 128256 columns, every path, against the reference filter", async () => {
+    const gw = await load(backend);
+    const cols = 128256;
+    const x = llmLogits(cols, 77, 0.01);
+    for (const f of [{}, { topK: 50 }, { topP: 0.95 }, { minP: 0.1 }, { topK: 10000, temperature: 2 }, { topP: 0.9, temperature: 5 }]) {
+      const got = gw.sampleTokens(x, { cols, ...f, seed: 3, offset: 1 });
+      expect(got[0]).toBe(gw.gumbelMax(maskedRow(x, f), { cols, seed: 3, offset: 1 })[0]);
+    }
+  });
+});
+
+test("flat rows: top-p keeps most of the vocabulary (selection over every candidate)", async () => {
+  const gw = await load("simd");
+  const cols = 20000;
+  const rnd = testRandom(12);
+  const x = Float32Array.from({ length: cols }, () => rnd());
+  for (const topP of [0.3, 0.95]) {
+    const keep = keptRef(x, { topP });
+    const count = keep.filter(Boolean).length;
+    expect(count).toBeGreaterThan(cols * 0.2);
+    for (let s = 0; s < 5; s++) {
+      expect(gw.sampleTokens(x, { cols, topP, seed: s })[0]).toBe(gw.gumbelMax(maskedRow(x, { topP }), { cols, seed: s })[0]);
+    }
+  }
+});
