@@ -10,6 +10,7 @@ export { softmax_grad } from "./softmax_grad";
 export { exp_f32, log_f32, gumbel_from_bits, noise_upper, philox4x32_10 } from "./approx";
 export { set_scratch, scratch_bytes } from "./inline/scratch";
 export { gumbel_dist } from "./gumbel_dist";
+export { relaxed_categorical_log_prob, relaxed_bernoulli } from "./relaxed";
 
 /** First byte after the static data: the façade's allocator owns memory from here on. */
 export function heap_base(): usize {
