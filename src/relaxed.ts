@@ -76,6 +76,10 @@ function staged(gw: GumbelWasm, inputs: ArrayLike<number>[], outputs: number[], 
 /** The temperature as given (number or copy of the per-unit values) and one value per unit. */
 function parseTemperature(fn: string, v: unknown, units: number, per: string): { given: number | Float32Array; each: Float32Array } {
   if (v === undefined) throw new TypeError(`${fn}: temperature is required (a positive number, or one per ${per})`);
+  if (Array.isArray(v)) {
+    const i = v.findIndex((x) => typeof x !== "number");
+    if (i >= 0) throw new TypeError(`${fn}: temperature[${i}] must be a number, got ${describe(v[i])}`);
+  }
   const given = checkTaus(fn, v, units, "temperature", per);
   return { given, each: typeof given === "number" ? new Float32Array(units).fill(given) : given };
 }

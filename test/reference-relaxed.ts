@@ -80,6 +80,8 @@ function logSigmoid(x: number): number {
  * log p = log tau - log y - log(1-y) + log sigmoid(w) + log sigmoid(-w); the limits at 0 and 1.
  */
 export function relaxedBernoulliLogProbRef(l: number, tau: number, y: number): number {
+  if (l === -Infinity) return y === 0 ? 0 : -Infinity; // the point mass at 0
+  if (l === Infinity) return y === 1 ? 0 : -Infinity; // the point mass at 1
   if (y === 0 || y === 1) {
     if (tau === 1) return y === 0 ? -l : l;
     return tau < 1 ? Infinity : -Infinity;
@@ -90,6 +92,8 @@ export function relaxedBernoulliLogProbRef(l: number, tau: number, y: number): n
 
 /** P(Y <= y) = P(L <= tau logit(y) - l) = sigmoid(tau logit(y) - l). */
 export function relaxedBernoulliCdfRef(l: number, tau: number, y: number): number {
+  if (l === -Infinity) return 1;
+  if (l === Infinity) return y >= 1 ? 1 : 0;
   if (y <= 0) return 0;
   if (y >= 1) return 1;
   return 1 / (1 + Math.exp(-(tau * Math.log(y / (1 - y)) - l)));

@@ -115,14 +115,14 @@ describe("RelaxedOneHotCategorical", () => {
     for (let r = 0; r < n; r++) batch.set(logits, 3 * r);
     const d = new RelaxedOneHotCategorical(gw, { logits: batch, cols: 3, temperature: tau });
     const { hard, soft } = d.sampleHard({ seed: 21 });
-    const mean = [0, 0, 0];
-    const sq = [0, 0, 0];
-    const counts = [0, 0, 0];
+    const mean = new Float64Array(3);
+    const sq = new Float64Array(3);
+    const counts = new Float64Array(3);
     for (let r = 0; r < n; r++) {
       for (let k = 0; k < 3; k++) {
-        mean[k] += soft[3 * r + k]! / n;
-        sq[k] += soft[3 * r + k]! ** 2 / n;
-        counts[k] += hard[3 * r + k]!;
+        mean[k]! += soft[3 * r + k]! / n;
+        sq[k]! += soft[3 * r + k]! ** 2 / n;
+        counts[k]! += hard[3 * r + k]!;
       }
     }
     // E[y] by integrating y exp(logProb) in softmax coordinates.
@@ -142,8 +142,8 @@ describe("RelaxedOneHotCategorical", () => {
     const grid = new Float32Array(m * m * 3);
     for (let p = 0; p < m * m; p++) grid.set(logits, 3 * p);
     const lp = new RelaxedOneHotCategorical(gw, { logits: grid, cols: 3, temperature: tau }).logProb(y);
-    const want = [0, 0, 0];
-    for (let p = 0; p < m * m; p++) for (let k = 0; k < 3; k++) want[k] += y[3 * p + k]! * Math.exp(lp[p]!) * jac[p]! * h * h;
+    const want = new Float64Array(3);
+    for (let p = 0; p < m * m; p++) for (let k = 0; k < 3; k++) want[k]! += y[3 * p + k]! * Math.exp(lp[p]!) * jac[p]! * h * h;
     for (let k = 0; k < 3; k++) {
       const se = Math.sqrt((sq[k]! - mean[k]! ** 2) / n);
       expect(Math.abs(mean[k]! - want[k]!)).toBeLessThan(4 * se + 1e-3);
@@ -386,12 +386,12 @@ describe("RelaxedBernoulli", () => {
     });
     const { hard, soft } = b.sampleHard({ seed: 8, offset: 6, n });
     expect(soft).toEqual(s);
-    const ones = [0, 0, 0, 0];
+    const ones = new Float64Array(4);
     hard.forEach((v, q) => {
       expect(v === 0 || v === 1).toBe(true);
       if (soft[q]! > 0.5) expect(v).toBe(1);
       if (soft[q]! < 0.5) expect(v).toBe(0);
-      ones[q % 4] += v;
+      ones[q % 4]! += v;
     });
     b.probs.forEach((p, i) => expect(chiSquareTest([ones[i]!, n - ones[i]!], [p, 1 - p]).p).toBeGreaterThan(1e-4));
     // Point masses: probs 0 and 1.
