@@ -55,7 +55,7 @@ function sigmoid(z: f64): f64 {
   return e / (1.0 + e);
 }
 
-/** Row r of a float32 matrix. */
+/** Byte offset of element i of a float32 array. */
 // @ts-ignore: decorator
 @inline
 function at(p: usize, i: i32): usize {
