@@ -11,6 +11,7 @@ export { exp_f32, log_f32, gumbel_from_bits, noise_upper, philox4x32_10 } from "
 export { set_scratch, scratch_bytes } from "./inline/scratch";
 export { gumbel_dist } from "./gumbel_dist";
 export { sample_tokens, sample_tokens_work } from "./sample_tokens";
+export { relaxed_categorical_log_prob, relaxed_bernoulli } from "./relaxed";
 
 /** First byte after the static data: the façade's allocator owns memory from here on. */
 export function heap_base(): usize {

@@ -48,14 +48,14 @@ export function checkTau(fn: string, v: unknown, name = "tau"): number {
  * A temperature for every row at once (a number) or one per row (an array of `rows` numbers),
  * each positive and finite after rounding to float32. Per-row values come back as a copy.
  */
-export function checkTaus(fn: string, v: unknown, rows: number): number | Float32Array {
-  if (v === undefined || typeof v === "number") return checkTau(fn, v);
-  if (!isNumberArray(v)) throw new TypeError(`${fn}: tau must be a number or one number per row, got ${describe(v)}`);
-  if (v.length !== rows) throw new RangeError(`${fn}: tau has ${v.length} values, expected one per row (${rows})`);
+export function checkTaus(fn: string, v: unknown, rows: number, name = "tau", per = "row"): number | Float32Array {
+  if (v === undefined || typeof v === "number") return checkTau(fn, v, name);
+  if (!isNumberArray(v)) throw new TypeError(`${fn}: ${name} must be a number or one number per ${per}, got ${describe(v)}`);
+  if (v.length !== rows) throw new RangeError(`${fn}: ${name} has ${v.length} values, expected one per ${per} (${rows})`);
   const out = new Float32Array(rows);
   for (let i = 0; i < rows; i++) {
     const f = Math.fround(v[i]!);
-    if (!(f > 0) || f === Infinity) throw new RangeError(`${fn}: tau[${i}] must be positive and finite in float32, got ${v[i]}`);
+    if (!(f > 0) || f === Infinity) throw new RangeError(`${fn}: ${name}[${i}] must be positive and finite in float32, got ${v[i]}`);
     out[i] = f;
   }
   return out;

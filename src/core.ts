@@ -177,4 +177,8 @@ export type {
 export { Tensor, type DType } from "./memory.js";
 export { GumbelRng } from "./rng.js";
 export { Categorical, Gumbel, probsTolerance, type CategoricalParams, type GumbelParams } from "./distributions.js";
+export {
+  RelaxedBernoulli, RelaxedOneHotCategorical,
+  type HardSample, type RelaxedBernoulliParams, type RelaxedBernoulliSampleOptions, type RelaxedCategoricalParams, type RelaxedLogProbGrad,
+} from "./relaxed.js";
 export { anneal, expf32, type Schedule } from "./anneal.js";

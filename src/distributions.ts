@@ -24,6 +24,73 @@ export function probsTolerance(cols: number): number {
   return 1e-6 * (cols + 1);
 }
 
+/** Categorical parameters parsed: the logits sampling uses (as given, or `log(probs)`) and the shape. */
+export interface ParsedCategorical {
+  raw: Float32Array;
+  rows: number;
+  cols: number;
+}
+
+/**
+ * Reads `{ logits | probs, cols, normalize }` for the class `fn`: exactly one of logits and
+ * probs, a `cols` that divides the length; probs are validated (or normalised) and turned into
+ * logits in wasm (log 0 = -Inf). The logits' rows are not checked here.
+ */
+export function parseCategorical(gw: GumbelWasm, fn: string, params: CategoricalParams): ParsedCategorical {
+  if (typeof params !== "object" || params === null) throw new TypeError(`${fn}: params must be an object, got ${describe(params)}`);
+  const { logits, probs } = params;
+  if ((logits === undefined) === (probs === undefined)) {
+    throw new TypeError(`${fn}: give exactly one of logits and probs`);
+  }
+  const given = (logits ?? probs) as Tensor | ArrayLike<number>;
+  const name = logits !== undefined ? "logits" : "probs";
+  let values: Float32Array;
+  if (given instanceof Tensor) values = Float32Array.from(given.data);
+  else if (isNumberArray(given)) values = Float32Array.from(given);
+  else throw new TypeError(`${fn}: ${name} must be a Float32Array, an array of numbers or a Tensor, got ${describe(given)}`);
+  const cols = params.cols ?? (given instanceof Tensor ? given.cols : undefined) ?? values.length;
+  checkCount(fn, "cols", cols, 0x7fffffff);
+  if (cols === 0 || values.length % cols !== 0) {
+    throw new RangeError(`${fn}: cols = ${cols} does not divide the length of ${name} (${values.length})`);
+  }
+  const rows = values.length / cols;
+  if (probs !== undefined) values = logOfProbs(gw, fn, values, rows, cols, params.normalize ?? false);
+  return { raw: values, rows, cols };
+}
+
+/** Validates probabilities and returns their logarithms (computed in wasm; log 0 = -Inf). */
+function logOfProbs(gw: GumbelWasm, fn: string, p: Float32Array, rows: number, cols: number, normalize: boolean): Float32Array {
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let k = r * cols; k < (r + 1) * cols; k++) {
+      const v = p[k]!;
+      if (!(v >= 0) || v === Infinity) {
+        throw new RangeError(`${fn}: probs[${r}, ${k - r * cols}] must be a finite probability >= 0, got ${v}`);
+      }
+      s += v;
+    }
+    if (normalize) {
+      if (!(s > 0)) throw new RangeError(`${fn}: row ${r} of probs sums to ${s}: nothing to normalize`);
+      for (let k = r * cols; k < (r + 1) * cols; k++) p[k] = p[k]! / s;
+    } else if (Math.abs(s - 1) > probsTolerance(cols)) {
+      throw new RangeError(
+        `${fn}: row ${r} of probs sums to ${s}, not 1 (within ${probsTolerance(cols).toExponential(0)}); pass normalize: true to rescale`,
+      );
+    }
+  }
+  const t = gw.tensorFrom(p, cols);
+  try {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) if (d[i] === 0) d[i] = 1; // log 1 = 0, replaced below
+    gw.kernels.log_f32(t.byteOffset, t.byteOffset, d.length);
+    const out = Float32Array.from(t.data);
+    for (let i = 0; i < out.length; i++) if (p[i] === 0) out[i] = -Infinity;
+    return out;
+  } finally {
+    t.free();
+  }
+}
+
 /**
  * A batch of categorical distributions, one per row (like `torch.distributions.Categorical`).
  * @example
@@ -43,31 +110,14 @@ export class Categorical {
   private readonly gw: GumbelWasm;
 
   constructor(gw: GumbelWasm, params: CategoricalParams) {
-    const fn = "Categorical";
-    if (typeof params !== "object" || params === null) throw new TypeError(`${fn}: params must be an object, got ${describe(params)}`);
-    const { logits, probs } = params;
-    if ((logits === undefined) === (probs === undefined)) {
-      throw new TypeError(`${fn}: give exactly one of logits and probs`);
-    }
+    const { raw, rows, cols } = parseCategorical(gw, "Categorical", params);
     this.gw = gw;
-    const given = (logits ?? probs) as Tensor | ArrayLike<number>;
-    const name = logits !== undefined ? "logits" : "probs";
-    let values: Float32Array;
-    if (given instanceof Tensor) values = Float32Array.from(given.data);
-    else if (isNumberArray(given)) values = Float32Array.from(given);
-    else throw new TypeError(`${fn}: ${name} must be a Float32Array, an array of numbers or a Tensor, got ${describe(given)}`);
-    const cols = params.cols ?? (given instanceof Tensor ? given.cols : undefined) ?? values.length;
-    checkCount(fn, "cols", cols, 0x7fffffff);
-    if (cols === 0 || values.length % cols !== 0) {
-      throw new RangeError(`${fn}: cols = ${cols} does not divide the length of ${name} (${values.length})`);
-    }
     this.cols = cols;
-    this.rows = values.length / cols;
-    if (probs !== undefined) values = this.logOfProbs(fn, values, params.normalize ?? false);
-    this.raw = values;
+    this.rows = rows;
+    this.raw = raw;
     // Normalised: one wasm pass each (they validate the rows: NaN, +Inf, all -Inf).
-    this.logits = gw.logSoftmax(values, { cols }) as Float32Array;
-    this.probs = gw.softmax(values, { cols }) as Float32Array;
+    this.logits = gw.logSoftmax(raw, { cols }) as Float32Array;
+    this.probs = gw.softmax(raw, { cols }) as Float32Array;
   }
 
   /** One class per row (Gumbel-Max: exactly `gw.gumbelMax` on these logits). */
@@ -105,39 +155,6 @@ export class Categorical {
     return out;
   }
 
-  /** Validates probabilities and returns their logarithms (computed in wasm; log 0 = -Inf). */
-  private logOfProbs(fn: string, p: Float32Array, normalize: boolean): Float32Array {
-    const { rows, cols } = this;
-    for (let r = 0; r < rows; r++) {
-      let s = 0;
-      for (let k = r * cols; k < (r + 1) * cols; k++) {
-        const v = p[k]!;
-        if (!(v >= 0) || v === Infinity) {
-          throw new RangeError(`${fn}: probs[${r}, ${k - r * cols}] must be a finite probability >= 0, got ${v}`);
-        }
-        s += v;
-      }
-      if (normalize) {
-        if (!(s > 0)) throw new RangeError(`${fn}: row ${r} of probs sums to ${s}: nothing to normalize`);
-        for (let k = r * cols; k < (r + 1) * cols; k++) p[k] = p[k]! / s;
-      } else if (Math.abs(s - 1) > probsTolerance(cols)) {
-        throw new RangeError(
-          `${fn}: row ${r} of probs sums to ${s}, not 1 (within ${probsTolerance(cols).toExponential(0)}); pass normalize: true to rescale`,
-        );
-      }
-    }
-    const t = this.gw.tensorFrom(p, cols);
-    try {
-      const d = t.data;
-      for (let i = 0; i < d.length; i++) if (d[i] === 0) d[i] = 1; // log 1 = 0, replaced below
-      this.gw.kernels.log_f32(t.byteOffset, t.byteOffset, d.length);
-      const out = Float32Array.from(t.data);
-      for (let i = 0; i < out.length; i++) if (p[i] === 0) out[i] = -Infinity;
-      return out;
-    } finally {
-      t.free();
-    }
-  }
 }
 
 /** Euler-Mascheroni constant: the mean of Gumbel(0, 1). */

@@ -36,6 +36,10 @@ export interface Kernels {
   gumbel_dist(op: number, src: number, dst: number, n: number, loc: number, scale: number): void;
   sample_tokens(logits: number, dst: number, rows: number, cols: number, params: number, work: number): number;
   sample_tokens_work(cols: number): number;
+  relaxed_categorical_log_prob(
+    logits: number, y: number, tau: number, dst: number, dlogits: number, dtau: number, rows: number, cols: number,
+  ): void;
+  relaxed_bernoulli(op: number, logits: number, tau: number, x: number, dst: number, aux1: number, aux2: number, n: number, size: number): void;
   gumbel_from_bits(src: number, dst: number, n: number): void;
   noise_upper(src: number, dst: number, n: number): void;
   philox4x32_10(ctr: number, key: number, dst: number, blocks: number): void;

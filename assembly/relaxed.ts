@@ -1,0 +1,241 @@
+// The relaxed (Concrete) distributions' densities, in float64: float32 in and out, every log,
+// exp and log1p here is AssemblyScript's f64 Math (musl's algorithms compiled into this
+// binary, so every engine gets the same bits). Scalar code only: the SIMD and scalar builds
+// are the same function. The façade validates (shapes, y on the simplex or in [0, 1]); these
+// loops trust their inputs.
+//
+// RelaxedOneHotCategorical (K unmasked classes, x = l - tau log y):
+//   log p(y) = lgamma(K) + (K-1) log tau + sum_k l_k - (tau+1) sum_k log y_k - K logsumexp_k(x_k)
+//   d/dl_k = 1 - K softmax(x)_k,  d/dtau = (K-1)/tau - sum_k log y_k + K sum_k softmax(x)_k log y_k
+// With m of the unmasked y_k exactly 0 (the set Z), along y_Z = eps -> 0 (all of Z at the same
+// rate) log p = L (m(tau+1) - K tau) + C + o(1), L = -log eps, where
+//   C = lgamma(K) + (K-1) log tau + sum_k l_k - (tau+1) sum_{k not in Z} log y_k - K logsumexp_{j in Z} l_j
+// so log p = +Inf, -Inf or C as m(tau+1) - K tau is > 0, < 0 or 0; softmax(x) tends to
+// softmax over Z of l (0 elsewhere), and d/dtau to -Inf (its L coefficient is m - K < 0).
+// A masked class (l = -Inf) is outside the support unless its y is 0: log p = -Inf there,
+// gradients 0. Logits are shifted by their row maximum first (the density does not change).
+//
+// RelaxedBernoulli (binary Concrete), with a = log y, b = log1p(-y), u = l - tau (a - b):
+//   log p(y) = log tau - a - b - softplus(u) - softplus(-u)   (no overflow: |u| + 2 log1p(e^-|u|))
+//   d/dl = 1 - 2 sigmoid(u),  d/dtau = 1/tau + (a - b)(2 sigmoid(u) - 1)
+//   cdf(y) = P(sigmoid((l + L)/tau) <= y) = sigmoid(tau (a - b) - l)
+// At y = 0: log p = log tau - l + (tau - 1) log y -> +Inf (tau < 1), -Inf (tau > 1), -l (tau = 1),
+// d/dl = -1, d/dtau = -Inf; at y = 1: log tau + l + (tau - 1) log(1-y), the same way, +l at
+// tau = 1, d/dl = 1, d/dtau = -Inf. l = -Inf (+Inf) is the point mass at 0 (1): log p = 0 there,
+// -Inf elsewhere, gradients 0.
+
+export const BERN_SAMPLE: i32 = 0;
+export const BERN_LOG_PROB: i32 = 1;
+export const BERN_CDF: i32 = 2;
+export const BERN_LOGIT: i32 = 3;
+export const BERN_SIGMOID: i32 = 4;
+
+/** log((K-1)!) = lgamma(K) for an integer K >= 1, within 1e-14: sum of logs below 16, else Stirling. */
+function lgammaInt(k: i32): f64 {
+  if (k < 16) {
+    let s = 0.0;
+    for (let i = 2; i < k; i++) s += Math.log(<f64>i);
+    return s;
+  }
+  // (K - 1/2) log K - K + log(2 pi)/2 + 1/(12K) - 1/(360K^3) + 1/(1260K^5) - 1/(1680K^7);
+  // the next term, 1/(1188 K^9), is below 2e-14 for K >= 16.
+  const x = <f64>k;
+  const r = 1.0 / x;
+  const r2 = r * r;
+  const series = r * (1.0 / 12.0 - r2 * (1.0 / 360.0 - r2 * (1.0 / 1260.0 - r2 * (1.0 / 1680.0))));
+  return (x - 0.5) * Math.log(x) - x + 0.9189385332046728 + series;
+}
+
+/** 1 / (1 + e^-z) without overflow for either sign (sigmoid(+/-Inf) = 1 / 0). */
+// @ts-ignore: decorator
+@inline
+function sigmoid(z: f64): f64 {
+  if (z >= 0) return 1.0 / (1.0 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1.0 + e);
+}
+
+/** Byte offset of element i of a float32 array. */
+// @ts-ignore: decorator
+@inline
+function at(p: usize, i: i32): usize {
+  return p + (<usize>i << 2);
+}
+
+/**
+ * Log-density of each row of y (rows x cols) under RelaxedOneHotCategorical(logits, tau[r])
+ * into dst[r]; when dlogits / dtau are not 0, the gradients w.r.t. the logits (rows x cols)
+ * and the temperature (rows) too.
+ */
+export function relaxed_categorical_log_prob(
+  logits: usize, y: usize, tau: usize, dst: usize, dlogits: usize, dtau: usize, rows: i32, cols: i32,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const lr = at(logits, r * cols);
+    const yr = at(y, r * cols);
+    const t = <f64>load<f32>(at(tau, r));
+    // Pass 1: the unmasked count K, the zeros m, the logits' maximum, support.
+    let k = 0;
+    let m = 0;
+    let lmax = -Infinity;
+    let outside = false;
+    for (let j = 0; j < cols; j++) {
+      const l = <f64>load<f32>(at(lr, j));
+      const v = load<f32>(at(yr, j));
+      if (l == -Infinity) {
+        outside = outside || v != 0;
+        continue;
+      }
+      k++;
+      if (v == 0) m++;
+      lmax = max(lmax, l);
+    }
+    if (outside) {
+      store<f32>(at(dst, r), -Infinity);
+      if (dlogits) memory.fill(at(dlogits, r * cols), 0, <usize>cols << 2);
+      if (dtau) store<f32>(at(dtau, r), 0);
+      continue;
+    }
+    // Pass 2: sums, and running log-sum-exps of x over y > 0 (mx, sx) and of l over Z (mz, sz).
+    let sumL = 0.0;
+    let sumA = 0.0;
+    let mx = -Infinity;
+    let sx = 0.0;
+    let mz = -Infinity;
+    let sz = 0.0;
+    for (let j = 0; j < cols; j++) {
+      const l0 = <f64>load<f32>(at(lr, j));
+      if (l0 == -Infinity) continue;
+      const l = l0 - lmax;
+      sumL += l;
+      const v = <f64>load<f32>(at(yr, j));
+      if (v == 0) {
+        if (l > mz) {
+          sz = sz * Math.exp(mz - l) + 1.0;
+          mz = l;
+        } else sz += Math.exp(l - mz);
+        continue;
+      }
+      const a = Math.log(v);
+      sumA += a;
+      const x = l - t * a;
+      if (x > mx) {
+        sx = sx * Math.exp(mx - x) + 1.0;
+        mx = x;
+      } else sx += Math.exp(x - mx);
+    }
+    const kf = <f64>k;
+    const base = lgammaInt(k) + (kf - 1.0) * Math.log(t) + sumL - (t + 1.0) * sumA;
+    // With zeros, the softmax of x lives on Z: lse (of x, or of l over Z) and the shift of x.
+    const lse = m == 0 ? mx + Math.log(sx) : mz + Math.log(sz);
+    let lp: f64;
+    if (m == 0) lp = base - kf * lse;
+    else {
+      const d = <f64>m - <f64>(k - m) * t; // the sign of m(tau+1) - K tau
+      lp = d > 0 ? Infinity : d < 0 ? -Infinity : base - kf * lse;
+    }
+    store<f32>(at(dst, r), <f32>lp);
+    if (!dlogits && !dtau) continue;
+    // Pass 3: s = softmax(x) (or its limit on Z), d/dl = 1 - K s, and sum s log y.
+    let sa = 0.0;
+    if (dlogits || m == 0) {
+      for (let j = 0; j < cols; j++) {
+        const l0 = <f64>load<f32>(at(lr, j));
+        let g = 0.0;
+        if (l0 != -Infinity) {
+          const l = l0 - lmax;
+          const v = <f64>load<f32>(at(yr, j));
+          let s = 0.0;
+          if (m == 0) {
+            const a = Math.log(v);
+            s = Math.exp(l - t * a - lse);
+            sa += s * a;
+          } else if (v == 0) s = Math.exp(l - lse);
+          g = 1.0 - kf * s;
+        }
+        if (dlogits) store<f32>(at(dlogits, r * cols + j), <f32>g);
+      }
+    }
+    if (dtau) store<f32>(at(dtau, r), m == 0 ? <f32>((kf - 1.0) / t - sumA + kf * sa) : <f32>-Infinity);
+  }
+}
+
+/** log p and its gradients at one y in [0, 1] (see the top of the file); writes the gradients to gl / gt. */
+let gl: f64 = 0;
+let gt: f64 = 0;
+function bernoulliLogProb(l: f64, t: f64, v: f64): f64 {
+  gl = 0;
+  gt = 0;
+  if (l == -Infinity) return v == 0 ? 0 : -Infinity;
+  if (l == Infinity) return v == 1 ? 0 : -Infinity;
+  if (v == 0 || v == 1) {
+    gl = v == 0 ? -1 : 1;
+    gt = -Infinity;
+    if (t == 1) return v == 0 ? -l : l;
+    return t < 1 ? Infinity : -Infinity;
+  }
+  const a = Math.log(v);
+  const b = Math.log1p(-v);
+  const u = l - t * (a - b);
+  const au = Math.abs(u);
+  const s = sigmoid(u);
+  gl = 1.0 - 2.0 * s;
+  gt = 1.0 / t + (a - b) * (2.0 * s - 1.0);
+  return Math.log(t) - a - b - au - 2.0 * Math.log1p(Math.exp(-au));
+}
+
+/** P(Y <= v) for Y = sigmoid((l + Logistic)/t). */
+// @ts-ignore: decorator
+@inline
+function bernoulliCdf(l: f64, t: f64, v: f64): f64 {
+  if (l == -Infinity || v == 1) return 1;
+  if (l == Infinity || v == 0) return 0;
+  return sigmoid(t * (Math.log(v) - Math.log1p(-v)) - l);
+}
+
+/**
+ * RelaxedBernoulli elementwise over n = draws * size elements; element q uses logits[q % size]
+ * and tau[q % size]. op:
+ * - BERN_SAMPLE: x holds 2n Gumbel values; dst[q] = sigmoid((l + x[2q] - x[2q+1]) / tau) and,
+ *   when aux1 is not 0, aux1[q] = 1 if that argument is > 0 (else 0).
+ * - BERN_LOG_PROB: x = y; dst = log p, aux1 / aux2 (when not 0) = d/dlogits, d/dtau.
+ * - BERN_CDF: x = y; dst = P(Y <= y).
+ * - BERN_LOGIT: dst = log(x) - log1p(-x) (probs to logits; 0 -> -Inf, 1 -> +Inf). Params unused.
+ * - BERN_SIGMOID: dst = sigmoid(x) (logits to probs). Params unused.
+ */
+export function relaxed_bernoulli(
+  op: i32, logits: usize, tau: usize, x: usize, dst: usize, aux1: usize, aux2: usize, n: i32, size: i32,
+): void {
+  if (op == BERN_LOGIT || op == BERN_SIGMOID) {
+    for (let q = 0; q < n; q++) {
+      const v = <f64>load<f32>(at(x, q));
+      let r: f64;
+      if (op == BERN_SIGMOID) r = sigmoid(v);
+      else r = v == 0 ? -Infinity : v == 1 ? Infinity : Math.log(v) - Math.log1p(-v);
+      store<f32>(at(dst, q), <f32>r);
+    }
+    return;
+  }
+  for (let q0 = 0; q0 < n; q0 += size) {
+    for (let i = 0; i < size; i++) {
+      const q = q0 + i;
+      const l = <f64>load<f32>(at(logits, i));
+      const t = <f64>load<f32>(at(tau, i));
+      if (op == BERN_SAMPLE) {
+        const g = at(x, 2 * q);
+        const z = (l + (<f64>load<f32>(g) - <f64>load<f32>(g + 4))) / t;
+        store<f32>(at(dst, q), <f32>sigmoid(z));
+        if (aux1) store<f32>(at(aux1, q), z > 0 ? 1 : 0);
+        continue;
+      }
+      const v = <f64>load<f32>(at(x, q));
+      if (op == BERN_CDF) {
+        store<f32>(at(dst, q), <f32>bernoulliCdf(l, t, v));
+        continue;
+      }
+      store<f32>(at(dst, q), <f32>bernoulliLogProb(l, t, v));
+      if (aux1) store<f32>(at(aux1, q), <f32>gl);
+      if (aux2) store<f32>(at(aux2, q), <f32>gt);
+    }
+  }
+}
