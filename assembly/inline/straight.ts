@@ -1,0 +1,110 @@
+// Row passes of the straight-through kernels (gumbel_rao.ts, gapped_st.ts). All are
+// elementwise: the f32x4 loop and the scalar remainder run the same operations on each
+// element, so the SIMD and scalar binaries give the same bits.
+
+import { SCREEN_MIN, sampleRow } from "../gumbel_max";
+import { ONE, sf, vf } from "./consts";
+import { expf, expf4 } from "./exp";
+import { logNormal, logNormal4 } from "./log";
+import { addArgmax } from "./row";
+import { writeGumbel } from "./stream";
+
+// @ts-ignore: decorator
+@inline
+function at(p: usize, k: i32): usize {
+  return p + (<usize>k << 2);
+}
+
+/**
+ * The class gumbel_max draws for the row at lr (noise of stream elements jr .. jr+cols-1),
+ * bit for bit: screened for long rows, else the noise is written to `work` (cols floats).
+ */
+export function sampledClass(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, work: usize): i32 {
+  if (cols >= SCREEN_MIN) return sampleRow(lr, cols, jr, k0, k1);
+  writeGumbel(work, cols, k0, k1, jr);
+  return addArgmax(lr, work, work, cols);
+}
+
+/**
+ * The truncated Gumbel of the classes not sampled (Paulus et al. 2021, appendix; the
+ * reference code `conditional_gumbel`): w[k] holds fresh Gumbel noise g_k on entry and
+ * z_k = -logaddexp(-zi, -(l_k + g_k)) on return, for every k (the caller overwrites the
+ * sampled class with zi). With t = l_k + g_k, computed stably as
+ * z_k = min(zi, t) - log(1 + exp(-|zi - t|)), so z_k <= zi always, and a masked class
+ * (t = -Inf) gets exactly -Inf.
+ */
+export function truncatedRow(l: usize, w: usize, n: i32, zi: f32): void {
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const zv = f32x4.splat(zi);
+    for (; k + 4 <= n; k += 4) {
+      const t = f32x4.add(v128.load(at(l, k)), v128.load(at(w, k)));
+      const e = expf4(f32x4.neg(f32x4.abs(f32x4.sub(zv, t))));
+      const lg = logNormal4(f32x4.add(vf(ONE), e));
+      // pmin(zi, t) = t < zi ? t : zi
+      v128.store(at(w, k), f32x4.sub(f32x4.pmin(zv, t), lg));
+    }
+  }
+  for (; k < n; k++) {
+    const t = load<f32>(at(l, k)) + load<f32>(at(w, k));
+    const e = expf(-abs<f32>(zi - t));
+    const lg = logNormal(sf(ONE) + e);
+    store<f32>(at(w, k), select<f32>(t, zi, t < zi) - lg);
+  }
+}
+
+/**
+ * GST's gapped logits (Fan et al. 2022, `gst_mover`): dst[k] = min(l_k, c) with
+ * c = max(l) - kappa; the caller sets the sampled class to max(l).
+ */
+export function gapRow(l: usize, dst: usize, n: i32, c: f32): void {
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const cv = f32x4.splat(c);
+    // pmin(c, l) = l < c ? l : c
+    for (; k + 4 <= n; k += 4) v128.store(at(dst, k), f32x4.pmin(cv, v128.load(at(l, k))));
+  }
+  for (; k < n; k++) {
+    const x = load<f32>(at(l, k));
+    store<f32>(at(dst, k), select<f32>(x, c, x < c));
+  }
+}
+
+/** acc[k] = src[k] when `first`, else acc[k] + src[k]. */
+export function accumulateRow(acc: usize, src: usize, n: i32, first: bool): void {
+  if (first) {
+    memory.copy(acc, src, <usize>n << 2);
+    return;
+  }
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; k + 4 <= n; k += 4) v128.store(at(acc, k), f32x4.add(v128.load(at(acc, k)), v128.load(at(src, k))));
+  }
+  for (; k < n; k++) store<f32>(at(acc, k), load<f32>(at(acc, k)) + load<f32>(at(src, k)));
+}
+
+/**
+ * One draw's softmax VJP added to acc: g = (y[k] * (v[k] - dot)) * invTau (the same bits as
+ * softmaxGradRow's), stored when `first`, else acc[k] + g.
+ */
+export function gradAccumulateRow(y: usize, v: usize, acc: usize, n: i32, dot: f32, invTau: f32, first: bool): void {
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const dv = f32x4.splat(dot);
+    const iv = f32x4.splat(invTau);
+    for (; k + 4 <= n; k += 4) {
+      const g = f32x4.mul(f32x4.mul(v128.load(at(y, k)), f32x4.sub(v128.load(at(v, k)), dv)), iv);
+      v128.store(at(acc, k), first ? g : f32x4.add(v128.load(at(acc, k)), g));
+    }
+  }
+  for (; k < n; k++) {
+    const g = (load<f32>(at(y, k)) * (load<f32>(at(v, k)) - dot)) * invTau;
+    store<f32>(at(acc, k), first ? g : load<f32>(at(acc, k)) + g);
+  }
+}
+
+/** Writes one_hot(idx) to the row at dst. */
+export function oneHotRow(dst: usize, n: i32, idx: i32): void {
+  memory.fill(dst, 0, <usize>n << 2);
+  store<f32>(at(dst, idx), 1.0);
+}
