@@ -131,7 +131,7 @@ export function gumbelRaoGradRef(draws: Float64Array[], v: ArrayLike<number>, co
 
 /**
  * Gapped ST's surrogate softmax(l' / tau) per row given the sampled class, following
- * `gst_mover`: p = softmax(l), m = l[argmax p], move = (m - l) * D,
+ * `gst_mover`: p = softmax(l), m = max(l), move = (m - l) * D,
  * gap = kappa or (adaptive) -log(1 - p_i') / p_i' with p_i' = p_i (1 - 1e-5),
  * move2 = clamp(l - m + gap, 0) with move2_i = 0, l' = l + move - move2, l' -= mean(l').
  * Masked (-Inf) classes are left out of the moves and the mean and get probability 0 (the
@@ -146,9 +146,9 @@ export function gappedSTSoftRef(
     const l = Array.from({ length: cols }, (_, k) => logits[r * cols + k]!);
     const i = index[r]!;
     const p = softmaxRow(l, 1);
-    let am = 0;
-    for (let k = 1; k < cols; k++) if (p[k]! > p[am]!) am = k;
-    const m = l[am]!;
+    // The code's max_logits = l[argmax p] is max(l), except where p ties in rounding
+    // (logits 1e-34 apart): the maximum itself, as the paper defines it.
+    const m = Math.max(...l);
     const pi = p[i]! * (1 - 1e-5);
     const gap = kappa === "adaptive" ? (pi === 0 ? 1 : -Math.log1p(-pi) / pi) : kappa;
     const lp = l.map((v, k) => {
