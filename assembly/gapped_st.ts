@@ -15,13 +15,12 @@
 // VJP with upstream v: dlogits = y * (v - <v, y>) / tau. The backward recomputes i from
 // (seed, offset).
 
-import { check_rows } from "./check";
 import { sf, ONE } from "./inline/consts";
 import { expf } from "./inline/exp";
 import { logf } from "./inline/log";
 import { dotRow, expShiftSum, rowMax, scaleRow, softmaxGradRow } from "./inline/row";
-import { gapRow, oneHotRow, sampledClass } from "./inline/straight";
-import { invTemperature, rowPtr } from "./inline/tau";
+import { eachSampledRow, gapRow, oneHotRow } from "./inline/straight";
+import { rowPtr } from "./inline/tau";
 
 /** Below this p, -log(1 - p) / p from its series (float32 1 - p would lose p's low bits). */
 const SERIES_BELOW: f32 = 0.015625; // 2^-6
@@ -53,45 +52,26 @@ function gappedSoftmax(lr: usize, dst: usize, cols: i32, i: i32, kappa: f32, it:
   scaleRow(dst, cols, <f32>1.0 / sum);
 }
 
-/**
- * Forward: dst <- D (one-hot); when soft is not 0, soft <- y. Returns -1, or the first bad
- * row (nothing written).
- */
-export function gapped_st(
-  logits: usize, dst: usize, soft: usize, rows: i32, cols: i32, tau: f32, kappa: f32,
-  k0: u32, k1: u32, jLo: u32, jHi: u32,
-): i32 {
-  const bad = check_rows(logits, rows, cols);
-  if (bad >= 0) return bad;
-  const it = invTemperature(tau);
-  const j0 = (<u64>jHi << 32) | <u64>jLo;
-  for (let r = 0; r < rows; r++) {
-    const lr = rowPtr(logits, r, cols);
-    const dr = rowPtr(dst, r, cols);
-    const i = sampledClass(lr, cols, j0 + <u64>r * <u64>cols, k0, k1, dr);
-    if (soft) gappedSoftmax(lr, rowPtr(soft, r, cols), cols, i, kappa, it);
+/** One row. Forward (vr = 0): dr <- D, and soft's row <- y when aux (soft) is not 0. Backward: dr <- dlogits. */
+function gappedRow(lr: usize, vr: usize, dr: usize, aux: usize, r: i32, cols: i32, it: f32, kappa: f32, i: i32, jr: u64, k0: u32, k1: u32): void {
+  if (vr == 0) {
+    if (aux) gappedSoftmax(lr, rowPtr(aux, r, cols), cols, i, kappa, it);
     oneHotRow(dr, cols, i);
+    return;
   }
-  return -1;
+  gappedSoftmax(lr, dr, cols, i, kappa, it);
+  // In place: softmaxGradRow reads y[k] before it writes dst[k].
+  softmaxGradRow(dr, vr, dr, cols, dotRow(vr, dr, cols), it, false);
 }
 
-/** Backward: dst <- y * (dy - <dy, y>) / tau, y recomputed. Returns -1, or the first bad row. */
-export function gapped_st_grad(
-  logits: usize, dy: usize, dst: usize, rows: i32, cols: i32, tau: f32, kappa: f32,
+/**
+ * Forward when dy is 0: dst <- D (one-hot), and soft <- y when soft is not 0. Backward
+ * otherwise: dst <- y * (dy - <dy, y>) / tau, y recomputed (soft unused). kappa < 0: adaptive.
+ * Returns -1, or the first bad row (nothing written).
+ */
+export function gapped_st(
+  logits: usize, dy: usize, dst: usize, soft: usize, rows: i32, cols: i32, tau: f32, kappa: f32,
   k0: u32, k1: u32, jLo: u32, jHi: u32,
 ): i32 {
-  const bad = check_rows(logits, rows, cols);
-  if (bad >= 0) return bad;
-  const it = invTemperature(tau);
-  const j0 = (<u64>jHi << 32) | <u64>jLo;
-  for (let r = 0; r < rows; r++) {
-    const lr = rowPtr(logits, r, cols);
-    const vr = rowPtr(dy, r, cols);
-    const dr = rowPtr(dst, r, cols);
-    const i = sampledClass(lr, cols, j0 + <u64>r * <u64>cols, k0, k1, dr);
-    gappedSoftmax(lr, dr, cols, i, kappa, it);
-    // In place: softmaxGradRow reads y[k] before it writes dst[k].
-    softmaxGradRow(dr, vr, dr, cols, dotRow(vr, dr, cols), it, false);
-  }
-  return -1;
+  return eachSampledRow(logits, dy, dst, soft, rows, cols, tau, kappa, k0, k1, jLo, jHi, gappedRow);
 }

@@ -16,12 +16,11 @@
 //   dlogits = (1/S) sum_s y_s * (v - <v, y_s>) / tau,   y_s = softmax(z^(s) / tau).
 // The backward recomputes D and the draws from (seed, offset): nothing is stored between.
 
-import { check_rows } from "./check";
 import { logf } from "./inline/log";
 import { dotRow, expShiftSum, rowMax, scaleRow } from "./inline/row";
-import { accumulateRow, gradAccumulateRow, oneHotRow, sampledClass, truncatedRow } from "./inline/straight";
+import { accumulateRow, eachSampledRow, gradAccumulateRow, oneHotRow, truncatedRow } from "./inline/straight";
 import { writeGumbel } from "./inline/stream";
-import { invTemperature, rowPtr } from "./inline/tau";
+import { rowPtr } from "./inline/tau";
 
 /**
  * Draw s of row lr into w (cols floats): y_s = softmax(z^(s) / tau) given the sampled class i.
@@ -40,70 +39,39 @@ function conditionalSoftmax(lr: usize, w: usize, cols: i32, i: i32, logZ: f32, i
   scaleRow(w, cols, <f32>1.0 / sum);
 }
 
-/** logsumexp of a validated row (finite maximum). */
-// @ts-ignore: decorator
-@inline
-function logSumExpRow(lr: usize, cols: i32): f32 {
+/**
+ * One row. Forward (vr = 0): dr <- D, and when aux (soft) is not 0 its row <- mean_s y_s,
+ * drawn in dr before the one-hot goes there. Backward: dr <- (1/S) sum_s y_s (v - <v, y_s>) / tau,
+ * each draw in aux (one row of workspace).
+ */
+function raoRow(lr: usize, vr: usize, dr: usize, aux: usize, r: i32, cols: i32, it: f32, param: f32, i: i32, jr: u64, k0: u32, k1: u32): void {
+  const samples = <i32>param;
+  const forward = vr == 0;
+  if (forward && !aux) {
+    oneHotRow(dr, cols, i);
+    return;
+  }
   const m = rowMax(lr, cols);
-  return m + logf(expShiftSum(lr, 0, cols, m, 1));
+  const logZ = m + logf(expShiftSum(lr, 0, cols, m, 1));
+  const w = forward ? dr : aux;
+  const acc = forward ? rowPtr(aux, r, cols) : dr;
+  for (let s = 0; s < samples; s++) {
+    conditionalSoftmax(lr, w, cols, i, logZ, it, s, jr, k0, k1);
+    if (forward) accumulateRow(acc, w, cols, s == 0);
+    else gradAccumulateRow(w, vr, acc, cols, dotRow(vr, w, cols), it, s == 0);
+  }
+  if (samples > 1) scaleRow(acc, cols, <f32>1.0 / <f32>samples);
+  if (forward) oneHotRow(dr, cols, i);
 }
 
 /**
- * Forward: dst <- D (one-hot); when soft is not 0, soft <- mean_s y_s (S = samples >= 1).
- * Returns -1, or the first bad row (nothing written).
+ * Forward when dy is 0: dst <- D (one-hot), and soft <- mean_s y_s when aux (soft) is not 0.
+ * Backward otherwise: dst <- dlogits, aux one row of workspace. samples = S >= 1. Returns -1,
+ * or the first bad row (nothing written).
  */
 export function gumbel_rao(
-  logits: usize, dst: usize, soft: usize, rows: i32, cols: i32, tau: f32, samples: i32,
+  logits: usize, dy: usize, dst: usize, aux: usize, rows: i32, cols: i32, tau: f32, samples: i32,
   k0: u32, k1: u32, jLo: u32, jHi: u32,
 ): i32 {
-  const bad = check_rows(logits, rows, cols);
-  if (bad >= 0) return bad;
-  const it = invTemperature(tau);
-  const j0 = (<u64>jHi << 32) | <u64>jLo;
-  for (let r = 0; r < rows; r++) {
-    const lr = rowPtr(logits, r, cols);
-    const dr = rowPtr(dst, r, cols);
-    const jr = j0 + <u64>r * <u64>cols;
-    const i = sampledClass(lr, cols, jr, k0, k1, dr);
-    if (soft) {
-      // The one-hot row is the workspace of the draws until the end.
-      const sr = rowPtr(soft, r, cols);
-      const logZ = logSumExpRow(lr, cols);
-      for (let s = 0; s < samples; s++) {
-        conditionalSoftmax(lr, dr, cols, i, logZ, it, s, jr, k0, k1);
-        accumulateRow(sr, dr, cols, s == 0);
-      }
-      if (samples > 1) scaleRow(sr, cols, <f32>1.0 / <f32>samples);
-    }
-    oneHotRow(dr, cols, i);
-  }
-  return -1;
-}
-
-/**
- * Backward: dst <- (1/S) sum_s y_s * (dy - <dy, y_s>) / tau, the draws recomputed from the
- * stream. `work` holds one row (cols floats). Returns -1, or the first bad row.
- */
-export function gumbel_rao_grad(
-  logits: usize, dy: usize, dst: usize, work: usize, rows: i32, cols: i32, tau: f32, samples: i32,
-  k0: u32, k1: u32, jLo: u32, jHi: u32,
-): i32 {
-  const bad = check_rows(logits, rows, cols);
-  if (bad >= 0) return bad;
-  const it = invTemperature(tau);
-  const j0 = (<u64>jHi << 32) | <u64>jLo;
-  for (let r = 0; r < rows; r++) {
-    const lr = rowPtr(logits, r, cols);
-    const vr = rowPtr(dy, r, cols);
-    const dr = rowPtr(dst, r, cols);
-    const jr = j0 + <u64>r * <u64>cols;
-    const i = sampledClass(lr, cols, jr, k0, k1, dr);
-    const logZ = logSumExpRow(lr, cols);
-    for (let s = 0; s < samples; s++) {
-      conditionalSoftmax(lr, work, cols, i, logZ, it, s, jr, k0, k1);
-      gradAccumulateRow(work, vr, dr, cols, dotRow(vr, work, cols), it, s == 0);
-    }
-    if (samples > 1) scaleRow(dr, cols, <f32>1.0 / <f32>samples);
-  }
-  return -1;
+  return eachSampledRow(logits, dy, dst, aux, rows, cols, tau, <f32>samples, k0, k1, jLo, jHi, raoRow);
 }

@@ -30,20 +30,13 @@ export interface Kernels {
   ): number;
   gumbel_max(logits: number, dst: number, rows: number, cols: number, k0: number, k1: number, jLo: number, jHi: number): number;
   softmax_grad(y: number, v: number, dst: number, dtau: number, rows: number, cols: number, tau: number): void;
+  /** Straight-through kernels: the forward when dy is 0 (aux: soft or 0), else the backward. */
   gumbel_rao(
-    logits: number, dst: number, soft: number, rows: number, cols: number, tau: number, samples: number,
-    k0: number, k1: number, jLo: number, jHi: number,
-  ): number;
-  gumbel_rao_grad(
-    logits: number, dy: number, dst: number, work: number, rows: number, cols: number, tau: number, samples: number,
+    logits: number, dy: number, dst: number, aux: number, rows: number, cols: number, tau: number, samples: number,
     k0: number, k1: number, jLo: number, jHi: number,
   ): number;
   gapped_st(
-    logits: number, dst: number, soft: number, rows: number, cols: number, tau: number, kappa: number,
-    k0: number, k1: number, jLo: number, jHi: number,
-  ): number;
-  gapped_st_grad(
-    logits: number, dy: number, dst: number, rows: number, cols: number, tau: number, kappa: number,
+    logits: number, dy: number, dst: number, soft: number, rows: number, cols: number, tau: number, kappa: number,
     k0: number, k1: number, jLo: number, jHi: number,
   ): number;
   exp_f32(src: number, dst: number, n: number): void;
@@ -251,12 +244,13 @@ const ROWS_GUMBEL_SOFTMAX: RowLayout = { ptrs: [[0, "c"], [1, "c"], [2, "c"]], r
 const ROWS_GUMBEL_MAX: RowLayout = { ptrs: [[0, "c"], [1, 1]], rows: 2, stream: [6, 7], validates: true };
 const ROWS_SOFTMAX: RowLayout = { ptrs: [[0, "c"], [1, "c"]], rows: 2, stream: null, validates: true };
 const ROWS_LOG_SUM_EXP: RowLayout = { ptrs: [[0, "c"], [1, 1]], rows: 2, stream: null, validates: true };
-/** gumbel_rao and gapped_st: (logits, dst, soft, rows, cols, tau, samples | kappa, k0, k1, jLo, jHi). */
-const ROWS_STRAIGHT = ROWS_GUMBEL_SOFTMAX;
-/** gumbel_rao_grad: (logits, dy, dst, work, rows, ...); the one-row workspace does not move. */
-const ROWS_GUMBEL_RAO_GRAD: RowLayout = { ptrs: [[0, "c"], [1, "c"], [2, "c"]], rows: 4, stream: [10, 11], validates: true };
-/** gapped_st_grad: (logits, dy, dst, rows, cols, tau, kappa, k0, k1, jLo, jHi). */
-const ROWS_GAPPED_ST_GRAD: RowLayout = { ptrs: [[0, "c"], [1, "c"], [2, "c"]], rows: 3, stream: [9, 10], validates: true };
+/**
+ * gumbel_rao and gapped_st: (logits, dy, dst, aux, rows, cols, tau, samples | kappa, k0, k1,
+ * jLo, jHi). The forward's aux (soft) follows the rows; the backward's (one row of workspace)
+ * does not.
+ */
+const ROWS_STRAIGHT: RowLayout = { ptrs: [[0, "c"], [1, "c"], [2, "c"], [3, "c"]], rows: 4, stream: [10, 11], validates: true };
+const ROWS_STRAIGHT_BACKWARD: RowLayout = { ptrs: [[0, "c"], [1, "c"], [2, "c"]], rows: 4, stream: [10, 11], validates: true };
 const ROWS_SOFTMAX_GRAD: RowLayout = { ptrs: [[0, "c"], [1, "c"], [2, "c"], [3, 1]], rows: 4, stream: null, validates: false };
 /** Streams are split by elements: one "row" per element. */
 const ROWS_STREAM: RowLayout = { ptrs: [[0, 1]], rows: 1, stream: [4, 5], validates: false };
@@ -679,7 +673,7 @@ export class GumbelWasm {
    */
   gumbelRao<X extends FloatInput, O extends GumbelRaoOptions & StraightForward>(logits: X, options?: O): Result<X, O> {
     const opts: GumbelRaoOptions & StraightForward = options ?? {};
-    return this.straight("gumbelRao", 0, logits, opts, checkSamples("gumbelRao", opts.samples)) as Result<X, O>;
+    return this.straight("gumbelRao", 0, logits, null, opts, checkSamples("gumbelRao", opts.samples)) as Result<X, O>;
   }
 
   /**
@@ -694,7 +688,7 @@ export class GumbelWasm {
    */
   gumbelRaoBackward<X extends FloatInput, O extends GumbelRaoOptions>(logits: X, dy: FloatInput, options?: O): Result<X, O> {
     const opts: GumbelRaoOptions = options ?? {};
-    return this.straightBackward("gumbelRaoBackward", 0, logits, dy, opts, checkSamples("gumbelRaoBackward", opts.samples)) as Result<X, O>;
+    return this.straight("gumbelRaoBackward", 0, logits, dy, opts, checkSamples("gumbelRaoBackward", opts.samples)) as Result<X, O>;
   }
 
   /**
@@ -708,7 +702,7 @@ export class GumbelWasm {
    */
   gappedST<X extends FloatInput, O extends GappedSTOptions & StraightForward>(logits: X, options?: O): Result<X, O> {
     const opts: GappedSTOptions & StraightForward = options ?? {};
-    return this.straight("gappedST", 1, logits, opts, checkKappa("gappedST", opts.kappa)) as Result<X, O>;
+    return this.straight("gappedST", 1, logits, null, opts, checkKappa("gappedST", opts.kappa)) as Result<X, O>;
   }
 
   /**
@@ -723,63 +717,42 @@ export class GumbelWasm {
    */
   gappedSTBackward<X extends FloatInput, O extends GappedSTOptions>(logits: X, dy: FloatInput, options?: O): Result<X, O> {
     const opts: GappedSTOptions = options ?? {};
-    return this.straightBackward("gappedSTBackward", 1, logits, dy, opts, checkKappa("gappedSTBackward", opts.kappa)) as Result<X, O>;
+    return this.straight("gappedSTBackward", 1, logits, dy, opts, checkKappa("gappedSTBackward", opts.kappa)) as Result<X, O>;
   }
 
-  /** The forward of Gumbel-Rao (0) or Gapped ST (1); `extra` is samples or kappa. */
-  private straight(fn: string, op: 0 | 1, logits: unknown, opts: StraightOptions & StraightForward, extra: number) {
+  /**
+   * Gumbel-Rao (op 0) or Gapped ST (1): the forward when dy is null, else the backward (which
+   * needs the seed). `extra` is samples or kappa.
+   */
+  private straight(fn: string, op: 0 | 1, logits: unknown, dy: unknown, opts: StraightOptions & StraightForward, extra: number) {
+    const backward = dy !== null;
     const a = this.operand(fn, "logits", logits, this.in1);
-    this.unused(this.in2);
+    const b = backward ? this.operand(fn, "dy", dy, this.in2) : null;
+    if (!b) this.unused(this.in2);
     const cols = this.resolveCols(fn, opts, a);
     const rows = this.rowsOf(fn, a, cols);
+    if (b) this.sameLength(fn, a, b);
     const tau = checkTaus(fn, opts.tau, rows);
-    this.streamKey(fn, opts, rows * cols);
-    const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, a.tensor !== null, this.out1, null);
-    const soft = opts.soft === undefined ? null : this.outPlan(fn, "soft", opts.soft, "float32", rows, cols, false, this.out2, out);
-    this.place(a, null, out, soft);
-    this.allocFresh(out);
-    const sp = soft ? soft.ptr : 0;
-    const { key, counter } = this;
-    const kernel = op === 0 ? this.kernels.gumbel_rao : this.kernels.gapped_st;
-    const bad = typeof tau !== "number"
-      ? this.perRowTau(op === 0 ? "gumbel_rao" : "gapped_st", [a.ptr, out.ptr, sp, rows, cols, 0, extra, key.lo, key.hi, counter.lo, counter.hi], 5, tau, rows, cols, ROWS_STRAIGHT)
-      : kernel(a.ptr, out.ptr, sp, rows, cols, tau, extra, key.lo, key.hi, counter.lo, counter.hi);
-    if (bad >= 0) this.rowFault(fn, a, bad, cols, out);
-    this.drawn();
-    if (soft) this.finish(soft);
-    return this.finish(out);
-  }
-
-  /** The backward of Gumbel-Rao (0) or Gapped ST (1); `extra` is samples or kappa. */
-  private straightBackward(fn: string, op: 0 | 1, logits: unknown, dy: unknown, opts: StraightOptions, extra: number) {
-    const a = this.operand(fn, "logits", logits, this.in1);
-    const b = this.operand(fn, "dy", dy, this.in2);
-    const cols = this.resolveCols(fn, opts, a);
-    const rows = this.rowsOf(fn, a, cols);
-    this.sameLength(fn, a, b);
-    const tau = checkTaus(fn, opts.tau, rows);
-    if (opts.seed === undefined) {
+    if (backward && opts.seed === undefined) {
       throw new TypeError(`${fn}: seed is required: pass the seed and offset of the forward call, whose noise is recomputed`);
     }
     this.streamKey(fn, opts, rows * cols);
     const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, a.tensor !== null, this.out1, null);
-    // Gumbel-Rao holds one draw (one row) at a time in the staging area.
-    const work = op === 0 ? this.outPlan(fn, "work", undefined, "float32", 1, cols, false, this.out2, null) : null;
-    this.place(a, b, out, work);
+    // The forward's soft output; Gumbel-Rao's backward holds one draw (a row) in the staging area.
+    const aux = !backward
+      ? opts.soft === undefined ? null : this.outPlan(fn, "soft", opts.soft, "float32", rows, cols, false, this.out2, out)
+      : op === 0 ? this.outPlan(fn, "work", undefined, "float32", 1, cols, false, this.out2, null) : null;
+    this.place(a, b, out, aux);
     this.allocFresh(out);
+    const bp = b ? b.ptr : 0;
+    const xp = aux ? aux.ptr : 0;
     const { key, counter } = this;
-    const k = this.kernels;
-    let bad: number;
-    if (work) {
-      bad = typeof tau !== "number"
-        ? this.perRowTau("gumbel_rao_grad", [a.ptr, b.ptr, out.ptr, work.ptr, rows, cols, 0, extra, key.lo, key.hi, counter.lo, counter.hi], 6, tau, rows, cols, ROWS_GUMBEL_RAO_GRAD)
-        : k.gumbel_rao_grad(a.ptr, b.ptr, out.ptr, work.ptr, rows, cols, tau, extra, key.lo, key.hi, counter.lo, counter.hi);
-    } else {
-      bad = typeof tau !== "number"
-        ? this.perRowTau("gapped_st_grad", [a.ptr, b.ptr, out.ptr, rows, cols, 0, extra, key.lo, key.hi, counter.lo, counter.hi], 5, tau, rows, cols, ROWS_GAPPED_ST_GRAD)
-        : k.gapped_st_grad(a.ptr, b.ptr, out.ptr, rows, cols, tau, extra, key.lo, key.hi, counter.lo, counter.hi);
-    }
+    const bad = typeof tau !== "number"
+      ? this.perRowTau(op === 0 ? "gumbel_rao" : "gapped_st", [a.ptr, bp, out.ptr, xp, rows, cols, 0, extra, key.lo, key.hi, counter.lo, counter.hi], 6, tau, rows, cols, backward ? ROWS_STRAIGHT_BACKWARD : ROWS_STRAIGHT)
+      : (op === 0 ? this.kernels.gumbel_rao : this.kernels.gapped_st)(a.ptr, bp, out.ptr, xp, rows, cols, tau, extra, key.lo, key.hi, counter.lo, counter.hi);
     if (bad >= 0) this.rowFault(fn, a, bad, cols, out);
+    this.drawn();
+    if (aux && !backward) this.finish(aux);
     return this.finish(out);
   }
 

@@ -66,11 +66,9 @@ function tauOf(tau: unknown, rows: number): { arg: unknown; value: number | Floa
   return { arg: tau, value: f > 0 && f !== Infinity ? f : null };
 }
 
-function u64(v: unknown): bigint | null {
-  if (typeof v === "number") return Number.isSafeInteger(v) && v >= 0 ? BigInt(v) : null;
-  if (typeof v === "bigint") return v >= 0n && v < 2n ** 64n ? v : null;
-  return null;
-}
+/** A valid seed or offset as a bigint, else null. */
+const u64 = (v: unknown): bigint | null =>
+  (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) || (typeof v === "bigint" && v >= 0n && v < 2n ** 64n) ? BigInt(v) : null;
 
 function rowsValid(x: Float32Array, cols: number): boolean {
   for (let r = 0; r * cols < x.length; r++) {

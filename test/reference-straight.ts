@@ -16,16 +16,13 @@ const F32_MAX = 3.4028234663852886e38;
 export function subStreamBitsRef(seed: bigint, offset: bigint, n: number, sub: number): Uint32Array {
   const out = new Uint32Array(n);
   const key = [Number(seed & MASK32), Number(seed >> 32n)];
-  let cached = -1n;
-  let block: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const j = offset + BigInt(i);
-    const b = j >> 2n;
-    if (b !== cached) {
-      block = philoxRef([Number(b & MASK32), Number((b >> 32n) & MASK32), sub, 0], key);
-      cached = b;
-    }
-    out[i] = block[Number(j & 3n)]!;
+  // Block by block, each word put where its element falls.
+  for (let b = offset >> 2n; n > 0 && b <= (offset + BigInt(n - 1)) >> 2n; b++) {
+    const words = philoxRef([Number(b & MASK32), Number((b >> 32n) & MASK32), sub, 0], key);
+    words.forEach((word, w) => {
+      const i = Number((b << 2n) + BigInt(w) - offset);
+      if (i >= 0 && i < n) out[i] = word;
+    });
   }
   return out;
 }

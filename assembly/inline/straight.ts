@@ -2,12 +2,48 @@
 // elementwise: the f32x4 loop and the scalar remainder run the same operations on each
 // element, so the SIMD and scalar binaries give the same bits.
 
+import { check_rows } from "../check";
 import { SCREEN_MIN, sampleRow } from "../gumbel_max";
 import { ONE, sf, vf } from "./consts";
 import { expf, expf4 } from "./exp";
 import { logNormal, logNormal4 } from "./log";
 import { addArgmax } from "./row";
 import { writeGumbel } from "./stream";
+import { invTemperature, rowPtr } from "./tau";
+
+/**
+ * One row of a straight-through kernel, given its sampled class i: lr, vr (0 in the forward)
+ * and dr are the row's logits, upstream gradient and output; aux is the kernel's fourth
+ * pointer (not moved to the row); jr the row's first stream element.
+ */
+export type StraightRow = (
+  lr: usize, vr: usize, dr: usize, aux: usize, r: i32, cols: i32, it: f32, param: f32, i: i32, jr: u64, k0: u32, k1: u32,
+) => void;
+
+/**
+ * The row loop of both straight-through kernels: validates every row first (returns the first
+ * bad one, having written nothing), then per row draws the class gumbel_max draws (dr serves
+ * as its workspace) and hands over to `row`. Returns -1 when done.
+ */
+// @ts-ignore: decorator
+@inline
+export function eachSampledRow(
+  logits: usize, dy: usize, dst: usize, aux: usize, rows: i32, cols: i32, tau: f32, param: f32,
+  k0: u32, k1: u32, jLo: u32, jHi: u32, row: StraightRow,
+): i32 {
+  const bad = check_rows(logits, rows, cols);
+  if (bad >= 0) return bad;
+  const it = invTemperature(tau);
+  const j0 = (<u64>jHi << 32) | <u64>jLo;
+  for (let r = 0; r < rows; r++) {
+    const lr = rowPtr(logits, r, cols);
+    const dr = rowPtr(dst, r, cols);
+    const jr = j0 + <u64>r * <u64>cols;
+    const i = sampledClass(lr, cols, jr, k0, k1, dr);
+    row(lr, dy ? rowPtr(dy, r, cols) : 0, dr, aux, r, cols, it, param, i, jr, k0, k1);
+  }
+  return -1;
+}
 
 // @ts-ignore: decorator
 @inline
