@@ -7,6 +7,8 @@ export { softmax, log_softmax, log_sum_exp } from "./softmax";
 export { gumbel_softmax } from "./gumbel_softmax";
 export { gumbel_max } from "./gumbel_max";
 export { softmax_grad } from "./softmax_grad";
+export { gumbel_rao } from "./gumbel_rao";
+export { gapped_st } from "./gapped_st";
 export { exp_f32, log_f32, gumbel_from_bits, noise_upper, philox4x32_10 } from "./approx";
 export { set_scratch, scratch_bytes } from "./inline/scratch";
 export { gumbel_dist } from "./gumbel_dist";

@@ -61,6 +61,29 @@ export function checkTaus(fn: string, v: unknown, rows: number, name = "tau", pe
   return out;
 }
 
+/** Gumbel-Rao's number of conditional draws: an integer from 1 to 2^20, default 100. */
+export function checkSamples(fn: string, v: unknown): number {
+  if (v === undefined) return 100;
+  if (typeof v !== "number") throw new TypeError(`${fn}: samples must be a number, got ${describe(v)}`);
+  if (!Number.isInteger(v) || v < 1 || v > 2 ** 20) {
+    throw new RangeError(`${fn}: samples must be an integer from 1 to ${2 ** 20}, got ${v}`);
+  }
+  return v;
+}
+
+/**
+ * Gapped ST's gap as the kernels take it: a float32 >= 0 and finite (default 1), or -1 for
+ * "adaptive".
+ */
+export function checkKappa(fn: string, v: unknown): number {
+  if (v === undefined) return 1;
+  if (v === "adaptive") return -1;
+  if (typeof v !== "number") throw new TypeError(`${fn}: kappa must be a number or "adaptive", got ${describe(v)}`);
+  const f = Math.fround(v);
+  if (!(f >= 0) || f === Infinity) throw new RangeError(`${fn}: kappa must be non-negative and finite in float32, got ${v}`);
+  return f;
+}
+
 /** A 64-bit value split into 32-bit words, filled by parseU64. */
 export interface Words {
   lo: number;

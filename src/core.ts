@@ -172,7 +172,8 @@ export async function initWith(
 export { GumbelWasm, simdSupported };
 export type { Backend, WasmSource };
 export type {
-  BackwardOptions, FloatInput, GumbelSoftmaxOptions, Kernels, OutOption, ShapeOptions, StreamOptions, TauOptions, U64,
+  BackwardOptions, FloatInput, GappedSTOptions, GumbelRaoOptions, GumbelSoftmaxOptions, Kernels, OutOption, ShapeOptions,
+  StraightForward, StraightOptions, StreamOptions, TauOptions, U64,
 } from "./gumbel.js";
 export { Tensor, type DType } from "./memory.js";
 export { GumbelRng } from "./rng.js";

@@ -1,7 +1,7 @@
 // The public API: one GumbelWasm per wasm instance. Every call validates its arguments once,
 // makes one kernel call per batch on byte offsets, and returns views or copies.
 
-import { article, checkCount, checkStreamEnd, checkTaus, describe, isNumberArray, parseU64, wordsToBigInt, type Words } from "./args.js";
+import { article, checkCount, checkKappa, checkSamples, checkStreamEnd, checkTaus, describe, isNumberArray, parseU64, wordsToBigInt, type Words } from "./args.js";
 import type { Backend } from "./loader.js";
 import { Heap, Tensor, type DType } from "./memory.js";
 import type { Pool } from "./pool.js";
@@ -31,6 +31,15 @@ export interface Kernels {
   ): number;
   gumbel_max(logits: number, dst: number, rows: number, cols: number, k0: number, k1: number, jLo: number, jHi: number): number;
   softmax_grad(y: number, v: number, dst: number, dtau: number, rows: number, cols: number, tau: number): void;
+  /** Straight-through kernels: the forward when dy is 0 (aux: soft or 0), else the backward. */
+  gumbel_rao(
+    logits: number, dy: number, dst: number, aux: number, rows: number, cols: number, tau: number, samples: number,
+    k0: number, k1: number, jLo: number, jHi: number,
+  ): number;
+  gapped_st(
+    logits: number, dy: number, dst: number, soft: number, rows: number, cols: number, tau: number, kappa: number,
+    k0: number, k1: number, jLo: number, jHi: number,
+  ): number;
   exp_f32(src: number, dst: number, n: number): void;
   log_f32(src: number, dst: number, n: number): void;
   gumbel_dist(op: number, src: number, dst: number, n: number, loc: number, scale: number): void;
@@ -83,6 +92,29 @@ export interface GumbelSoftmaxOptions extends TauOptions, StreamOptions, OutOpti
   /** With `hard`: also write the soft sample here (what the straight-through gradient uses). */
   soft?: Tensor | Float32Array;
 }
+/** The straight-through estimators' options shared by forward and backward. */
+export interface StraightOptions extends TauOptions, StreamOptions, OutOption<Tensor | Float32Array> {}
+export interface GumbelRaoOptions extends StraightOptions {
+  /**
+   * S, the number of conditional Gumbel draws averaged for the gradient, 1 to 2^20; default
+   * 100 (the `repeats` of `rao_gumbel` in Fan et al.'s code). S = 1 is straight-through
+   * Gumbel-Softmax with the noise redrawn given the sample.
+   */
+  samples?: number;
+}
+export interface GappedSTOptions extends StraightOptions {
+  /**
+   * The gap kappa >= 0 between the sampled class and every other in the surrogate logits;
+   * default 1 (the paper's "GST-1.0"). `"adaptive"`: kappa = -log(1 - p) / p for the sampled
+   * class's probability p ("GST-p").
+   */
+  kappa?: number | "adaptive";
+}
+/** A straight-through forward call: `soft` receives the surrogate the gradient flows through. */
+export interface StraightForward {
+  soft?: Tensor | Float32Array;
+}
+
 export interface BackwardOptions extends TauOptions, OutOption<Tensor | Float32Array> {
   /** Where to write dtau (one value per row). */
   dtauOut?: Tensor | Float32Array;
@@ -219,6 +251,13 @@ const ROWS_GUMBEL_SOFTMAX: RowLayout = { ptrs: [[0, "c"], [1, "c"], [2, "c"]], r
 const ROWS_GUMBEL_MAX: RowLayout = { ptrs: [[0, "c"], [1, 1]], rows: 2, stream: [6, 7], validates: true };
 const ROWS_SOFTMAX: RowLayout = { ptrs: [[0, "c"], [1, "c"]], rows: 2, stream: null, validates: true };
 const ROWS_LOG_SUM_EXP: RowLayout = { ptrs: [[0, "c"], [1, 1]], rows: 2, stream: null, validates: true };
+/**
+ * gumbel_rao and gapped_st: (logits, dy, dst, aux, rows, cols, tau, samples | kappa, k0, k1,
+ * jLo, jHi). The forward's aux (soft) follows the rows; the backward's (one row of workspace)
+ * does not.
+ */
+const ROWS_STRAIGHT: RowLayout = { ptrs: [[0, "c"], [1, "c"], [2, "c"], [3, "c"]], rows: 4, stream: [10, 11], validates: true };
+const ROWS_STRAIGHT_BACKWARD: RowLayout = { ptrs: [[0, "c"], [1, "c"], [2, "c"]], rows: 4, stream: [10, 11], validates: true };
 const ROWS_SOFTMAX_GRAD: RowLayout = { ptrs: [[0, "c"], [1, "c"], [2, "c"], [3, 1]], rows: 4, stream: null, validates: false };
 /** Streams are split by elements: one "row" per element. */
 const ROWS_STREAM: RowLayout = { ptrs: [[0, 1]], rows: 1, stream: [4, 5], validates: false };
@@ -692,6 +731,107 @@ export class GumbelWasm {
     else if (this.deferrable(rows, cols)) this.defer("softmax_grad", [a.ptr, b.ptr, out.ptr, 0, rows, cols, tau], rows, cols, ROWS_SOFTMAX_GRAD);
     else this.kernels.softmax_grad(a.ptr, b.ptr, out.ptr, 0, rows, cols, tau);
     return this.finish(out) as Result<X, O>;
+  }
+
+  // ---------------------------------------------------------------- straight-through estimators
+  // Forward: the one-hot sample of `gumbelMax` (same seed and offset, same index) and, into
+  // `soft`, the surrogate the gradient flows through. Backward: its VJP, the noise recomputed
+  // from the seed and offset (which it therefore requires): pass both calls the same seed,
+  // offset, cols, tau and samples / kappa. Either draws rows*cols stream elements.
+
+  /**
+   * Gumbel-Rao forward (Paulus, Maddison and Krause, ICLR 2021; reference code
+   * `gumbel_rao`): one_hot(argmax(logits + g)), g the noise of `gumbelMax`. With `soft`, also
+   * the Rao-Blackwellised surrogate mean_s softmax(z_s / tau) over S = `samples` draws z_s of
+   * the Gumbel-perturbed logits conditioned on that argmax (from sub-streams 1..S of the same
+   * elements: see the README).
+   * @returns the one-hot samples (a tensor for tensor input, or `out`)
+   * @example
+   * const hard = gw.gumbelRao([0, 1, 2], { cols: 3, tau: 0.5, samples: 10, seed: 7 }); // one-hot Float32Array(3)
+   */
+  gumbelRao<X extends FloatInput, O extends GumbelRaoOptions & StraightForward>(logits: X, options?: O): Result<X, O> {
+    const opts: GumbelRaoOptions & StraightForward = options ?? {};
+    return this.straight("gumbelRao", 0, logits, null, opts, checkSamples("gumbelRao", opts.samples)) as Result<X, O>;
+  }
+
+  /**
+   * Gumbel-Rao backward: dlogits = (1/S) sum_s y_s * (dy - <dy, y_s>) / tau, y_s = softmax(z_s / tau)
+   * the conditional draws of the forward call with the same seed and offset (recomputed; the
+   * draws themselves get no gradient, as in the reference code). Requires `seed`.
+   * @returns dlogits, rows x cols (a tensor for tensor input, or `out`)
+   * @example
+   * const o = { cols: 3, tau: 0.5, samples: 10, seed: 7 };
+   * const hard = gw.gumbelRao([0, 1, 2], o);
+   * const dlogits = gw.gumbelRaoBackward([0, 1, 2], [1, -1, 0], o); // Float32Array(3), sums to ~0
+   */
+  gumbelRaoBackward<X extends FloatInput, O extends GumbelRaoOptions>(logits: X, dy: FloatInput, options?: O): Result<X, O> {
+    const opts: GumbelRaoOptions = options ?? {};
+    return this.straight("gumbelRaoBackward", 0, logits, dy, opts, checkSamples("gumbelRaoBackward", opts.samples)) as Result<X, O>;
+  }
+
+  /**
+   * Gapped Straight-Through forward (Fan, Chi, Rudnicky and Ramadge, ICML 2022; official code
+   * `gst_mover`): one_hot(argmax(logits + g)), g the noise of `gumbelMax`. With `soft`, also the
+   * surrogate softmax(l' / tau) of the gapped logits: l'_i = max(logits) for the sampled class
+   * i, l'_k = min(logits_k, max(logits) - kappa) for the others.
+   * @returns the one-hot samples (a tensor for tensor input, or `out`)
+   * @example
+   * const hard = gw.gappedST([0, 1, 2], { cols: 3, tau: 0.5, kappa: 1, seed: 7 }); // one-hot Float32Array(3)
+   */
+  gappedST<X extends FloatInput, O extends GappedSTOptions & StraightForward>(logits: X, options?: O): Result<X, O> {
+    const opts: GappedSTOptions & StraightForward = options ?? {};
+    return this.straight("gappedST", 1, logits, null, opts, checkKappa("gappedST", opts.kappa)) as Result<X, O>;
+  }
+
+  /**
+   * Gapped ST backward: dlogits = y * (dy - <dy, y>) / tau, y the surrogate of the forward call
+   * with the same seed and offset (recomputed; the gap shift gets no gradient, as with the
+   * official code's default detach=True). Requires `seed`.
+   * @returns dlogits, rows x cols (a tensor for tensor input, or `out`)
+   * @example
+   * const o = { cols: 3, tau: 0.5, seed: 7 };
+   * const hard = gw.gappedST([0, 1, 2], o);
+   * const dlogits = gw.gappedSTBackward([0, 1, 2], [1, -1, 0], o); // Float32Array(3)
+   */
+  gappedSTBackward<X extends FloatInput, O extends GappedSTOptions>(logits: X, dy: FloatInput, options?: O): Result<X, O> {
+    const opts: GappedSTOptions = options ?? {};
+    return this.straight("gappedSTBackward", 1, logits, dy, opts, checkKappa("gappedSTBackward", opts.kappa)) as Result<X, O>;
+  }
+
+  /**
+   * Gumbel-Rao (op 0) or Gapped ST (1): the forward when dy is null, else the backward (which
+   * needs the seed). `extra` is samples or kappa.
+   */
+  private straight(fn: string, op: 0 | 1, logits: unknown, dy: unknown, opts: StraightOptions & StraightForward, extra: number) {
+    const backward = dy !== null;
+    const a = this.operand(fn, "logits", logits, this.in1);
+    const b = backward ? this.operand(fn, "dy", dy, this.in2) : null;
+    if (!b) this.unused(this.in2);
+    const cols = this.resolveCols(fn, opts, a);
+    const rows = this.rowsOf(fn, a, cols);
+    if (b) this.sameLength(fn, a, b);
+    const tau = checkTaus(fn, opts.tau, rows);
+    if (backward && opts.seed === undefined) {
+      throw new TypeError(`${fn}: seed is required: pass the seed and offset of the forward call, whose noise is recomputed`);
+    }
+    this.streamKey(fn, opts, rows * cols);
+    const out = this.outPlan(fn, "out", opts.out, "float32", rows, cols, a.tensor !== null, this.out1, null);
+    // The forward's soft output; Gumbel-Rao's backward holds one draw (a row) in the staging area.
+    const aux = !backward
+      ? opts.soft === undefined ? null : this.outPlan(fn, "soft", opts.soft, "float32", rows, cols, false, this.out2, out)
+      : op === 0 ? this.outPlan(fn, "work", undefined, "float32", 1, cols, false, this.out2, null) : null;
+    this.place(a, b, out, aux);
+    this.allocFresh(out);
+    const bp = b ? b.ptr : 0;
+    const xp = aux ? aux.ptr : 0;
+    const { key, counter } = this;
+    const bad = typeof tau !== "number"
+      ? this.perRowTau(op === 0 ? "gumbel_rao" : "gapped_st", [a.ptr, bp, out.ptr, xp, rows, cols, 0, extra, key.lo, key.hi, counter.lo, counter.hi], 6, tau, rows, cols, backward ? ROWS_STRAIGHT_BACKWARD : ROWS_STRAIGHT)
+      : (op === 0 ? this.kernels.gumbel_rao : this.kernels.gapped_st)(a.ptr, bp, out.ptr, xp, rows, cols, tau, extra, key.lo, key.hi, counter.lo, counter.hi);
+    if (bad >= 0) this.rowFault(fn, a, bad, cols, out);
+    this.drawn();
+    if (aux && !backward) this.finish(aux);
+    return this.finish(out);
   }
 
   // ---------------------------------------------------------------- threads

@@ -92,16 +92,16 @@ function transposeStore(c0: v128, c1: v128, c2: v128, c3: v128, dst: usize): voi
 }
 
 /**
- * philoxBlock4 twice, for blocks (c0, c1, 0, 0) and (d0, d1, 0, 0), the two computations
+ * philoxBlock4 twice, for blocks (c0, c1, sub, 0) and (d0, d1, sub, 0), the two computations
  * interleaved so that their multiplies overlap: the 32 words go to dst (first the c blocks').
  */
 // @ts-ignore: decorator
 @inline
-export function philoxBlock4x2(c0: v128, c1: v128, d0: v128, d1: v128, k0: v128, k1: v128, dst: usize): void {
-  let c2 = i32x4.splat(0);
-  let c3 = c2;
-  let d2 = c2;
-  let d3 = c2;
+export function philoxBlock4x2(c0: v128, c1: v128, d0: v128, d1: v128, sub: v128, k0: v128, k1: v128, dst: usize): void {
+  let c2 = sub;
+  let c3 = i32x4.splat(0);
+  let d2 = sub;
+  let d3 = c3;
   for (let i = 0; i < 10; i++) {
     const m0 = vi(PHILOX_M0);
     const m1 = vi(PHILOX_M1);

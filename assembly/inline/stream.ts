@@ -2,6 +2,10 @@
 // (k0, k1), turned into raw bits, uniforms or Gumbel noise, written to dst. Element j is word
 // (j & 3) of block (j >> 2) (see philox.ts), so the output depends only on (key, j): the same
 // on every backend, however a batch is split.
+//
+// The block's counter is (j >> 2 as two words, sub, 0). Every call draws from sub-stream
+// sub = 0; gumbel_rao's conditional draws s = 0, 1, ... use sub-streams 1 + s at the same
+// elements j (a further 2^64 elements per sub-stream, disjoint from everything else).
 
 import { FOUR, vi } from "./consts";
 import { SCRATCH_BLOCK, SCRATCH_VALUE, scratch } from "./scratch";
@@ -36,7 +40,7 @@ function transform4(kind: i32, x: v128): v128 {
  */
 // @ts-ignore: decorator
 @inline
-function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64): void {
+function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, sub: u32): void {
   let block = j0 >> 2;
   // Position in dst of the first word of `block` (negative when j0 is not a multiple of 4).
   let pos = -<i32>(j0 & 3);
@@ -45,6 +49,7 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64): 
     const key1 = i32x4.splat(k1);
     const lanes = i32x4(0, 1, 2, 3);
     const zero = i32x4.splat(0);
+    const subv = i32x4.splat(sub);
     // Whole groups of 32 (eight blocks): two Philox computations side by side.
     if (pos == 0) {
       for (; pos + 32 <= n; pos += 32, block += 8) {
@@ -54,7 +59,7 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64): 
         const hi = i32x4.splat(<u32>(block >> 32));
         const c1 = i32x4.sub(hi, i32x4.lt_u(c0, lo));
         const d1 = i32x4.sub(hi, i32x4.lt_u(d0, lo));
-        philoxBlock4x2(c0, c1, d0, d1, key0, key1, scratch(SCRATCH_BLOCK));
+        philoxBlock4x2(c0, c1, d0, d1, subv, key0, key1, scratch(SCRATCH_BLOCK));
         const out = dst + (<usize>pos << 2);
         if (kind == KIND_GUMBEL) {
           for (let q = 0; q < 128; q += 64) gumbelFromBits4x4(scratch(SCRATCH_BLOCK) + q, out + q);
@@ -68,7 +73,7 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64): 
       const c0 = i32x4.add(lo, lanes);
       // A lane whose low word wrapped carries into the high word.
       const c1 = i32x4.sub(i32x4.splat(<u32>(block >> 32)), i32x4.lt_u(c0, lo));
-      philoxBlock4(c0, c1, zero, zero, key0, key1, scratch(SCRATCH_BLOCK));
+      philoxBlock4(c0, c1, subv, zero, key0, key1, scratch(SCRATCH_BLOCK));
       if (pos >= 0 && pos + 16 <= n) {
         const out = dst + (<usize>pos << 2);
         if (kind == KIND_GUMBEL) {
@@ -101,7 +106,7 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64): 
     }
   } else {
     while (pos < n) {
-      philoxBlock(<u32>block, <u32>(block >> 32), 0, 0, k0, k1, scratch(SCRATCH_BLOCK));
+      philoxBlock(<u32>block, <u32>(block >> 32), sub, 0, k0, k1, scratch(SCRATCH_BLOCK));
       for (let w = 0; w < 4; w++) {
         const i = pos + w;
         if (i >= 0 && i < n) {
@@ -114,17 +119,17 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64): 
   }
 }
 
-/** writeStream of Gumbel(0, 1) noise. */
-export function writeGumbel(dst: usize, n: i32, k0: u32, k1: u32, j0: u64): void {
-  writeStream(KIND_GUMBEL, dst, n, k0, k1, j0);
+/** writeStream of Gumbel(0, 1) noise, from sub-stream `sub` (0 unless said otherwise). */
+export function writeGumbel(dst: usize, n: i32, k0: u32, k1: u32, j0: u64, sub: u32 = 0): void {
+  writeStream(KIND_GUMBEL, dst, n, k0, k1, j0, sub);
 }
 
 /** writeStream of uniforms. */
 export function writeUniform(dst: usize, n: i32, k0: u32, k1: u32, j0: u64): void {
-  writeStream(KIND_UNIFORM, dst, n, k0, k1, j0);
+  writeStream(KIND_UNIFORM, dst, n, k0, k1, j0, 0);
 }
 
 /** writeStream of raw words. */
 export function writeBits(dst: usize, n: i32, k0: u32, k1: u32, j0: u64): void {
-  writeStream(KIND_BITS, dst, n, k0, k1, j0);
+  writeStream(KIND_BITS, dst, n, k0, k1, j0, 0);
 }
