@@ -3,6 +3,7 @@
 // remainder that computes the same bits.
 
 import { expf, expf4 } from "./inline/exp";
+import { exp64, log64 } from "./inline/math64";
 import { logf, logf4 } from "./inline/log";
 import { philoxBlock, philoxBlock4 } from "./inline/philox";
 import { noiseUpper, noiseUpper4 } from "./inline/screen";
@@ -109,5 +110,13 @@ export function noise_upper(src: usize, dst: usize, n: i32): void {
   for (; i < n; i++) {
     const o = <usize>i << 2;
     store<f32>(dst + o, noiseUpper(load<u32>(src + o)));
+  }
+}
+
+/** dst[i] = op ? log64(src[i]) : exp64(src[i]) on float64 arrays (for the accuracy tests). */
+export function math_f64(op: i32, src: usize, dst: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const x = load<f64>(src + (<usize>i << 3));
+    store<f64>(dst + (<usize>i << 3), op ? log64(x) : exp64(x));
   }
 }

@@ -1,6 +1,6 @@
-// The relaxed (Concrete) distributions' densities, in float64: float32 in and out, every log,
-// exp and log1p here is AssemblyScript's f64 Math (musl's algorithms compiled into this
-// binary, so every engine gets the same bits). Scalar code only: the SIMD and scalar builds
+// The relaxed (Concrete) distributions' densities, in float64: float32 in and out, every log
+// and exp here is inline/math64.ts's table-free fdlibm exp64/log64, log1p AssemblyScript's
+// (compiled into this binary, so every engine gets the same bits). Scalar code only: the SIMD and scalar builds
 // are the same function. The façade validates (shapes, y on the simplex or in [0, 1]); these
 // loops trust their inputs.
 //
@@ -24,6 +24,8 @@
 // tau = 1, d/dl = 1, d/dtau = -Inf. l = -Inf (+Inf) is the point mass at 0 (1): log p = 0 there,
 // -Inf elsewhere, gradients 0.
 
+import { exp64, log64 } from "./inline/math64";
+
 export const BERN_SAMPLE: i32 = 0;
 export const BERN_LOG_PROB: i32 = 1;
 export const BERN_CDF: i32 = 2;
@@ -34,7 +36,7 @@ export const BERN_SIGMOID: i32 = 4;
 function lgammaInt(k: i32): f64 {
   if (k < 16) {
     let s = 0.0;
-    for (let i = 2; i < k; i++) s += Math.log(<f64>i);
+    for (let i = 2; i < k; i++) s += log64(<f64>i);
     return s;
   }
   // (K - 1/2) log K - K + log(2 pi)/2 + 1/(12K) - 1/(360K^3) + 1/(1260K^5) - 1/(1680K^7);
@@ -43,15 +45,15 @@ function lgammaInt(k: i32): f64 {
   const r = 1.0 / x;
   const r2 = r * r;
   const series = r * (1.0 / 12.0 - r2 * (1.0 / 360.0 - r2 * (1.0 / 1260.0 - r2 * (1.0 / 1680.0))));
-  return (x - 0.5) * Math.log(x) - x + 0.9189385332046728 + series;
+  return (x - 0.5) * log64(x) - x + 0.9189385332046728 + series;
 }
 
 /** 1 / (1 + e^-z) without overflow for either sign (sigmoid(+/-Inf) = 1 / 0). */
 // @ts-ignore: decorator
 @inline
 function sigmoid(z: f64): f64 {
-  if (z >= 0) return 1.0 / (1.0 + Math.exp(-z));
-  const e = Math.exp(z);
+  if (z >= 0) return 1.0 / (1.0 + exp64(-z));
+  const e = exp64(z);
   return e / (1.0 + e);
 }
 
@@ -111,23 +113,23 @@ export function relaxed_categorical_log_prob(
       const v = <f64>load<f32>(at(yr, j));
       if (v == 0) {
         if (l > mz) {
-          sz = sz * Math.exp(mz - l) + 1.0;
+          sz = sz * exp64(mz - l) + 1.0;
           mz = l;
-        } else sz += Math.exp(l - mz);
+        } else sz += exp64(l - mz);
         continue;
       }
-      const a = Math.log(v);
+      const a = log64(v);
       sumA += a;
       const x = l - t * a;
       if (x > mx) {
-        sx = sx * Math.exp(mx - x) + 1.0;
+        sx = sx * exp64(mx - x) + 1.0;
         mx = x;
-      } else sx += Math.exp(x - mx);
+      } else sx += exp64(x - mx);
     }
     const kf = <f64>k;
-    const base = lgammaInt(k) + (kf - 1.0) * Math.log(t) + sumL - (t + 1.0) * sumA;
+    const base = lgammaInt(k) + (kf - 1.0) * log64(t) + sumL - (t + 1.0) * sumA;
     // With zeros, the softmax of x lives on Z: lse (of x, or of l over Z) and the shift of x.
-    const lse = m == 0 ? mx + Math.log(sx) : mz + Math.log(sz);
+    const lse = m == 0 ? mx + log64(sx) : mz + log64(sz);
     let lp: f64;
     if (m == 0) lp = base - kf * lse;
     else {
@@ -147,10 +149,10 @@ export function relaxed_categorical_log_prob(
           const v = <f64>load<f32>(at(yr, j));
           let s = 0.0;
           if (m == 0) {
-            const a = Math.log(v);
-            s = Math.exp(l - t * a - lse);
+            const a = log64(v);
+            s = exp64(l - t * a - lse);
             sa += s * a;
-          } else if (v == 0) s = Math.exp(l - lse);
+          } else if (v == 0) s = exp64(l - lse);
           g = 1.0 - kf * s;
         }
         if (dlogits) store<f32>(at(dlogits, r * cols + j), <f32>g);
@@ -174,14 +176,14 @@ function bernoulliLogProb(l: f64, t: f64, v: f64): f64 {
     if (t == 1) return v == 0 ? -l : l;
     return t < 1 ? Infinity : -Infinity;
   }
-  const a = Math.log(v);
+  const a = log64(v);
   const b = Math.log1p(-v);
   const u = l - t * (a - b);
   const au = Math.abs(u);
   const s = sigmoid(u);
   gl = 1.0 - 2.0 * s;
   gt = 1.0 / t + (a - b) * (2.0 * s - 1.0);
-  return Math.log(t) - a - b - au - 2.0 * Math.log1p(Math.exp(-au));
+  return log64(t) - a - b - au - 2.0 * Math.log1p(exp64(-au));
 }
 
 /** P(Y <= v) for Y = sigmoid((l + Logistic)/t). */
@@ -190,7 +192,7 @@ function bernoulliLogProb(l: f64, t: f64, v: f64): f64 {
 function bernoulliCdf(l: f64, t: f64, v: f64): f64 {
   if (l == -Infinity || v == 1) return 1;
   if (l == Infinity || v == 0) return 0;
-  return sigmoid(t * (Math.log(v) - Math.log1p(-v)) - l);
+  return sigmoid(t * (log64(v) - Math.log1p(-v)) - l);
 }
 
 /**
@@ -211,7 +213,7 @@ export function relaxed_bernoulli(
       const v = <f64>load<f32>(at(x, q));
       let r: f64;
       if (op == BERN_SIGMOID) r = sigmoid(v);
-      else r = v == 0 ? -Infinity : v == 1 ? Infinity : Math.log(v) - Math.log1p(-v);
+      else r = v == 0 ? -Infinity : v == 1 ? Infinity : log64(v) - Math.log1p(-v);
       store<f32>(at(dst, q), <f32>r);
     }
     return;

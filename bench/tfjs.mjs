@@ -55,7 +55,7 @@ let loading;
  * files are (the package's dist folder), and production mode is on: no per-op debug checks and
  * no console warning about tfjs-node on the first tensor.
  */
-function loadTf() {
+export function loadTf() {
   loading ??= (async () => {
     const tf = await import("@tensorflow/tfjs-core");
     await import("@tensorflow/tfjs-backend-cpu");
@@ -83,7 +83,7 @@ function version(pkg) {
  * @param {typeof import("@tensorflow/tfjs-core")} tf @param {"wasm" | "cpu"} name
  * @returns {Promise<string>} what was loaded, for the report
  */
-async function startBackend(tf, name) {
+export async function startBackend(tf, name) {
   let ok = false;
   /** @type {unknown} */
   let why;

@@ -42,6 +42,8 @@ export interface Kernels {
   ): number;
   exp_f32(src: number, dst: number, n: number): void;
   log_f32(src: number, dst: number, n: number): void;
+  /** float64 exp (op 0) or log (op 1) of the relaxed distributions' kernels, for tests. */
+  math_f64(op: number, src: number, dst: number, n: number): void;
   gumbel_dist(op: number, src: number, dst: number, n: number, loc: number, scale: number): void;
   sample_tokens(logits: number, dst: number, rows: number, cols: number, params: number, work: number): number;
   sample_tokens_work(cols: number): number;

@@ -126,3 +126,40 @@ test("SIMD and scalar binaries give the same bits on every sweep", async () => {
     expect(firstBitDifference(applyKernel(simd, name, input), applyKernel(scalar, name, input))).toBe(-1);
   }
 });
+
+describe("float64 exp64 and log64 (inline/math64.ts, the relaxed densities' kernels)", () => {
+  /** |got - want| in units of the spacing of float64 numbers at want. */
+  function ulps64(got: number, want: number): number {
+    if (got === want) return 0;
+    const e = Math.max(Math.floor(Math.log2(Math.abs(want))), -1022);
+    return Math.abs(got - want) / 2 ** (e - 52);
+  }
+  function run(op: 0 | 1, x: Float64Array, gw: Awaited<ReturnType<typeof load>>): Float64Array {
+    const p = gw.heap.alloc(x.length * 16);
+    try {
+      new Float64Array(gw.memory.buffer, p, x.length).set(x);
+      gw.kernels.math_f64(op, p, p + x.length * 8, x.length);
+      return new Float64Array(gw.memory.buffer, p + x.length * 8, x.length).slice();
+    } finally {
+      gw.heap.release(p);
+    }
+  }
+
+  test("within 2 ULP of V8's Math.exp and Math.log (each within 1 of the truth), with exact special values", async () => {
+    const gw = await load("simd");
+    const rnd = testRandom(64);
+    const n = 200_000;
+    const xe = Float64Array.from({ length: n }, (_, i) => (i < n / 2 ? -745 + 1455 * rnd() : 40 * rnd() - 20));
+    const ge = run(0, xe, gw);
+    let worstExp = 0;
+    for (let i = 0; i < n; i++) if (Math.exp(xe[i]!) > 2.2250738585072014e-308) worstExp = Math.max(worstExp, ulps64(ge[i]!, Math.exp(xe[i]!)));
+    expect(worstExp).toBeLessThan(2);
+    const xl = Float64Array.from({ length: n }, (_, i) => (i < n / 2 ? 2 ** (2000 * rnd() - 1070) : 0.5 + rnd() * 1.5));
+    const gl = run(1, xl, gw);
+    let worstLog = 0;
+    for (let i = 0; i < n; i++) worstLog = Math.max(worstLog, ulps64(gl[i]!, Math.log(xl[i]!)));
+    expect(worstLog).toBeLessThan(2);
+    expect(Array.from(run(0, Float64Array.from([0, -Infinity, Infinity, 710, -746, NaN]), gw))).toEqual([1, 0, Infinity, Infinity, 0, NaN]);
+    expect(Array.from(run(1, Float64Array.from([1, 0, Infinity, -1, NaN, 5e-324]), gw))).toEqual([0, -Infinity, Infinity, NaN, NaN, Math.log(5e-324)]);
+  });
+});

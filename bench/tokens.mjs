@@ -1,0 +1,146 @@
+// sampleTokens against the samplers a JS LLM stack has, one row (one request) at a time, at
+// vocabularies of 32000 (Llama 2, Mistral) and 128256 (Llama 3), in one process, rounds
+// rotated, medians of per-round ratios (like bench/run.mjs):
+// - transformers.js (@huggingface/transformers, generation/logits_sampler.js): its
+//   MultinomialSampler, full vocabulary (top_k 0) and top_k 50, on a [1, V] tensor. Its
+//   TopPLogitsWarper has no implementation (4.3.1), so it has no top-p to compare;
+// - tf.multinomial(logits, 1) on tfjs's wasm backend (full vocabulary, no filters);
+// - hand-written JS for top-p 0.9: softmax with Math.exp, a sort, the cumulative sum, the
+//   inverse cdf (what one writes without a library).
+// Logits are LLM-like: N(-4, 3^2) with a few tokens 12 higher.
+//
+//   node bench/tokens.mjs [--rounds 5] [--time 150] [--out bench/results/tokens.json]
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createRequire } from "node:module";
+import { parseArgs } from "node:util";
+import { Bench } from "tinybench";
+import { init } from "gumbel-wasm";
+import { loadTf, startBackend } from "./tfjs.mjs";
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "5" },
+    time: { type: "string", default: "150" },
+    out: { type: "string", default: fileURLToPath(new URL("results/tokens.json", import.meta.url)) },
+  },
+});
+const ROUNDS = Number(args.rounds);
+const TIME = Number(args.time);
+const gw = await init({ backend: "simd" });
+
+// transformers.js's sampler is not exported by the package: load its source modules.
+const require = createRequire(import.meta.url);
+const hfPkg = require.resolve("@huggingface/transformers/package.json");
+const hf = (p) => import(pathToFileURL(`${dirname(hfPkg)}/src/${p}`).href);
+const { LogitsSampler } = await hf("generation/logits_sampler.js");
+const { GenerationConfig } = await hf("generation/configuration_utils.js");
+const { Tensor: HfTensor } = await hf("utils/tensor.js");
+const hfVersion = JSON.parse((await import("node:fs")).readFileSync(hfPkg, "utf8")).version;
+
+const tf = await loadTf();
+await startBackend(tf, "wasm");
+
+let s = 2463534242;
+const xorshift = () => {
+  s ^= s << 13;
+  s ^= s >>> 17;
+  s ^= s << 5;
+  return ((s >>> 0) + 0.5) / 4294967296;
+};
+function llmLogits(n) {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const g = Math.sqrt(-2 * Math.log(xorshift())) * Math.cos(2 * Math.PI * xorshift());
+    x[i] = -4 + 3 * g + (xorshift() < 0.002 ? 12 : 0);
+  }
+  return x;
+}
+
+/** Hand-written top-p: softmax, a sort by probability, the nucleus, the inverse cdf. */
+function jsTopP(x, p) {
+  const n = x.length;
+  let m = -Infinity;
+  for (let j = 0; j < n; j++) m = Math.max(m, x[j]);
+  const e = new Float64Array(n);
+  let z = 0;
+  for (let j = 0; j < n; j++) z += e[j] = Math.exp(x[j] - m);
+  const idx = new Int32Array(n).map((_, j) => j);
+  idx.sort((a, b) => e[b] - e[a]);
+  let c = 0;
+  let kept = 0;
+  while (kept < n && c < p * z) c += e[idx[kept++]];
+  let u = xorshift() * c;
+  let i = 0;
+  while (i < kept - 1 && (u -= e[idx[i]]) > 0) i++;
+  return idx[i];
+}
+
+const cases = [];
+for (const V of [32000, 128256]) {
+  const x = llmLogits(V);
+  const t = gw.tensorFrom(x, V);
+  const hx = new HfTensor("float32", x, [1, V]);
+  const full = LogitsSampler.getSampler(new GenerationConfig({ do_sample: true, top_k: 0 }));
+  const top50 = LogitsSampler.getSampler(new GenerationConfig({ do_sample: true, top_k: 50 }));
+  const tx = tf.tensor2d(x, [1, V]);
+  let i = 0;
+  const next = () => (i++ * V) % 2 ** 40;
+  cases.push({ name: `full vocabulary, V = ${V}`, impls: {
+    ours: () => gw.sampleTokens(t, { seed: 1, offset: next() }).free(),
+    "transformers.js": async () => { await full(hx); },
+    "tf.multinomial": () => tf.tidy(() => tf.multinomial(tx, 1, 7).dataSync()),
+  } });
+  cases.push({ name: `top-k 50, V = ${V}`, impls: {
+    ours: () => gw.sampleTokens(t, { topK: 50, seed: 1, offset: next() }).free(),
+    "transformers.js": async () => { await top50(hx); },
+  } });
+  cases.push({ name: `top-p 0.9, V = ${V}`, impls: {
+    ours: () => gw.sampleTokens(t, { topP: 0.9, seed: 1, offset: next() }).free(),
+    "JS (sort)": () => jsTopP(x, 0.9),
+  } });
+  cases.push({ name: `T 0.7, top-k 50, top-p 0.9, min-p 0.05, V = ${V}`, impls: {
+    ours: () => gw.sampleTokens(t, { temperature: 0.7, topK: 50, topP: 0.9, minP: 0.05, seed: 1, offset: next() }).free(),
+  } });
+}
+
+const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = {
+  date: new Date().toISOString(),
+  cpu: cpus()[0]?.model,
+  cores: cpus().length,
+  node: process.version,
+  peers: `@huggingface/transformers ${hfVersion} (onnxruntime-node top_k); tfjs-backend-wasm for tf.multinomial`,
+  rows: [],
+};
+console.log("| case | ours µs | peer | peer µs | ours vs peer |\n|---|---:|---|---:|---:|");
+for (const c of cases) {
+  const names = Object.keys(c.impls);
+  const perRound = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const bench = new Bench({ time: TIME, warmupTime: 30 });
+    for (const name of names.map((_, j) => names[(j + r) % names.length])) bench.add(name, c.impls[name]);
+    await bench.run();
+    const round = {};
+    for (const task of bench.tasks) round[task.name] = (task.result.latency?.p50 ?? task.result.period) * 1e3;
+    perRound.push(round);
+  }
+  const ours = median(perRound.map((r) => r.ours));
+  const peers = names.filter((n) => n !== "ours");
+  if (peers.length === 0) {
+    results.rows.push({ case: c.name, ours });
+    console.log(`| ${c.name} | ${ours.toFixed(1)} | | | |`);
+  }
+  for (const p of peers) {
+    const row = { case: c.name, ours, peer: p, peerUs: median(perRound.map((r) => r[p])), speedup: median(perRound.map((r) => r[p] / r.ours)) };
+    results.rows.push(row);
+    console.log(`| ${c.name} | ${ours.toFixed(1)} | ${p} | ${row.peerUs.toFixed(1)} | ${row.speedup.toFixed(1)}x |`);
+  }
+}
+console.log(`\n${results.cpu} (${results.cores} cores), Node ${results.node}; ${results.peers}; medians over ${ROUNDS} rounds; µs per call of one row.`);
+mkdirSync(dirname(args.out), { recursive: true });
+writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
+console.error(`wrote ${args.out}`);
