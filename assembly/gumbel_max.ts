@@ -11,9 +11,10 @@
 // Exact pruning (long rows whose logits spread wider than the noise can bridge, as LLM logits
 // and masked vocabularies do): every noise value is below NOISE_BOUND = 22.875, so a class
 // with float32(l_k + NOISE_BOUND) < t can never reach a sum t already found (rounding is
-// monotone). Seeded with the sum at the largest logit, groups of 16 classes that cannot reach
-// the running best are skipped without drawing their noise. The result is the same index, bit
-// for bit, as the full computation: only work that cannot change it is skipped.
+// monotone). Seeded with the sum at the largest logit, chunks of classes none of which can
+// reach the running best are skipped without drawing their random words; in the others, the
+// screen above picks the classes that get exact noise. The result is the same index, bit for bit, as
+// the full computation: only work that cannot change it is skipped.
 
 import { check_rows } from "./check";
 import { ACROSS_MAX, addInto, softmaxAcross4 } from "./inline/across";
@@ -29,8 +30,6 @@ import { rowPtr } from "./inline/tau";
 const CHUNK: i32 = 1024;
 /** Below this spread of a row's logits nothing can be pruned (noise spans [-3.13, 22.87]). */
 const PRUNE_SPREAD: f32 = 26.0;
-/** Pruning works on groups of 16 classes, aligned to the stream's Philox groups. */
-const GROUP: i32 = 16;
 /** Rows this long or longer are screened. */
 export const SCREEN_MIN: i32 = 64;
 
@@ -88,22 +87,25 @@ export function gumbel_max(logits: usize, dst: usize, rows: i32, cols: i32, k0: 
  */
 export function sampleRow(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32): i32 {
   const lmax = rowMax(lr, cols);
-  return lmax - rowMin(lr, cols) > PRUNE_SPREAD
-    ? prunedArgmax(lr, cols, jr, k0, k1, lmax)
-    : screenedArgmax(lr, cols, jr, k0, k1);
+  return screenedArgmax(lr, cols, jr, k0, k1, lmax, lmax - rowMin(lr, cols) > PRUNE_SPREAD);
 }
 
 /**
  * argmax_k(l_k + g_k) of one row, chunk by chunk: the words of the chunk, their noise bounds
  * b_k = float32(l_k + upper(g_k)) >= l_k + g_k, then exact sums only where b_k reaches the
- * running best (the chunk's largest bound first, so the best rises at once).
+ * running best (the chunk's largest bound first, so the best rises at once). Seeded with the
+ * exact sum of the largest logit's class; with `prune`, chunks none of whose classes can reach
+ * the best even with the largest noise are skipped before their words are drawn.
  */
-function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32): i32 {
-  tBest = -Infinity;
-  iBest = -1;
+function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f32, prune: bool): i32 {
+  iBest = firstEqual(lr, cols, lmax);
+  writeGumbel(scratch(SCRATCH_NOISE), 1, k0, k1, jr + <u64>iBest);
+  tBest = lmax + load<f32>(scratch(SCRATCH_NOISE));
+  const bound = sf(NOISE_BOUND);
   for (let c = 0; c < cols; c += CHUNK) {
     const len = min<i32>(CHUNK, cols - c);
     const lc = lr + (<usize>c << 2);
+    if (prune && !anyReaches(lc, len, bound, tBest)) continue;
     writeBits(scratch(SCRATCH_WORDS), len, k0, k1, jr + <u64>c);
     // Bounds and their maximum.
     let k = 0;
@@ -159,30 +161,4 @@ function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32): i32 {
 function screenOne(lc: usize, k: i32, c: i32): void {
   const o = <usize>k << 2;
   if (load<f32>(scratch(SCRATCH_BOUNDS) + o) >= tBest) offer(load<f32>(lc + o) + gumbelFromBits(load<u32>(scratch(SCRATCH_WORDS) + o)), c + k);
-}
-
-/** argmax_k(l_k + g_k) of one row, drawing noise only for groups that can reach the best. */
-function prunedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f32): i32 {
-  // Seed the running best with the class of the largest logit.
-  let best = firstEqual(lr, cols, lmax);
-  writeGumbel(scratch(SCRATCH_NOISE), 1, k0, k1, jr + <u64>best);
-  let tBest = lmax + load<f32>(scratch(SCRATCH_NOISE));
-  const bound = sf(NOISE_BOUND);
-  // The first group ends where the stream reaches a multiple of 16.
-  let len = <i32>((<u64>GROUP - (jr & <u64>(GROUP - 1))) & <u64>(GROUP - 1));
-  if (len == 0) len = GROUP;
-  for (let g = 0; g < cols; g += len, len = GROUP) {
-    len = min<i32>(len, cols - g);
-    const lg = lr + (<usize>g << 2);
-    if (!anyReaches(lg, len, bound, tBest)) continue;
-    writeGumbel(scratch(SCRATCH_NOISE), len, k0, k1, jr + <u64>g);
-    for (let k = 0; k < len; k++) {
-      const t = load<f32>(lg + (<usize>k << 2)) + load<f32>(scratch(SCRATCH_NOISE) + (<usize>k << 2));
-      if (t > tBest || (t == tBest && g + k < best)) {
-        tBest = t;
-        best = g + k;
-      }
-    }
-  }
-  return best;
 }

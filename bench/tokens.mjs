@@ -34,8 +34,9 @@ const gw = await init({ backend: "simd" });
 
 // transformers.js's sampler is not exported by the package: load its source modules.
 const require = createRequire(import.meta.url);
-const hfPkg = require.resolve("@huggingface/transformers/package.json");
-const hf = (p) => import(pathToFileURL(`${dirname(hfPkg)}/src/${p}`).href);
+const hfDir = dirname(dirname(require.resolve("@huggingface/transformers"))); // .../dist/x.cjs
+const hfPkg = `${hfDir}/package.json`;
+const hf = (p) => import(pathToFileURL(`${hfDir}/src/${p}`).href);
 const { LogitsSampler } = await hf("generation/logits_sampler.js");
 const { GenerationConfig } = await hf("generation/configuration_utils.js");
 const { Tensor: HfTensor } = await hf("utils/tensor.js");
