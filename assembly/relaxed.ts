@@ -64,6 +64,11 @@ function at(p: usize, i: i32): usize {
   return p + (<usize>i << 2);
 }
 
+/** lgamma(K) + (K - 1) log tau of the last row (K, tau). */
+let lastK: i32 = -1;
+let lastT: f64 = NaN;
+let lastConst: f64 = 0;
+
 /**
  * Log-density of each row of y (rows x cols) under RelaxedOneHotCategorical(logits, tau[r])
  * into dst[r]; when dlogits / dtau are not 0, the gradients w.r.t. the logits (rows x cols)
@@ -127,7 +132,13 @@ export function relaxed_categorical_log_prob(
       } else sx += exp64(x - mx);
     }
     const kf = <f64>k;
-    const base = lgammaInt(k) + (kf - 1.0) * log64(t) + sumL - (t + 1.0) * sumA;
+    if (k != lastK || t != lastT) {
+      // Rows of one batch share K and (mostly) tau: computed once for them.
+      lastK = k;
+      lastT = t;
+      lastConst = lgammaInt(k) + (kf - 1.0) * log64(t);
+    }
+    const base = lastConst + sumL - (t + 1.0) * sumA;
     // With zeros, the softmax of x lives on Z: lse (of x, or of l over Z) and the shift of x.
     const lse = m == 0 ? mx + log64(sx) : mz + log64(sz);
     let lp: f64;

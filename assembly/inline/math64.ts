@@ -2,7 +2,8 @@
 // relaxed distributions' densities). AssemblyScript's Math.exp and Math.log carry 2-4 KB tables
 // each at our shrink level (random-looking doubles, which do not compress): these are the
 // classic fdlibm algorithms instead, accurate to about 1 ULP, and like all wasm arithmetic
-// deterministic on every engine. log1p is the library's (it has no table).
+// deterministic on every engine (test/approx.test.ts: within 2 ULP of V8's Math.exp and
+// Math.log). log1p is the library's (it has no table).
 
 const LN2_HI: f64 = 6.93147180369123816490e-1;
 const LN2_LO: f64 = 1.90821492927058770002e-10;
@@ -41,9 +42,18 @@ export function exp64(x: f64): f64 {
   return y * pow2(k1) * pow2(ki - k1);
 }
 
+const LG1: f64 = 6.666666666666735130e-1;
+const LG2: f64 = 3.999999999940941908e-1;
+const LG3: f64 = 2.857142874366239149e-1;
+const LG4: f64 = 2.222219843214978396e-1;
+const LG5: f64 = 1.818357216161805012e-1;
+const LG6: f64 = 1.531383769920937332e-1;
+const LG7: f64 = 1.479819860511658591e-1;
+
 /**
- * log(x): x = 2^e m with m in [sqrt(2)/2, sqrt(2)), log x = e ln2 + log1p(m - 1) (m - 1 is
- * exact). log(0) = -Inf, log(+Inf) = +Inf, log of a negative or NaN is NaN.
+ * log(x) (fdlibm e_log.c): x = 2^e m with m in [sqrt(2)/2, sqrt(2)), f = m - 1 (exact),
+ * s = f / (2 + f), log(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2)) with R a degree-7 remez
+ * polynomial. log(0) = -Inf, log(+Inf) = +Inf, log of a negative or NaN is NaN.
  */
 export function log64(x: f64): f64 {
   if (!(x > 0)) return x == 0 ? -Infinity : NaN;
@@ -60,6 +70,14 @@ export function log64(x: f64): f64 {
     m *= 0.5;
     e++;
   }
+  const f = m - 1.0;
+  const s = f / (2.0 + f);
+  const z = s * s;
+  const w = z * z;
+  const t1 = w * (LG2 + w * (LG4 + w * LG6));
+  const t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
+  const r = t2 + t1;
+  const hfsq = 0.5 * f * f;
   const ef = <f64>e;
-  return ef * LN2_HI + (Math.log1p(m - 1.0) + ef * LN2_LO);
+  return ef * LN2_HI - (hfsq - (s * (hfsq + r) + ef * LN2_LO) - f);
 }
