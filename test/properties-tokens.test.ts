@@ -26,10 +26,10 @@ const logitsArb = fc.record({
   kind: fc.constantFrom("narrow", "narrow", "wide", "ties"),
   specials: fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(fc.tuple(fc.nat(1199), special), { maxLength: 3 }) }),
 });
-function logitsOf(a: { seed: number; kind: string; specials: [number, number][] }, n: number): Float32Array {
+function logitsOf(a: { seed: number; kind: string; specials?: readonly (readonly [number, number])[] }, n: number): Float32Array {
   const rnd = testRandom(a.seed);
   const x = Float32Array.from({ length: n }, () => (a.kind === "narrow" ? 6 * rnd() - 3 : a.kind === "wide" ? 60 * rnd() - 30 : Math.floor(7 * rnd()) - 3));
-  for (const [i, v] of a.specials) if (i < n) x[i] = v;
+  for (const [i, v] of a.specials ?? []) if (i < n) x[i] = v;
   return x;
 }
 const colsArb = fc.constantFrom(1, 2, 3, 7, 16, 65, 300);
