@@ -154,6 +154,24 @@ class OutPlan {
   ptr = 0;
 }
 
+/** A reusable block of wasm memory, grown (never shrunk) as calls need. */
+class Region {
+  ptr = 0;
+  bytes = 0;
+
+  /** At least `bytes` bytes: the block, reallocated (doubling, from 4 KiB) when too small. */
+  reserve(heap: Heap, bytes: number): number {
+    if (bytes > this.bytes) {
+      const size = Math.max(bytes, this.bytes * 2, 4096);
+      const ptr = heap.alloc(size);
+      if (this.bytes) heap.release(this.ptr);
+      this.ptr = ptr;
+      this.bytes = size;
+    }
+    return this.ptr;
+  }
+}
+
 /** Bytes an input needs in the staging area (arrays only), 16-byte aligned. */
 function stagedIn(x: Operand | null): number {
   return x && !x.onHeap ? Math.ceil((x.length * 4) / 16) * 16 : 0;
@@ -324,10 +342,9 @@ export class GumbelWasm {
   readonly kernels: Kernels;
   /** @internal */
   readonly heap: Heap;
-  private stagePtr = 0;
-  private stageBytes = 0;
-  private workPtr = 0;
-  private workBytes = 0;
+  /** The staging area (array inputs and outputs) and sampleTokens' records and work space. */
+  private readonly staging = new Region();
+  private readonly workspace = new Region();
   private readonly tokenParams = new TokenParams();
   private readonly key: Words = { lo: 0, hi: 0 };
   private readonly counter: Words = { lo: 0, hi: 0 };
@@ -659,7 +676,7 @@ export class GumbelWasm {
     const out = this.outPlan(fn, "out", options.out, "int32", rows, 1, a.tensor !== null, this.out1, null);
     this.place(a, null, out, null);
     const pBytes = rows * PARAM_BYTES;
-    const work = this.work(pBytes + this.kernels.sample_tokens_work(cols));
+    const work = this.workspace.reserve(this.heap, pBytes + this.kernels.sample_tokens_work(cols));
     new Uint8Array(this.memory.buffer, work, pBytes).set(params.bytes(rows));
     this.allocFresh(out);
     const bad = this.kernels.sample_tokens(a.ptr, out.ptr, rows, cols, work, work + pBytes);
@@ -1229,26 +1246,7 @@ export class GumbelWasm {
       this.capture.blocks.push(p);
       return p;
     }
-    if (bytes > this.stageBytes) {
-      const size = Math.max(bytes, this.stageBytes * 2, 4096);
-      const ptr = this.heap.alloc(size);
-      if (this.stageBytes) this.heap.release(this.stagePtr);
-      this.stagePtr = ptr;
-      this.stageBytes = size;
-    }
-    return this.stagePtr;
-  }
-
-  /** A second reusable region (sampleTokens' records and work space), grown as calls need. */
-  private work(bytes: number): number {
-    if (bytes > this.workBytes) {
-      const size = Math.max(bytes, this.workBytes * 2, 4096);
-      const ptr = this.heap.alloc(size);
-      if (this.workBytes) this.heap.release(this.workPtr);
-      this.workPtr = ptr;
-      this.workBytes = size;
-    }
-    return this.workPtr;
+    return this.staging.reserve(this.heap, bytes);
   }
 
   private allocFresh(o: OutPlan): void {
