@@ -11,32 +11,14 @@
 //
 //   node bench/distributions.mjs [--rounds 5] [--time 150] [--out bench/results/distributions.json]
 
-import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { Bench } from "tinybench";
 import { Categorical, Gumbel, init, RelaxedBernoulli, RelaxedOneHotCategorical } from "gumbel-wasm";
 
-const { values: args } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "5" },
-    time: { type: "string", default: "150" },
-    out: { type: "string", default: fileURLToPath(new URL("results/distributions.json", import.meta.url)) },
-  },
-});
-const ROUNDS = Number(args.rounds);
-const TIME = Number(args.time);
+import { benchOptions, median, rotatedRounds, writeResults, xorshift } from "./rounds.mjs";
+
+const { rounds: ROUNDS, time: TIME, out: OUT } = benchOptions("distributions");
 const gw = await init({ backend: "simd" });
 
-let s = 2463534242;
-const xorshift = () => {
-  s ^= s << 13;
-  s ^= s >>> 17;
-  s ^= s << 5;
-  return ((s >>> 0) + 0.5) / 4294967296;
-};
 function logitsOf(n) {
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) x[i] = xorshift() * 6 - 3;
@@ -135,17 +117,23 @@ function jsRelaxedLogProb(l, y, rows, cols, tau, out) {
   }
 }
 
+/** The hand-written peers' Gumbel-Max of the row at o: [argmax_k(l_k + g_k), max_k l_k]. */
+function jsArgmaxRow(l, o, cols) {
+  let i = 0, best = -Infinity, m = -Infinity;
+  for (let k = 0; k < cols; k++) {
+    const t = l[o + k] - Math.log(-Math.log(xorshift()));
+    if (t > best) { best = t; i = k; }
+    m = Math.max(m, l[o + k]);
+  }
+  return [i, m];
+}
+
 /** Hand-written Gumbel-Rao forward (nshepperd's gumbel_rao): D, then S conditional draws averaged. */
 function jsGumbelRao(l, rows, cols, tau, S, hard, soft) {
   const z = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
-    let i = 0, best = -Infinity, m = -Infinity;
-    for (let k = 0; k < cols; k++) {
-      const t = l[o + k] - Math.log(-Math.log(xorshift()));
-      if (t > best) { best = t; i = k; }
-      m = Math.max(m, l[o + k]);
-    }
+    const [i, m] = jsArgmaxRow(l, o, cols);
     let s = 0;
     for (let k = 0; k < cols; k++) s += Math.exp(l[o + k] - m);
     const logZ = m + Math.log(s);
@@ -169,12 +157,7 @@ function jsGumbelRao(l, rows, cols, tau, S, hard, soft) {
 function jsGappedST(l, rows, cols, tau, hard, soft) {
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
-    let i = 0, best = -Infinity, m = -Infinity;
-    for (let k = 0; k < cols; k++) {
-      const t = l[o + k] - Math.log(-Math.log(xorshift()));
-      if (t > best) { best = t; i = k; }
-      m = Math.max(m, l[o + k]);
-    }
+    const [i, m] = jsArgmaxRow(l, o, cols);
     let zs = 0;
     for (let k = 0; k < cols; k++) {
       const v = k === i ? m : Math.min(l[o + k], m - 1);
@@ -239,25 +222,14 @@ for (const [rows, cols] of [[4096, 10], [64, 1000]]) {
   } });
 }
 
-const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = { date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, rows: [] };
 console.log("| case | ours ns/elt | JS ns/elt | ours vs JS |\n|---|---:|---:|---:|");
 for (const c of cases) {
-  const names = Object.keys(c.impls);
-  const perRound = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const bench = new Bench({ time: TIME, warmupTime: 30 });
-    for (const name of names.map((_, i) => names[(i + r) % names.length])) bench.add(name, c.impls[name]);
-    await bench.run();
-    const round = {};
-    for (const task of bench.tasks) round[task.name] = ((task.result.latency?.p50 ?? task.result.period) * 1e6) / c.n;
-    perRound.push(round);
-  }
+  // ns per element
+  const perRound = (await rotatedRounds(c.impls, ROUNDS, TIME)).map((r) => ({ ours: (r.ours * 1e6) / c.n, js: (r.js * 1e6) / c.n }));
   const row = { case: c.name, ours: median(perRound.map((r) => r.ours)), js: median(perRound.map((r) => r.js)), speedup: median(perRound.map((r) => r.js / r.ours)) };
   results.rows.push(row);
   console.log(`| ${c.name} | ${row.ours.toFixed(2)} | ${row.js.toFixed(2)} | ${row.speedup.toFixed(1)}x |`);
 }
 console.log(`\n${results.cpu}, Node ${results.node}; medians over ${ROUNDS} rounds.`);
-mkdirSync(dirname(args.out), { recursive: true });
-writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
-console.error(`wrote ${args.out}`);
+writeResults(OUT, results);

@@ -11,25 +11,16 @@
 //
 //   node bench/tokens.mjs [--rounds 5] [--time 150] [--out bench/results/tokens.json]
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
-import { parseArgs } from "node:util";
-import { Bench } from "tinybench";
 import { init } from "gumbel-wasm";
+import { benchOptions, median, rotatedRounds, writeResults, xorshift } from "./rounds.mjs";
 import { loadTf, startBackend } from "./tfjs.mjs";
 
-const { values: args } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "5" },
-    time: { type: "string", default: "150" },
-    out: { type: "string", default: fileURLToPath(new URL("results/tokens.json", import.meta.url)) },
-  },
-});
-const ROUNDS = Number(args.rounds);
-const TIME = Number(args.time);
+const { rounds: ROUNDS, time: TIME, out: OUT } = benchOptions("tokens");
 const gw = await init({ backend: "simd" });
 
 // transformers.js's sampler is not exported by the package: load its source modules.
@@ -40,18 +31,11 @@ const hf = (p) => import(pathToFileURL(`${hfDir}/src/${p}`).href);
 const { LogitsSampler } = await hf("generation/logits_sampler.js");
 const { GenerationConfig } = await hf("generation/configuration_utils.js");
 const { Tensor: HfTensor } = await hf("utils/tensor.js");
-const hfVersion = JSON.parse((await import("node:fs")).readFileSync(hfPkg, "utf8")).version;
+const hfVersion = JSON.parse(readFileSync(hfPkg, "utf8")).version;
 
 const tf = await loadTf();
 await startBackend(tf, "wasm");
 
-let s = 2463534242;
-const xorshift = () => {
-  s ^= s << 13;
-  s ^= s >>> 17;
-  s ^= s << 5;
-  return ((s >>> 0) + 0.5) / 4294967296;
-};
 function llmLogits(n) {
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -108,7 +92,6 @@ for (const V of [32000, 128256]) {
   } });
 }
 
-const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = {
   date: new Date().toISOString(),
   cpu: cpus()[0]?.model,
@@ -120,15 +103,8 @@ const results = {
 console.log("| case | ours µs | peer | peer µs | ours vs peer |\n|---|---:|---|---:|---:|");
 for (const c of cases) {
   const names = Object.keys(c.impls);
-  const perRound = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const bench = new Bench({ time: TIME, warmupTime: 30 });
-    for (const name of names.map((_, j) => names[(j + r) % names.length])) bench.add(name, c.impls[name]);
-    await bench.run();
-    const round = {};
-    for (const task of bench.tasks) round[task.name] = (task.result.latency?.p50 ?? task.result.period) * 1e3;
-    perRound.push(round);
-  }
+  // µs per call
+  const perRound = (await rotatedRounds(c.impls, ROUNDS, TIME)).map((r) => Object.fromEntries(names.map((n) => [n, r[n] * 1e3])));
   const ours = median(perRound.map((r) => r.ours));
   const peers = names.filter((n) => n !== "ours");
   if (peers.length === 0) {
@@ -142,6 +118,4 @@ for (const c of cases) {
   }
 }
 console.log(`\n${results.cpu} (${results.cores} cores), Node ${results.node}; ${results.peers}; medians over ${ROUNDS} rounds; µs per call of one row.`);
-mkdirSync(dirname(args.out), { recursive: true });
-writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
-console.error(`wrote ${args.out}`);
+writeResults(OUT, results);

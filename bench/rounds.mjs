@@ -1,0 +1,56 @@
+// What bench/distributions.mjs and bench/tokens.mjs share: their flags, the seeded generator of
+// their inputs and hand-written peers, and the timing: every implementation of a case in one
+// tinybench run per round, the order rotated round by round, medians over the rounds.
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { Bench } from "tinybench";
+
+/** `--rounds` (default 5), `--time` (ms per task and round, default 150), `--out` (default bench/results/<name>.json). */
+export function benchOptions(name) {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: "string", default: "5" },
+      time: { type: "string", default: "150" },
+      out: { type: "string", default: fileURLToPath(new URL(`results/${name}.json`, import.meta.url)) },
+    },
+  });
+  return { rounds: Number(values.rounds), time: Number(values.time), out: values.out };
+}
+
+let s = 2463534242;
+/** xorshift32 as a uniform in (0, 1): the inputs' and the hand-written peers' generator. */
+export const xorshift = () => {
+  s ^= s << 13;
+  s ^= s >>> 17;
+  s ^= s << 5;
+  return ((s >>> 0) + 0.5) / 4294967296;
+};
+
+export const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Times `impls` (name -> function, sync or async) in `rounds` tinybench runs of `time` ms per
+ * task, the order rotated each round. @returns one object per round: name -> median ms per call
+ */
+export async function rotatedRounds(impls, rounds, time) {
+  const names = Object.keys(impls);
+  const perRound = [];
+  for (let r = 0; r < rounds; r++) {
+    const bench = new Bench({ time, warmupTime: 30 });
+    for (const name of names.map((_, j) => names[(j + r) % names.length])) bench.add(name, impls[name]);
+    await bench.run();
+    const round = {};
+    for (const task of bench.tasks) round[task.name] = task.result.latency?.p50 ?? task.result.period;
+    perRound.push(round);
+  }
+  return perRound;
+}
+
+export function writeResults(out, results) {
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.error(`wrote ${out}`);
+}
