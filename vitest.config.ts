@@ -1,17 +1,17 @@
 import { fileURLToPath } from "node:url";
 import { playwright } from "@vitest/browser-playwright";
 import { defineConfig } from "vitest/config";
-
-/** Chromium from Debian (`apt-get install chromium`), as .ci/run installs it. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-export const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-  "--disable-sync", "--no-first-run",
-];
+import { CHROMIUM_ARGS, findChromium } from "./test/chromium.js";
 
 /** The core correctness suites, which run in Node and again inside Chromium. */
 const CORE = ["approx", "philox", "noise", "softmax", "gumbel", "grad", "backends", "errors", "streams", "topk", "pertau", "tokens", "relaxed", "straight"].map(
   (name) => `test/${name}.test.ts`,
+);
+
+/** The browser (test/chromium.ts says where it looks), or why there is none. */
+const chromium = await findChromium().then(
+  (found) => found,
+  (e: Error) => e,
 );
 
 export default defineConfig({
@@ -28,25 +28,31 @@ export default defineConfig({
           globalSetup: ["test/runtimes/global-setup.ts"],
         },
       },
-      {
-        // In the browser the tests load the package's browser entry (fetch of the .wasm files
-        // beside it) instead of the Node one.
-        extends: true,
-        resolve: {
-          alias: [{ find: /^(\.\.\/)+src\/node\.js$/, replacement: fileURLToPath(new URL("src/index.ts", import.meta.url)) }],
-        },
-        test: {
-          name: "chromium",
-          include: [...CORE, "test/browser/**/*.test.ts"],
-          browser: {
-            enabled: true,
-            headless: true,
-            screenshotFailures: false,
-            provider: playwright({ launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS } }),
-            instances: [{ browser: "chromium" }],
+      chromium instanceof Error
+        ? {
+            // No browser anywhere: the browser suites fail, saying how to get one (never a silent skip).
+            extends: true,
+            test: { name: "chromium", include: ["test/browser/no-chromium.spec.ts"], env: { NO_CHROMIUM: chromium.message } },
+          }
+        : {
+            // In the browser the tests load the package's browser entry (fetch of the .wasm files
+            // beside it) instead of the Node one.
+            extends: true,
+            resolve: {
+              alias: [{ find: /^(\.\.\/)+src\/node\.js$/, replacement: fileURLToPath(new URL("src/index.ts", import.meta.url)) }],
+            },
+            test: {
+              name: "chromium",
+              include: [...CORE, "test/browser/**/*.test.ts"],
+              browser: {
+                enabled: true,
+                headless: true,
+                screenshotFailures: false,
+                provider: playwright({ launchOptions: { executablePath: chromium.path, args: CHROMIUM_ARGS } }),
+                instances: [{ browser: "chromium" }],
+              },
+            },
           },
-        },
-      },
     ],
   },
 });

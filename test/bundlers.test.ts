@@ -17,7 +17,7 @@ import { init } from "../dist/node.js"; // the built package: its workers run di
 import { headers } from "../examples/demo/vite.config.mjs";
 // @ts-expect-error: plain .mjs modules without types
 import { check } from "./runtimes/check.mjs";
-import { CHROMIUM_ARGS } from "../vitest.config.js";
+import { CHROMIUM_ARGS, findChromium } from "./chromium.js";
 import { serve, type Served } from "./runtimes/serve.js";
 
 const fixture = inject("fixture");
@@ -83,7 +83,7 @@ beforeAll(async () => {
   mkdirSync(root, { recursive: true });
   for (const build of Object.values(bundlers)) await build();
   server = await serve(root, headers);
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: (await findChromium()).path, args: CHROMIUM_ARGS });
 });
 
 afterAll(async () => {

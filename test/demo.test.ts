@@ -13,7 +13,7 @@ import { init, type GumbelWasm } from "../dist/node.js";
 import { headers } from "../examples/demo/vite.config.mjs";
 // @ts-expect-error: plain .mjs/.js modules without types
 import { DRAWS, TAUS, compute, parseLogits } from "../examples/demo/model.js";
-import { CHROMIUM_ARGS } from "../vitest.config.js";
+import { CHROMIUM_ARGS, findChromium } from "./chromium.js";
 import { serve, type Served } from "./runtimes/serve.js";
 
 const fixture = inject("fixture");
@@ -47,7 +47,7 @@ beforeAll(async () => {
   const out = join(src, "dist");
   await build({ root: src, configFile: false, logLevel: "silent", build: { outDir: out, target: "es2022", emptyOutDir: true } });
   server = await serve(out, headers);
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: (await findChromium()).path, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1200, height: 860 } });
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   page.on("console", (m) => {
