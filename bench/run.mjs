@@ -563,7 +563,7 @@ async function main() {
 
   const cpu = cpus()[0]?.model ?? "unknown";
   const elapsed = (performance.now() - started) / 1000;
-  const tinybenchVersion = JSON.parse(readFileSync(new URL("../node_modules/tinybench/package.json", import.meta.url), "utf8")).version;
+  const tinybenchVersion = JSON.parse(readFileSync(new URL("node_modules/tinybench/package.json", import.meta.url), "utf8")).version;
   process.stdout.write(
     `\n${lines.join("\n")}\n\n` +
       `ns/elt: median over ${cli.profile.rounds} rounds. speed-up vs X: median over rounds of ` +
