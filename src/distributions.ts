@@ -2,9 +2,12 @@
 // Every transcendental on the way to a result runs in wasm (softmax, log-softmax, log); the
 // JavaScript here only validates, gathers and sums.
 
-import { checkCount, describe, isNumberArray } from "./args.js";
-import type { GumbelWasm, ShapeOptions, StreamOptions } from "./gumbel.js";
+import { DIST_CDF, DIST_LOG_CDF, DIST_LOG_PDF, DIST_PDF, DIST_QUANTILE, DIST_SAMPLE } from "./abi.js";
+import { checkCount, describe, isNumberArray } from "./checks.js";
+import type { GumbelWasm } from "./gumbel.js";
+import { floatInputError, runStaged } from "./marshal.js";
 import { Tensor } from "./memory.js";
+import type { ShapeOptions, StreamOptions } from "./types.js";
 
 /** Parameters of a batch of categorical distributions: unnormalised `logits` or `probs`. */
 export interface CategoricalParams extends ShapeOptions {
@@ -47,7 +50,7 @@ export function parseCategorical(gw: GumbelWasm, fn: string, params: Categorical
   let values: Float32Array;
   if (given instanceof Tensor) values = Float32Array.from(given.data);
   else if (isNumberArray(given)) values = Float32Array.from(given);
-  else throw new TypeError(`${fn}: ${name} must be a Float32Array, an array of numbers or a Tensor, got ${describe(given)}`);
+  else throw floatInputError(fn, name, given);
   const cols = params.cols ?? (given instanceof Tensor ? given.cols : undefined) ?? values.length;
   checkCount(fn, "cols", cols, 0x7fffffff);
   if (cols === 0 || values.length % cols !== 0) {
@@ -78,17 +81,12 @@ function logOfProbs(gw: GumbelWasm, fn: string, p: Float32Array, rows: number, c
       );
     }
   }
-  const t = gw.tensorFrom(p, cols);
-  try {
-    const d = t.data;
-    for (let i = 0; i < d.length; i++) if (d[i] === 0) d[i] = 1; // log 1 = 0, replaced below
-    gw.kernels.log_f32(t.byteOffset, t.byteOffset, d.length);
-    const out = Float32Array.from(t.data);
-    for (let i = 0; i < out.length; i++) if (p[i] === 0) out[i] = -Infinity;
-    return out;
-  } finally {
-    t.free();
-  }
+  const q = p.map((v) => (v === 0 ? 1 : v)); // log 1 = 0, replaced below
+  const c = gw.marshal(fn);
+  const [out] = runStaged(c, [q], [p.length], ([src, dst]) => gw.kernels.log_f32(src!, dst!, p.length));
+  c.release();
+  for (let i = 0; i < out!.length; i++) if (p[i] === 0) out![i] = -Infinity;
+  return out!;
 }
 
 /**
@@ -159,7 +157,7 @@ export class Categorical {
 
 /** Euler-Mascheroni constant: the mean of Gumbel(0, 1). */
 const EULER_GAMMA = 0.5772156649015329;
-const OP = { logPdf: 0, pdf: 1, cdf: 2, logCdf: 3, quantile: 4, sample: 5 } as const;
+const OP = { logPdf: DIST_LOG_PDF, pdf: DIST_PDF, cdf: DIST_CDF, logCdf: DIST_LOG_CDF, quantile: DIST_QUANTILE, sample: DIST_SAMPLE } as const;
 
 /** Parameters of a Gumbel distribution. */
 export interface GumbelParams {
@@ -227,8 +225,18 @@ export class Gumbel {
 
   /** n samples: loc + scale * g with g = gw.gumbelNoise(n, { seed, offset }). */
   sample(n: number, options: StreamOptions = {}): Float32Array {
-    const g = this.gw.gumbelNoise(n, options as StreamOptions & { out?: undefined }) as Float32Array;
-    return this.run("sample", OP.sample, g);
+    // The noise is drawn into wasm memory and scaled there: one copy, out.
+    const fn = "gumbelNoise";
+    const count = checkCount(fn, "n", n, 0x7fffffff >> 2);
+    const gw = this.gw;
+    gw.drawFrom(fn, options, count);
+    const c = gw.marshal("Gumbel.sample");
+    const [out] = runStaged(c, [], [count], ([dst]) => {
+      gw.noiseAt(dst!, count);
+      gw.kernels.gumbel_dist(OP.sample, dst!, dst!, count, this.loc, this.scale);
+    });
+    c.release();
+    return out!;
   }
 
   pdf(x: ArrayLike<number>): Float32Array {
@@ -261,12 +269,10 @@ export class Gumbel {
   private run(name: string, op: number, x: ArrayLike<number>): Float32Array {
     const fn = `Gumbel.${name}`;
     if (!isNumberArray(x)) throw new TypeError(`${fn}: x must be a Float32Array or an array of numbers, got ${describe(x)}`);
-    const t = this.gw.tensorFrom(x, x.length === 0 ? 1 : x.length);
-    try {
-      this.gw.kernels.gumbel_dist(op, t.byteOffset, t.byteOffset, t.length, this.loc, this.scale);
-      return Float32Array.from(t.data);
-    } finally {
-      t.free();
-    }
+    const n = x.length;
+    const c = this.gw.marshal(fn);
+    const [out] = runStaged(c, [x], [n], ([src, dst]) => this.gw.kernels.gumbel_dist(op, src!, dst!, n, this.loc, this.scale));
+    c.release();
+    return out!;
   }
 }

@@ -3,7 +3,7 @@
 // full so that Vite, webpack 5, esbuild and Rollup see the file and emit it with the bundle.
 // No Node built-in is reachable from here.
 
-import { initWith, type BinaryName, type InitOptions, type Threading } from "./core.js";
+import { initWith, type BinaryName, type InitOptions, type Threading } from "./init.js";
 import type { GumbelWasm } from "./gumbel.js";
 import type { WorkerFactory } from "./pool.js";
 
@@ -52,4 +52,4 @@ export function init(options: InitOptions = {}): Promise<GumbelWasm> {
   return initWith(options, ownBinary, undefined, threading);
 }
 
-export * from "./core.js";
+export * from "./public.js";

@@ -227,3 +227,21 @@ export class Tensor<D extends DType = "float32"> {
     if (!this.#freed) this.free();
   }
 }
+
+/** A reusable block of wasm memory, grown (never shrunk) as calls need. */
+export class Region {
+  ptr = 0;
+  bytes = 0;
+
+  /** At least `bytes` bytes: the block, reallocated (doubling, from 4 KiB) when too small. */
+  reserve(heap: Heap, bytes: number): number {
+    if (bytes > this.bytes) {
+      const size = Math.max(bytes, this.bytes * 2, 4096);
+      const ptr = heap.alloc(size);
+      if (this.bytes) heap.release(this.ptr);
+      this.ptr = ptr;
+      this.bytes = size;
+    }
+    return this.ptr;
+  }
+}

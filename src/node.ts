@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { initWith, type BinaryName, type InitOptions, type Threading } from "./core.js";
+import { initWith, type BinaryName, type InitOptions, type Threading } from "./init.js";
 import type { GumbelWasm } from "./gumbel.js";
 import { fetchUrl } from "./loader.js";
 
@@ -49,4 +49,4 @@ export function init(options: InitOptions = {}): Promise<GumbelWasm> {
   return initWith(options, ownBinary, read, threading);
 }
 
-export * from "./core.js";
+export * from "./public.js";

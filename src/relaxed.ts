@@ -4,10 +4,13 @@
 // inside). The JavaScript here validates, lays the operands out in wasm memory and copies the
 // results out: no exp or log runs in JS.
 
-import { checkTaus, describe, isNumberArray } from "./args.js";
+import { BERN_CDF, BERN_LOG_PROB, BERN_LOGIT, BERN_SAMPLE, BERN_SIGMOID } from "./abi.js";
+import { checkTaus, describe, isNumberArray } from "./checks.js";
 import { parseCategorical, probsTolerance, type CategoricalParams } from "./distributions.js";
-import type { GumbelWasm, StreamOptions } from "./gumbel.js";
+import type { GumbelWasm } from "./gumbel.js";
+import { floatInputError, runStaged } from "./marshal.js";
 import { Tensor } from "./memory.js";
+import type { StreamOptions } from "./types.js";
 
 /** Gradients of the log-density at a batch of values. */
 export interface RelaxedLogProbGrad {
@@ -27,11 +30,11 @@ export interface HardSample {
 
 type Values = Tensor | ArrayLike<number>;
 
-/** The values of a Tensor or array as float32, or a TypeError naming the argument. */
+/** The values of a Tensor (its view: read in place) or an array (as float32), or a TypeError naming the argument. */
 function float32Values(fn: string, name: string, v: unknown): Float32Array {
-  if (v instanceof Tensor) return Float32Array.from(v.data);
-  if (isNumberArray(v)) return Float32Array.from(v);
-  throw new TypeError(`${fn}: ${name} must be a Float32Array, an array of numbers or a Tensor, got ${describe(v)}`);
+  if (v instanceof Tensor) return v.dtype === "float32" ? (v as Tensor<"float32">).data : Float32Array.from(v.data);
+  if (isNumberArray(v)) return v instanceof Float32Array ? v : Float32Array.from(v);
+  throw floatInputError(fn, name, v);
 }
 
 /** The stream options a sample passes on: seed and offset only. */
@@ -41,35 +44,13 @@ function streamOf(fn: string, options: unknown): StreamOptions {
   return { seed, offset };
 }
 
-/**
- * Runs a kernel on float32 blocks of one wasm allocation: `inputs` copied in, then one block
- * per entry of `outputs` (its length; 0 passes the pointer 0, "not wanted"), copied out after.
- */
-function staged(gw: GumbelWasm, inputs: ArrayLike<number>[], outputs: number[], kernel: (ptrs: number[]) => void): Float32Array[] {
-  let total = 0;
-  for (const x of inputs) total += x.length;
-  for (const n of outputs) total += n;
-  const t = gw.tensor(1, Math.max(1, total));
+/** Runs `kernel` through the instance's marshalling (marshal.ts `runStaged`): inputs in, outputs out. */
+function staged(gw: GumbelWasm, fn: string, inputs: ArrayLike<number>[], outputs: number[], kernel: (ptrs: number[]) => void): Float32Array[] {
+  const c = gw.marshal(fn);
   try {
-    const data = t.data;
-    const ptrs: number[] = [];
-    let at = 0;
-    for (const x of inputs) {
-      data.set(x, at);
-      ptrs.push(t.byteOffset + 4 * at);
-      at += x.length;
-    }
-    const starts: number[] = [];
-    for (const n of outputs) {
-      starts.push(at);
-      ptrs.push(n === 0 ? 0 : t.byteOffset + 4 * at);
-      at += n;
-    }
-    kernel(ptrs);
-    const view = t.data; // re-derived: the kernel call does not grow memory, but stay safe
-    return outputs.map((n, i) => view.slice(starts[i], starts[i]! + n));
+    return runStaged(c, inputs, outputs, kernel);
   } finally {
-    t.free();
+    c.release();
   }
 }
 
@@ -192,7 +173,7 @@ export class RelaxedOneHotCategorical {
       }
     }
     const n = rows * cols;
-    return staged(this.gw, [this.raw, y, this.tauRows], [rows, grad ? n : 0, grad ? rows : 0], ([l, yp, t, dst, dl, dt]) =>
+    return staged(this.gw, fn, [this.raw, y, this.tauRows], [rows, grad ? n : 0, grad ? rows : 0], ([l, yp, t, dst, dl, dt]) =>
       this.gw.kernels.relaxed_categorical_log_prob(l!, yp!, t!, dst!, dl!, dt!, rows, cols),
     );
   }
@@ -213,7 +194,7 @@ function checkLogitRows(fn: string, name: string, x: Float32Array, rows: number,
   }
 }
 
-const BERN = { sample: 0, logProb: 1, cdf: 2, logit: 3, sigmoid: 4 } as const;
+const BERN = { sample: BERN_SAMPLE, logProb: BERN_LOG_PROB, cdf: BERN_CDF, logit: BERN_LOGIT, sigmoid: BERN_SIGMOID } as const;
 
 /** Parameters of a batch of relaxed Bernoulli distributions, one per element. */
 export interface RelaxedBernoulliParams {
@@ -259,7 +240,7 @@ export class RelaxedBernoulli {
     const { logits, probs } = params;
     if ((logits === undefined) === (probs === undefined)) throw new TypeError(`${fn}: give exactly one of logits and probs`);
     const name = logits !== undefined ? "logits" : "probs";
-    const values = float32Values(fn, name, logits ?? probs);
+    const values = Float32Array.from(float32Values(fn, name, logits ?? probs)); // a copy: the distribution keeps it
     if (values.length === 0) throw new RangeError(`${fn}: ${name} is empty`);
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
@@ -325,10 +306,13 @@ export class RelaxedBernoulli {
     if (!Number.isInteger(n) || n < 0 || 2 * count > 0x7fffffff >> 2) {
       throw new RangeError(`${fn}: n must be an integer from 0 to ${Math.floor((0x7fffffff >> 2) / (2 * this.size))}, got ${n}`);
     }
-    const noise = this.gw.gumbelNoise(2 * count, stream);
-    const [soft, h] = staged(this.gw, [this.logits, this.tau, noise], [count, hard ? count : 0], ([l, t, g, dst, hd]) =>
-      this.gw.kernels.relaxed_bernoulli(BERN.sample, l!, t!, g!, dst!, hd!, 0, count, this.size),
-    );
+    // The noise is drawn into wasm memory, where the kernel reads it: nothing copied but the results.
+    const gw = this.gw;
+    gw.drawFrom("gumbelNoise", stream, 2 * count);
+    const [soft, h] = staged(gw, fn, [this.logits, this.tau], [count, hard ? count : 0, 2 * count], ([l, t, dst, hd, g]) => {
+      gw.noiseAt(g!, 2 * count);
+      gw.kernels.relaxed_bernoulli(BERN.sample, l!, t!, g!, dst!, hd!, 0, count, this.size);
+    });
     return { soft: soft!, hard: h! };
   }
 
@@ -342,13 +326,13 @@ export class RelaxedBernoulli {
       if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: value[${i}] must be in [0, 1], got ${v}`);
     }
     const m = y.length;
-    return staged(this.gw, [this.logits, this.tau, y], outputs === 3 ? [m, m, m] : [m, 0, 0], ([l, t, yp, dst, a1, a2]) =>
+    return staged(this.gw, fn, [this.logits, this.tau, y], outputs === 3 ? [m, m, m] : [m, 0, 0], ([l, t, yp, dst, a1, a2]) =>
       this.gw.kernels.relaxed_bernoulli(op, l!, t!, yp!, dst!, a1!, a2!, m, this.size),
     );
   }
 
   /** logits <-> probs, elementwise in wasm. */
   private map(op: number, x: Float32Array): Float32Array {
-    return staged(this.gw, [x], [x.length], ([src, dst]) => this.gw.kernels.relaxed_bernoulli(op, 0, 0, src!, dst!, 0, 0, x.length, x.length))[0]!;
+    return staged(this.gw, "RelaxedBernoulli", [x], [x.length], ([src, dst]) => this.gw.kernels.relaxed_bernoulli(op, 0, 0, src!, dst!, 0, 0, x.length, x.length))[0]!;
   }
 }

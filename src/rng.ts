@@ -1,19 +1,30 @@
 // A stateful view of one random stream: every call draws the next elements of (seed, offset),
 // so consecutive calls never reuse noise, and the whole sequence replays from the same seed.
 
-import { parseU64, wordsToBigInt, type Words } from "./args.js";
-import type { FloatInput, GumbelSoftmaxOptions, GumbelWasm, OutOption, ShapeOptions, U64 } from "./gumbel.js";
+import { parseU64, wordsToBigInt, type Words } from "./checks.js";
 import type { Tensor } from "./memory.js";
+import type { FloatInput, GumbelMaxOptions, GumbelSoftmaxOptions, IndexResult, OutOption, Result, ShapeOptions, StreamOptions, U64 } from "./types.js";
+
+/**
+ * What a stream needs of its instance (a GumbelWasm; declared here, so that this file does not
+ * import the class that makes streams).
+ */
+export interface StreamHost {
+  gumbelNoise(n: number, options: StreamOptions): Float32Array | Tensor;
+  uniform(n: number, options: StreamOptions): Float32Array | Tensor;
+  gumbelSoftmax<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: O): Result<X, O>;
+  gumbelMax<X extends FloatInput>(logits: X, options?: GumbelMaxOptions): IndexResult<X>;
+}
 
 export class GumbelRng {
   /** The stream's key. */
   readonly seed: bigint;
   /** The counter of the next element to be drawn. */
   offset: bigint;
-  private readonly gw: GumbelWasm;
+  private readonly gw: StreamHost;
 
   /** @internal Use `gw.rng(seed, offset)`. */
-  constructor(gw: GumbelWasm, seed: U64, offset: U64) {
+  constructor(gw: StreamHost, seed: U64, offset: U64) {
     const w: Words = { lo: 0, hi: 0 };
     this.gw = gw;
     parseU64("rng", "seed", seed, w);

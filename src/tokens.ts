@@ -1,37 +1,12 @@
 // sampleTokens' options: validated for every row before anything is written, then packed into
 // the kernel's per-row parameter records (assembly/sample_tokens.ts, PARAM_BYTES each).
 
-import { checkStreamEnd, describe, isNumberArray, parseU64, type Words } from "./args.js";
-import type { ShapeOptions, U64 } from "./gumbel.js";
-import type { Tensor } from "./memory.js";
-
-/** Bytes of one row's record: temperature, topK, topP, minP (f32/i32), key and counter (u32 x 4). */
-export const PARAM_BYTES = 32;
-const TWO32 = 4294967296;
-
-/** A value for every row (a number) or one per row (an array of `rows` numbers). */
-export type PerRow = number | ArrayLike<number>;
-
-export interface SampleTokensOptions extends ShapeOptions {
-  /** Temperature T >= 0, finite; default 1. 0 is greedy: the first largest logit, no noise. */
-  temperature?: PerRow;
-  /** Keep the k tokens of largest logit (and any tied with the k-th); 0 (default) keeps all. */
-  topK?: PerRow;
-  /** Nucleus: keep the fewest largest tokens whose probability reaches p, in (0, 1]; default 1 (off). */
-  topP?: PerRow;
-  /** Keep tokens with probability >= minP * the largest probability, in [0, 1]; default 0 (off). */
-  minP?: PerRow;
-  /** One stream for the whole batch: row r draws elements offset + r * cols + k. */
-  seed?: U64;
-  /** One stream per row (a request's own seed): row r draws elements offset + k of seeds[r]. */
-  seeds?: ArrayLike<U64>;
-  /** First stream element (see seed and seeds); default 0. */
-  offset?: U64;
-  /** One first element per row (with seed or seeds): row r draws offsets[r] + k. */
-  offsets?: ArrayLike<U64>;
-  /** Where to write the tokens: `rows` int32 values. */
-  out?: Int32Array | Tensor<"int32">;
-}
+import { FAULT_SCALE, PARAM_BYTES } from "./abi.js";
+import { addWords, checkStreamEnd, describe, isNumberArray, parseU64, type Words } from "./checks.js";
+import { Tensor, type Region } from "./memory.js";
+import type { Call } from "./marshal.js";
+import type { Streams } from "./streams.js";
+import type { PerRow, SampleTokensOptions, U64 } from "./types.js";
 
 /** Reusable views on a JS-side copy of the records, grown as calls need. */
 export class TokenParams {
@@ -89,14 +64,14 @@ export class TokenParams {
 
   /** Sets every row's stream: key (k0, k1) and first counter, row r at counter + r * stride. */
   shared(rows: number, key: Words, counter: Words, stride: number): void {
-    const { u32 } = this;
+    const { u32, w } = this;
     for (let r = 0; r < rows; r++) {
       const q = r * 8;
-      const lo = counter.lo + r * stride;
+      addWords(counter, r * stride, w);
       u32[q + 4] = key.lo;
       u32[q + 5] = key.hi;
-      u32[q + 6] = lo % TWO32;
-      u32[q + 7] = (counter.hi + Math.floor(lo / TWO32)) % TWO32;
+      u32[q + 6] = w.lo;
+      u32[q + 7] = w.hi;
     }
   }
 
@@ -149,4 +124,49 @@ function u64s(fn: string, name: string, v: unknown, rows: number): ArrayLike<U64
   const a = v as ArrayLike<U64>;
   if (a.length !== rows) throw new RangeError(`${fn}: ${name} has ${a.length} values, expected one per row (${rows})`);
   return a;
+}
+
+/**
+ * sampleTokens, run at once (no async form): options validated for every row and packed into
+ * the records, the logits placed, one kernel call; the tokens into out1.
+ */
+export function sampleTokens(c: Call, s: Streams, params: TokenParams, workspace: Region, logits: unknown, options: SampleTokensOptions): Int32Array | Tensor<"int32"> {
+  const fn = c.fn;
+  const a = c.operand("logits", logits, c.in1);
+  const cols = c.resolveCols(options.cols, a);
+  const rows = c.rowsOf(a, cols);
+  params.fill(fn, options, rows);
+  if (options.seeds !== undefined && options.seed !== undefined) throw new TypeError(`${fn}: give seed or seeds, not both`);
+  if (options.offsets !== undefined && options.offset !== undefined) throw new TypeError(`${fn}: give offset or offsets, not both`);
+  if (options.seeds === undefined && options.offsets === undefined) {
+    s.resolve(fn, options, rows * cols);
+    params.shared(rows, s.key, s.counter, cols);
+  } else {
+    if (options.seeds === undefined && options.seed === undefined) throw new TypeError(`${fn}: offsets needs a seed or seeds`);
+    params.perRowStreams(fn, options, rows, cols);
+    s.none();
+  }
+  const out = c.outPlan("out", options.out, "int32", rows, 1, a.tensor !== null, c.out1, null);
+  c.place(a, null, out, null);
+  const kernels = c.host.kernels;
+  const pBytes = rows * PARAM_BYTES;
+  const work = workspace.reserve(c.host.heap, pBytes + kernels.sample_tokens_work(cols));
+  new Uint8Array(c.memory.buffer, work, pBytes).set(params.bytes(rows));
+  c.allocFresh(out);
+  c.cols = cols;
+  const bad = kernels.sample_tokens(a.ptr, out.ptr, rows, cols, work, work + pBytes);
+  if (bad >= 0 && kernels.check_fault() === FAULT_SCALE) {
+    c.freeFresh();
+    const row = new Float32Array(c.memory.buffer, a.ptr + bad * cols * 4, cols);
+    let m = -Infinity;
+    for (let k = 0; k < cols; k++) if (row[k]! > m) m = row[k]!;
+    const t = params.f32[bad * 8];
+    c.release();
+    throw new RangeError(`${fn}: row ${bad} of logits divided by its temperature ${t} overflows float32 (largest logit ${m})`);
+  }
+  c.check(bad);
+  s.drawn();
+  const result = c.finish(out) as Int32Array | Tensor<"int32">;
+  c.release();
+  return result;
 }

@@ -4,7 +4,7 @@
 
 import simd from "../build/gumbel-simd.wasm";
 import scalar from "../build/gumbel-scalar.wasm";
-import { initWith, type BinaryName, type InitOptions } from "./core.js";
+import { initWith, type BinaryName, type InitOptions } from "./init.js";
 import type { GumbelWasm } from "./gumbel.js";
 
 /** Workers have no threads (`threads` falls back to 1), so only the single-memory binaries. */
@@ -22,4 +22,4 @@ export function init(options: InitOptions = {}): Promise<GumbelWasm> {
   return initWith(options, ownBinary, undefined, { workers: null, sharedBinaries: false, cores: () => 1 });
 }
 
-export * from "./core.js";
+export * from "./public.js";

@@ -64,7 +64,7 @@ describe("the packed package", () => {
     for (const need of [
       "README.md", "package.json", "build/gumbel-simd.wasm", "build/gumbel-scalar.wasm",
       "dist/index.js", "dist/index.d.ts", "dist/node.js", "dist/node.d.ts", "dist/workerd.js", "dist/workerd.d.ts",
-      "dist/core.js", "dist/core.d.ts", "dist/gumbel.d.ts", "dist/memory.d.ts",
+      "dist/init.js", "dist/public.d.ts", "dist/gumbel.d.ts", "dist/memory.d.ts",
     ]) {
       expect(paths).toContain(need);
     }

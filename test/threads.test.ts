@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { init, type GumbelWasm } from "../dist/node.js";
 import { Pool } from "../dist/pool.js";
-import { PARALLEL_MIN_ELEMENTS } from "../dist/gumbel.js";
+import { PARALLEL_MIN_ELEMENTS } from "../dist/launch.js";
 import { testRandom } from "./reference.js";
 
 const run = promisify(execFile);

@@ -1,6 +1,7 @@
 // Argument checks shared by the public calls. Each error names the call and the argument.
 
-const TWO32 = 4294967296;
+/** 2^32: 64-bit seeds and counters travel as two 32-bit words. */
+export const TWO32 = 4294967296;
 const TWO64 = 1n << 64n;
 
 /** "a Float32Array", "an Int32Array". */
@@ -130,4 +131,12 @@ export function checkStreamEnd(fn: string, offset: Words, count: number): void {
   if (offset.hi === TWO32 - 1 && offset.lo + count > TWO32) {
     throw new RangeError(`${fn}: offset + ${count} elements runs past the end of the stream (2^64)`);
   }
+}
+
+/** `w` advanced by `n` (< 2^53) elements, wrapping at 2^64, into `out` (which may be `w`). */
+export function addWords(w: Words, n: number, out: Words): Words {
+  const lo = w.lo + n;
+  out.lo = lo % TWO32;
+  out.hi = (w.hi + Math.floor(lo / TWO32)) % TWO32;
+  return out;
 }

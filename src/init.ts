@@ -1,11 +1,12 @@
-// What every entry point shares: init() given a way to find the package's own binaries, and the
-// public API. The entry points (index.ts for browsers and bundlers, node.ts for Node, Deno and
-// Bun, workerd.ts for Cloudflare Workers) differ only in how they find the `.wasm` files.
+// init() given a way to find the package's own binaries, shared by every entry point (index.ts
+// for browsers and bundlers, node.ts for Node, Deno and Bun, workerd.ts for Cloudflare Workers),
+// which differ only in how they find the `.wasm` files.
 
-import { parseU64 } from "./args.js";
+import { parseU64 } from "./checks.js";
 import { GumbelWasm } from "./gumbel.js";
-import { compile, fetchUrl, instantiate, simdSupported, type Backend, type UrlReader, type WasmSource } from "./loader.js";
+import { compile, fetchUrl, instantiate, simdSupported, type UrlReader, type WasmSource } from "./loader.js";
 import { Pool, type WorkerFactory } from "./pool.js";
+import type { Backend } from "./types.js";
 
 export interface InitOptions {
   /**
@@ -168,18 +169,3 @@ export async function initWith(
   const instance = await instantiate(await compile(source, read));
   return new GumbelWasm(instance, backend, seed, { note });
 }
-
-export { GumbelWasm, simdSupported };
-export type { Backend, WasmSource };
-export type {
-  BackwardOptions, FloatInput, GappedSTOptions, GumbelRaoOptions, GumbelSoftmaxOptions, Kernels, OutOption, ShapeOptions,
-  StraightForward, StraightOptions, StreamOptions, TauOptions, U64,
-} from "./gumbel.js";
-export { Tensor, type DType } from "./memory.js";
-export { GumbelRng } from "./rng.js";
-export { Categorical, Gumbel, probsTolerance, type CategoricalParams, type GumbelParams } from "./distributions.js";
-export {
-  RelaxedBernoulli, RelaxedOneHotCategorical,
-  type HardSample, type RelaxedBernoulliParams, type RelaxedBernoulliSampleOptions, type RelaxedCategoricalParams, type RelaxedLogProbGrad,
-} from "./relaxed.js";
-export { anneal, expf32, type Schedule } from "./anneal.js";

@@ -1,0 +1,114 @@
+// The launcher: runs a Call's kernel. Directly (one call); as runs of rows sharing a temperature
+// (per-row tau: every row validated first, then one call per run, each row exactly as alone);
+// or, for an async call's large batch, split by rows across the worker pool (the stream counter
+// moves with the rows, so the bits are those of one call).
+
+import type { Kernels, RowSpec } from "./abi.js";
+import { addWords, type Words } from "./checks.js";
+import type { Call } from "./marshal.js";
+import type { Pool } from "./pool.js";
+
+/**
+ * Batches smaller than this many elements run on the calling thread even in threaded mode:
+ * below it, handing the rows to workers costs more than it saves (measured by
+ * `node bench/threads.mjs`; see the README).
+ */
+export const PARALLEL_MIN_ELEMENTS = 65536;
+
+type KernelFn = (...args: number[]) => number | undefined;
+
+/** Calls a kernel with the first `n` of `a` (no argument array made). */
+function invoke(f: KernelFn, a: readonly number[], n: number): number {
+  switch (n) {
+    case 5:
+      return f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!) ?? -1;
+    case 6:
+      return f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!) ?? -1;
+    case 7:
+      return f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!) ?? -1;
+    case 8:
+      return f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!) ?? -1;
+    case 11:
+      return f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!) ?? -1;
+    default:
+      return f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!) ?? -1;
+  }
+}
+
+/** Writes into `out` the arguments of rows r0 .. r1-1 of a batch (pointers, rows and stream counter moved). */
+export function sliceArgs(args: readonly number[], spec: RowSpec, r0: number, r1: number, cols: number, out: number[]): number[] {
+  for (let i = 0; i < args.length; i++) out[i] = args[i]!;
+  for (const [arg, per] of spec.ptrs) {
+    if (out[arg] !== 0) out[arg] = out[arg]! + r0 * 4 * (per === "cols" ? cols : 1);
+  }
+  out[spec.rows] = r1 - r0;
+  if (spec.stream) {
+    const [lo, hi] = spec.stream;
+    const w: Words = { lo: out[lo]!, hi: out[hi]! };
+    addWords(w, r0 * cols, w);
+    out[lo] = w.lo;
+    out[hi] = w.hi;
+  }
+  return out;
+}
+
+export class Launcher {
+  /** The workers (null on one thread, and after close()). */
+  pool: Pool | null = null;
+  private readonly runArgs: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+  constructor(private readonly kernels: Kernels, readonly threshold: number) {}
+
+  private fn(spec: RowSpec): KernelFn {
+    return (this.kernels as unknown as Record<string, KernelFn>)[spec.kernel]!;
+  }
+
+  /** Runs the call's launch on this thread; the first bad row, or -1 (also when there is no launch). */
+  run(c: Call): number {
+    const spec = c.spec;
+    if (!spec) return -1;
+    const f = this.fn(spec);
+    const n = spec.arity;
+    if (!c.taus) return invoke(f, c.args, n);
+    const bad = this.validate(c);
+    if (bad >= 0) return bad;
+    const { rows, cols, taus } = c;
+    for (let r0 = 0; r0 < rows; ) {
+      let r1 = r0 + 1;
+      while (r1 < rows && taus[r1] === taus[r0]) r1++;
+      const a = sliceArgs(c.args, spec, r0, r1, cols, this.runArgs);
+      a[spec.tau] = taus[r0]!;
+      invoke(f, a, n);
+      r0 = r1;
+    }
+    return -1;
+  }
+
+  /** Whether an async call's launch goes to the workers: a large batch of two rows or more, one temperature. */
+  deferrable(c: Call): boolean {
+    return this.pool !== null && c.spec !== null && c.taus === null && c.rows >= 2 && c.rows * c.cols >= this.threshold;
+  }
+
+  /** The first bad row of the whole batch (or -1), checked before any part runs. */
+  validate(c: Call): number {
+    return c.spec?.validates ? this.kernels.check_rows(c.args[0]!, c.rows, c.cols) : -1;
+  }
+
+  /** Splits a validated launch's rows across the workers and waits for them. */
+  async split(c: Call): Promise<void> {
+    const spec = c.spec!;
+    const pool = this.pool!;
+    const { rows, cols } = c;
+    const args = c.args.slice(0, spec.arity);
+    const parts = Math.min(pool.size, rows);
+    const calls: Array<Promise<unknown>> = [];
+    for (let i = 0; i < parts; i++) {
+      const r0 = Math.floor((rows * i) / parts);
+      const r1 = Math.floor((rows * (i + 1)) / parts);
+      calls.push(pool.call(i, spec.kernel, sliceArgs(args, spec, r0, r1, cols, new Array<number>(args.length))));
+    }
+    const results = await Promise.allSettled(calls);
+    const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
+    if (failed) throw failed.reason;
+  }
+}

@@ -1,0 +1,385 @@
+// Marshalling: a call's operands into wasm memory and its outputs back out. Every caller goes
+// through a `Call`: the public calls, sampleTokens and the distribution classes alike, so a
+// tensor is read and written in place everywhere (zero-copy) and an array is copied once.
+//
+// A Call holds the reusable slots of one call in flight: two inputs, two outputs, and the kernel
+// launch (spec, rows, arguments). Synchronous calls reuse the instance's one Call and its staging
+// region, so the tensor path allocates nothing; an async call gets a Call of its own, whose staged
+// arrays stay in blocks of its own until its workers are done.
+
+import { FAULT_NAN, FAULT_POS_INF, type Kernels, type RowSpec } from "./abi.js";
+import { article, describe, isNumberArray } from "./checks.js";
+import { Heap, Region, Tensor, type DType, type TensorOwner } from "./memory.js";
+
+const MAX_I32 = 0x7fffffff;
+
+/** What a call needs of the instance it runs on. */
+export interface Host extends TensorOwner {
+  readonly heap: Heap;
+  readonly kernels: Kernels;
+}
+
+/** An input of the current call. */
+export class Operand {
+  name = "";
+  tensor: Tensor | null = null;
+  /** An array to copy in (null for tensors and for views on wasm memory). */
+  array: ArrayLike<number> | null = null;
+  /** Already in wasm memory (a tensor, or a Float32Array view on the memory): read in place. */
+  onHeap = false;
+  length = 0;
+  ptr = 0;
+}
+
+/** An output of the current call. */
+export class OutPlan {
+  name = "";
+  /** Planned by this call (else the slot is unused). */
+  used = false;
+  dtype: DType = "float32";
+  rows = 0;
+  cols = 0;
+  /** The user's tensor (written in place), or the fresh one made for a tensor input. */
+  tensor: Tensor<DType> | null = null;
+  /** The user's array: copied into, or written in place when it is a view on wasm memory. */
+  array: Float32Array | Int32Array | null = null;
+  /** The user's tensor or a view on wasm memory: the kernel writes there directly. */
+  onHeap = false;
+  /** Allocate a new tensor for the result (tensor inputs, no out given). */
+  fresh = false;
+  ptr = 0;
+}
+
+/** Bytes an input needs in the staging area (arrays only), 16-byte aligned. */
+function stagedIn(x: Operand | null): number {
+  return x && !x.onHeap ? Math.ceil((x.length * 4) / 16) * 16 : 0;
+}
+
+/** Bytes an output needs in the staging area (no tensor given or made). */
+function stagedOut(o: OutPlan | null): number {
+  return o && !o.onHeap && !o.fresh ? Math.ceil((o.rows * o.cols * 4) / 16) * 16 : 0;
+}
+
+/** Whether byte ranges [a, a + m) and [b, b + n) of wasm memory intersect. */
+function intersects(a: number, m: number, b: number, n: number): boolean {
+  return m > 0 && n > 0 && a < b + n && b < a + m;
+}
+
+/** The one check of every float input: a Float32Array, an array of numbers or a Tensor. */
+export function floatInputError(fn: string, name: string, x: unknown): TypeError {
+  return new TypeError(`${fn}: ${name} must be a Float32Array, an array of numbers or a Tensor, got ${describe(x)}`);
+}
+
+export class Call {
+  /** The public call's name, for errors. */
+  fn = "";
+  readonly in1 = new Operand();
+  readonly in2 = new Operand();
+  readonly out1 = new OutPlan();
+  readonly out2 = new OutPlan();
+  /** The kernel launch (null: the call ran its kernels itself). */
+  spec: RowSpec | null = null;
+  rows = 0;
+  cols = 0;
+  /** One temperature per row (runs of equal values go in one kernel call), or null. */
+  taus: Float32Array | null = null;
+  /** The kernel's arguments (the first `spec`'s arity of them). */
+  readonly args: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+  /**
+   * @param staging the instance's reusable region (synchronous calls), or null: blocks of the
+   * call's own, released by `release()` (async calls).
+   */
+  constructor(readonly host: Host, private readonly staging: Region | null) {}
+
+  private readonly blocks: number[] = [];
+
+  get memory(): WebAssembly.Memory {
+    return this.host.heap.memory;
+  }
+
+  /** Starts a call: every slot unused. */
+  begin(fn: string): this {
+    this.fn = fn;
+    this.spec = null;
+    this.taus = null;
+    this.unused(this.in1);
+    this.unused(this.in2);
+    this.out1.used = false;
+    this.out2.used = false;
+    return this;
+  }
+
+  /** Sets the kernel launch: its spec, shape, per-row temperatures and arguments. */
+  launch(
+    spec: RowSpec, rows: number, cols: number, taus: Float32Array | null,
+    a0: number, a1: number, a2: number, a3: number, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0, a11 = 0,
+  ): void {
+    this.spec = spec;
+    this.rows = rows;
+    this.cols = cols;
+    this.taus = taus;
+    const a = this.args;
+    a[0] = a0; a[1] = a1; a[2] = a2; a[3] = a3; a[4] = a4; a[5] = a5;
+    a[6] = a6; a[7] = a7; a[8] = a8; a[9] = a9; a[10] = a10; a[11] = a11;
+  }
+
+  /** A float32 input in `slot`: a tensor of this instance or a view on its memory (read in place), or an array (copied in by `place`). */
+  operand(name: string, x: unknown, slot: Operand): Operand {
+    slot.name = name;
+    if (x instanceof Tensor) {
+      this.checkTensor(name, x, "float32");
+      slot.tensor = x;
+      slot.array = null;
+      slot.onHeap = true;
+      slot.length = x.length;
+      slot.ptr = x.byteOffset;
+      return slot;
+    }
+    if (isNumberArray(x)) {
+      // A Float32Array on this memory (say a tensor's data) is read in place: no copy, and no
+      // view to go stale if the call grows the memory.
+      const onHeap = x instanceof Float32Array && x.buffer === this.memory.buffer;
+      slot.tensor = null;
+      slot.array = onHeap ? null : x;
+      slot.onHeap = onHeap;
+      slot.length = x.length;
+      slot.ptr = onHeap ? (x as Float32Array).byteOffset : 0;
+      return slot;
+    }
+    throw floatInputError(this.fn, name, x);
+  }
+
+  checkTensor(name: string, t: Tensor<DType>, dtype: DType): void {
+    const fn = this.fn;
+    if (t.owner !== this.host) throw new TypeError(`${fn}: ${name} is a tensor of another gumbel-wasm instance`);
+    if (t.isFreed) throw new TypeError(`${fn}: ${name} is a freed tensor`);
+    if (t.dtype !== dtype) throw new TypeError(`${fn}: ${name} must be a ${dtype} tensor, got ${t.dtype}`);
+  }
+
+  /** Columns per row: the `cols` option, or the tensor's own. */
+  resolveCols(cols: unknown, a: Operand): number {
+    const fn = this.fn;
+    const c = cols ?? a.tensor?.cols;
+    if (c === undefined) throw new TypeError(`${fn}: cols is required: the number of classes per row of ${a.name}`);
+    if (typeof c !== "number") throw new TypeError(`${fn}: cols must be a number, got ${describe(c)}`);
+    if (!Number.isInteger(c) || c < 1 || c > MAX_I32) throw new RangeError(`${fn}: cols must be a positive integer, got ${c}`);
+    return c;
+  }
+
+  rowsOf(a: Operand, cols: number): number {
+    if (a.length % cols !== 0) throw new RangeError(`${this.fn}: cols = ${cols} does not divide the length of ${a.name} (${a.length})`);
+    return a.length / cols;
+  }
+
+  sameLength(a: Operand, b: Operand): void {
+    if (a.length !== b.length) throw new RangeError(`${this.fn}: ${b.name} has ${b.length} elements but ${a.name} has ${a.length}`);
+  }
+
+  /** Plans an output in `slot`; refuses a wrong type or length and overlaps with the inputs. */
+  outPlan(name: string, out: unknown, dtype: DType, rows: number, cols: number, tensorIn: boolean, slot: OutPlan, other: OutPlan | null): OutPlan {
+    const fn = this.fn;
+    slot.name = name;
+    slot.used = true;
+    slot.dtype = dtype;
+    slot.rows = rows;
+    slot.cols = cols;
+    slot.tensor = null;
+    slot.array = null;
+    slot.onHeap = false;
+    slot.fresh = false;
+    slot.ptr = 0;
+    const length = rows * cols;
+    if (out === undefined) {
+      slot.fresh = tensorIn;
+      return slot;
+    }
+    const Ctor = dtype === "int32" ? Int32Array : Float32Array;
+    if (out instanceof Tensor) {
+      this.checkTensor(name, out, dtype);
+      slot.tensor = out;
+      slot.onHeap = true;
+      slot.ptr = out.byteOffset;
+    } else if (out instanceof Ctor) {
+      slot.array = out;
+      // A view on this memory is written in place (and re-derived if the memory grows).
+      slot.onHeap = out.buffer === this.memory.buffer;
+      slot.ptr = slot.onHeap ? out.byteOffset : 0;
+    } else {
+      throw new TypeError(`${fn}: ${name} must be ${article(Ctor.name)} or ${article(dtype)} Tensor, got ${describe(out)}`);
+    }
+    if (out.length !== length) throw new RangeError(`${fn}: ${name} has ${out.length} elements, expected ${length}`);
+    if (other && slot.array && !slot.onHeap && slot.array === other.array) {
+      throw new RangeError(`${fn}: ${name} must not be the same array as ${other.name}`);
+    }
+    if (slot.onHeap) {
+      const bytes = length * 4;
+      this.disjoint(slot, bytes, this.in1);
+      this.disjoint(slot, bytes, this.in2);
+      if (other?.onHeap && intersects(slot.ptr, bytes, other.ptr, other.rows * other.cols * 4)) {
+        throw new RangeError(`${fn}: ${name} must not overlap ${other.name}`);
+      }
+    }
+    return slot;
+  }
+
+  private disjoint(o: OutPlan, bytes: number, x: Operand): void {
+    if (x.onHeap && intersects(o.ptr, bytes, x.ptr, x.length * 4)) throw new RangeError(`${this.fn}: ${o.name} must not overlap ${x.name}`);
+  }
+
+  /** Marks an input slot unused. */
+  unused(x: Operand): void {
+    x.tensor = null;
+    x.array = null;
+    x.onHeap = false;
+    x.length = 0;
+  }
+
+  /** Gives array inputs and array outputs a place in the staging area; copies the inputs in. */
+  place(a: Operand | null, b: Operand | null, o1: OutPlan, o2: OutPlan | null): void {
+    // The zero-copy case (everything already in wasm memory) has nothing to place.
+    if ((!a || a.onHeap) && (!b || b.onHeap) && (o1.onHeap || o1.fresh) && (!o2 || o2.onHeap || o2.fresh)) return;
+    const total = stagedIn(a) + stagedIn(b) + stagedOut(o1) + stagedOut(o2);
+    if (total === 0) return;
+    let p = this.stage(total);
+    p = this.copyIn(a, p);
+    p = this.copyIn(b, p);
+    if (stagedOut(o1)) {
+      o1.ptr = p;
+      p += stagedOut(o1);
+    }
+    if (o2 && stagedOut(o2)) o2.ptr = p;
+  }
+
+  private copyIn(x: Operand | null, p: number): number {
+    const bytes = stagedIn(x);
+    if (!bytes) return p;
+    x!.ptr = p;
+    new Float32Array(this.memory.buffer, p, x!.length).set(x!.array!);
+    return p + bytes;
+  }
+
+  /** `bytes` of staging: the reusable region, or a block of this call's own. */
+  stage(bytes: number): number {
+    if (this.staging) return this.staging.reserve(this.host.heap, bytes);
+    const p = this.host.heap.alloc(bytes);
+    this.blocks.push(p);
+    return p;
+  }
+
+  /** Allocates the fresh output tensor (tensor input, no `out`), after every check has passed. */
+  allocFresh(o: OutPlan): void {
+    if (!o.fresh) return;
+    o.tensor = new Tensor(this.host, o.rows, o.cols, o.dtype);
+    o.ptr = o.tensor.byteOffset;
+  }
+
+  /** The output's result: its tensor, the user's array filled, or a new array. */
+  finish(o: OutPlan): Tensor<DType> | Float32Array | Int32Array {
+    const t = o.tensor;
+    const arr = o.array;
+    // Drop references so the slots keep nothing of the caller's alive.
+    o.tensor = null;
+    o.array = null;
+    if (t) return t;
+    const buffer = this.memory.buffer;
+    // The user's view on this memory, written in place: hand it back, re-derived if the
+    // memory grew during the call (a detached view must never reach the user).
+    const length = o.rows * o.cols;
+    if (arr && o.onHeap) {
+      if (arr.buffer === buffer) return arr;
+      return o.dtype === "int32" ? new Int32Array(buffer, o.ptr, length) : new Float32Array(buffer, o.ptr, length);
+    }
+    const view = o.dtype === "int32" ? new Int32Array(buffer, o.ptr, length) : new Float32Array(buffer, o.ptr, length);
+    if (arr) {
+      arr.set(view);
+      return arr;
+    }
+    return view.slice();
+  }
+
+  /** Frees the output tensors made for this call (a call that failed after making them). */
+  freeFresh(): void {
+    for (const o of [this.out1, this.out2]) {
+      if (o.used && o.fresh && o.tensor) o.tensor.free();
+      o.tensor = null;
+    }
+  }
+
+  /** Ends the call: its blocks released, no reference to the caller's data kept. */
+  release(): void {
+    for (const p of this.blocks) this.host.heap.release(p);
+    this.blocks.length = 0;
+    this.unused(this.in1);
+    this.unused(this.in2);
+    this.out1.tensor = this.out2.tensor = null;
+    this.out1.array = this.out2.array = null;
+  }
+
+  /**
+   * A kernel refused row `row` of `a` (NaN, +Inf, or every class masked) before writing
+   * anything: free the output tensors made for this call and say what is wrong where.
+   */
+  rowFault(a: Operand, row: number, cols: number): never {
+    this.freeFresh();
+    const fn = this.fn;
+    const fault = this.host.kernels.check_fault();
+    const values = new Float32Array(this.memory.buffer, a.ptr + row * cols * 4, cols);
+    this.release();
+    if (fault === FAULT_NAN || fault === FAULT_POS_INF) {
+      let k = 0;
+      while (k < cols && !(fault === FAULT_NAN ? Number.isNaN(values[k]) : values[k] === Infinity)) k++;
+      const what = fault === FAULT_NAN ? "NaN" : "+Inf (only -Inf, a mask, is allowed)";
+      throw new RangeError(`${fn}: ${a.name}[${row}, ${k}] is ${what}`);
+    }
+    throw new RangeError(`${fn}: row ${row} of ${a.name} is all -Inf: at least one class must be unmasked`);
+  }
+
+  /** Throws the row error when a launch returned a bad row (>= 0). */
+  check(bad: number): void {
+    if (bad >= 0) this.rowFault(this.in1, bad, this.cols);
+  }
+}
+
+/**
+ * Runs `kernel` on float32 blocks of one staging allocation: `inputs` (tensors of this instance
+ * and views on its memory read in place, other arrays copied in), then one block per entry of
+ * `outputs` (its length; 0 passes the pointer 0, "not wanted"), copied out after. For the
+ * distribution classes.
+ */
+export function runStaged(
+  c: Call, inputs: ReadonlyArray<Tensor | ArrayLike<number>>, outputs: readonly number[], kernel: (ptrs: number[]) => void,
+): Float32Array[] {
+  const memory = c.memory;
+  const ptrs: number[] = [];
+  let total = 0;
+  for (const x of inputs) {
+    if (x instanceof Tensor) {
+      c.checkTensor("input", x, "float32");
+      ptrs.push(x.byteOffset);
+    } else if (x instanceof Float32Array && x.buffer === memory.buffer) {
+      ptrs.push(x.byteOffset); // taken before staging can grow the memory and detach the view
+    } else {
+      ptrs.push(-1);
+      total += Math.ceil(x.length / 4) * 16;
+    }
+  }
+  for (const n of outputs) total += Math.ceil(n / 4) * 16;
+  let at = total === 0 ? 0 : c.stage(total);
+  const f32 = new Float32Array(memory.buffer);
+  inputs.forEach((x, i) => {
+    if (ptrs[i] !== -1) return;
+    f32.set(x as ArrayLike<number>, at >> 2);
+    ptrs[i] = at;
+    at += Math.ceil(x.length / 4) * 16;
+  });
+  const starts: number[] = [];
+  for (const n of outputs) {
+    starts.push(at);
+    ptrs.push(n === 0 ? 0 : at);
+    at += Math.ceil(n / 4) * 16;
+  }
+  kernel(ptrs);
+  const view = new Float32Array(memory.buffer);
+  return outputs.map((n, i) => view.slice(starts[i]! >> 2, (starts[i]! >> 2) + n));
+}

@@ -1,0 +1,65 @@
+// Drawing from the stream, as call preparations (see softmax.ts): the noise itself (Gumbel,
+// uniform, raw bits), Gumbel-Softmax and Gumbel-Max.
+
+import { GUMBEL_MAX, GUMBEL_NOISE, GUMBEL_SOFTMAX, UNIFORM } from "./abi.js";
+import { checkCount, checkTaus, describe } from "./checks.js";
+import type { Call } from "./marshal.js";
+import type { Streams } from "./streams.js";
+import type { FloatOut, GumbelMaxOptions, GumbelSoftmaxOptions, OutOption, StreamOptions } from "./types.js";
+
+const MAX_I32 = 0x7fffffff;
+
+/** n Gumbel noise values (`gumbel`) or uniforms from the stream, into out1. */
+export function prepareNoise(c: Call, s: Streams, gumbel: boolean, n: unknown, o: StreamOptions & OutOption<FloatOut>): void {
+  const count = checkCount(c.fn, "n", n, MAX_I32 >> 2);
+  s.resolve(c.fn, o, count);
+  const out = c.outPlan("out", o.out, "float32", 1, count, false, c.out1, null);
+  c.place(null, null, out, null);
+  const { key, counter } = s;
+  c.launch(gumbel ? GUMBEL_NOISE : UNIFORM, count, 1, null, out.ptr, count, key.lo, key.hi, counter.lo, counter.hi);
+}
+
+/** n raw Philox words, run at once (no async form): a copy. */
+export function randomBits(c: Call, s: Streams, n: unknown, o: StreamOptions): Uint32Array {
+  const count = checkCount(c.fn, "n", n, MAX_I32 >> 2);
+  s.resolve(c.fn, o, count);
+  const ptr = c.stage(count * 4);
+  c.host.kernels.random_bits(ptr, count, s.key.lo, s.key.hi, s.counter.lo, s.counter.hi);
+  s.drawn();
+  return new Uint32Array(c.memory.buffer, ptr, count).slice();
+}
+
+/** Gumbel-Softmax samples into out1 (and, with `hard`, the soft sample into out2 when asked). */
+export function prepareGumbelSoftmax(c: Call, s: Streams, logits: unknown, o: GumbelSoftmaxOptions): void {
+  const fn = c.fn;
+  const a = c.operand("logits", logits, c.in1);
+  const cols = c.resolveCols(o.cols, a);
+  const rows = c.rowsOf(a, cols);
+  const tau = checkTaus(fn, o.tau, rows);
+  const hard = o.hard ?? false;
+  if (typeof hard !== "boolean") throw new TypeError(`${fn}: hard must be a boolean, got ${describe(hard)}`);
+  if (o.soft !== undefined && !hard) throw new TypeError(`${fn}: soft is only written with hard: true`);
+  s.resolve(fn, o, rows * cols);
+  const out = c.outPlan("out", o.out, "float32", rows, cols, a.tensor !== null, c.out1, null);
+  const soft = o.soft === undefined ? null : c.outPlan("soft", o.soft, "float32", rows, cols, false, c.out2, out);
+  c.place(a, null, out, soft);
+  c.allocFresh(out);
+  const { key, counter } = s;
+  const sp = soft ? soft.ptr : 0;
+  const h = hard ? 1 : 0;
+  if (typeof tau === "number") c.launch(GUMBEL_SOFTMAX, rows, cols, null, a.ptr, out.ptr, sp, rows, cols, tau, h, key.lo, key.hi, counter.lo, counter.hi);
+  else c.launch(GUMBEL_SOFTMAX, rows, cols, tau, a.ptr, out.ptr, sp, rows, cols, 0, h, key.lo, key.hi, counter.lo, counter.hi);
+}
+
+/** One Gumbel-Max class per row into out1 (int32). */
+export function prepareGumbelMax(c: Call, s: Streams, logits: unknown, o: GumbelMaxOptions): void {
+  const a = c.operand("logits", logits, c.in1);
+  const cols = c.resolveCols(o.cols, a);
+  const rows = c.rowsOf(a, cols);
+  s.resolve(c.fn, o, rows * cols);
+  const out = c.outPlan("out", o.out, "int32", rows, 1, a.tensor !== null, c.out1, null);
+  c.place(a, null, out, null);
+  c.allocFresh(out);
+  const { key, counter } = s;
+  c.launch(GUMBEL_MAX, rows, cols, null, a.ptr, out.ptr, rows, cols, key.lo, key.hi, counter.lo, counter.hi);
+}

@@ -1,0 +1,44 @@
+// The softmax family and its derivatives, as call preparations: each validates its arguments,
+// plans and places the operands (marshal.ts) and sets the kernel launch; the public class runs it
+// (launch.ts), synchronously or on the workers.
+
+import { LOG_SOFTMAX, LOG_SUM_EXP, SOFTMAX, SOFTMAX_GRAD } from "./abi.js";
+import { checkTaus } from "./checks.js";
+import type { Call } from "./marshal.js";
+import type { BackwardOptions, SoftmaxOptions } from "./types.js";
+
+/** softmax (0), logSoftmax (1) and logSumExp (2) of each row of x / tau. */
+export function prepareSoftmax(c: Call, op: 0 | 1 | 2, x: unknown, o: SoftmaxOptions): void {
+  const a = c.operand("x", x, c.in1);
+  const cols = c.resolveCols(o.cols, a);
+  const rows = c.rowsOf(a, cols);
+  const tau = checkTaus(c.fn, o.tau, rows);
+  const out = c.outPlan("out", o.out, "float32", rows, op === 2 ? 1 : cols, a.tensor !== null, c.out1, null);
+  c.place(a, null, out, null);
+  c.allocFresh(out);
+  const spec = op === 0 ? SOFTMAX : op === 1 ? LOG_SOFTMAX : LOG_SUM_EXP;
+  if (typeof tau === "number") c.launch(spec, rows, cols, null, a.ptr, out.ptr, rows, cols, tau);
+  else c.launch(spec, rows, cols, tau, a.ptr, out.ptr, rows, cols, 0);
+}
+
+/**
+ * softmaxBackward (dlogits into out1, dtau into out2) or softmaxJvp (`dtau` false: the
+ * derivative along the tangent into out1): one kernel, softmax_grad.
+ */
+export function prepareSoftmaxGrad(c: Call, y: unknown, v: unknown, o: BackwardOptions, dtau: boolean): void {
+  const a = c.operand("y", y, c.in1);
+  const b = c.operand(dtau ? "dy" : "tangent", v, c.in2);
+  const cols = c.resolveCols(o.cols, a);
+  const rows = c.rowsOf(a, cols);
+  c.sameLength(a, b);
+  const tau = checkTaus(c.fn, o.tau, rows);
+  const isT = a.tensor !== null;
+  const out = c.outPlan("out", o.out, "float32", rows, cols, isT, c.out1, null);
+  const dt = dtau ? c.outPlan("dtauOut", o.dtauOut, "float32", rows, 1, isT, c.out2, out) : null;
+  c.place(a, b, out, dt);
+  c.allocFresh(out);
+  if (dt) c.allocFresh(dt);
+  const dp = dt ? dt.ptr : 0;
+  if (typeof tau === "number") c.launch(SOFTMAX_GRAD, rows, cols, null, a.ptr, b.ptr, out.ptr, dp, rows, cols, tau);
+  else c.launch(SOFTMAX_GRAD, rows, cols, tau, a.ptr, b.ptr, out.ptr, dp, rows, cols, 0);
+}

@@ -1,0 +1,43 @@
+// The straight-through estimators, Gumbel-Rao and Gapped ST, as call preparations (see
+// softmax.ts). Forward: the one-hot sample of `gumbelMax` (same seed and offset, same index) and,
+// into `soft`, the surrogate the gradient flows through. Backward: its VJP, the noise recomputed
+// from the seed and offset (which it therefore requires). Either draws rows*cols stream elements.
+
+import { GAPPED_ST, GAPPED_ST_BACKWARD, GUMBEL_RAO, GUMBEL_RAO_BACKWARD } from "./abi.js";
+import { checkTaus } from "./checks.js";
+import type { Call } from "./marshal.js";
+import type { Streams } from "./streams.js";
+import type { StraightForward, StraightOptions } from "./types.js";
+
+/**
+ * Gumbel-Rao (op 0) or Gapped ST (1): the forward when dy is null (one-hot into out1, the
+ * surrogate into out2 when `soft` is given), else the backward (dlogits into out1; Gumbel-Rao's
+ * backward holds one draw, a row, in out2's staging). `extra` is samples or kappa, checked.
+ */
+export function prepareStraight(c: Call, s: Streams, op: 0 | 1, logits: unknown, dy: unknown, o: StraightOptions & StraightForward, extra: number): void {
+  const fn = c.fn;
+  const backward = dy !== null;
+  const a = c.operand("logits", logits, c.in1);
+  const b = backward ? c.operand("dy", dy, c.in2) : null;
+  const cols = c.resolveCols(o.cols, a);
+  const rows = c.rowsOf(a, cols);
+  if (b) c.sameLength(a, b);
+  const tau = checkTaus(fn, o.tau, rows);
+  if (backward && o.seed === undefined) {
+    throw new TypeError(`${fn}: seed is required: pass the seed and offset of the forward call, whose noise is recomputed`);
+  }
+  s.resolve(fn, o, rows * cols);
+  const out = c.outPlan("out", o.out, "float32", rows, cols, a.tensor !== null, c.out1, null);
+  const aux = !backward
+    ? o.soft === undefined ? null : c.outPlan("soft", o.soft, "float32", rows, cols, false, c.out2, out)
+    : op === 0 ? c.outPlan("work", undefined, "float32", 1, cols, false, c.out2, null) : null;
+  if (backward && aux) aux.used = false; // workspace, not a result
+  c.place(a, b, out, aux);
+  c.allocFresh(out);
+  const spec = op === 0 ? (backward ? GUMBEL_RAO_BACKWARD : GUMBEL_RAO) : backward ? GAPPED_ST_BACKWARD : GAPPED_ST;
+  const { key, counter } = s;
+  const bp = b ? b.ptr : 0;
+  const xp = aux ? aux.ptr : 0;
+  if (typeof tau === "number") c.launch(spec, rows, cols, null, a.ptr, bp, out.ptr, xp, rows, cols, tau, extra, key.lo, key.hi, counter.lo, counter.hi);
+  else c.launch(spec, rows, cols, tau, a.ptr, bp, out.ptr, xp, rows, cols, 0, extra, key.lo, key.hi, counter.lo, counter.hi);
+}

@@ -1,0 +1,73 @@
+// Streams: which (seed, offset) a call draws from. With `seed`, the caller's stream from `offset`
+// (default 0); without, the instance's own stream, seeded at init and advanced past each call's
+// draw once its kernel has run (a call that throws draws nothing).
+
+import { checkStreamEnd, parseU64, TWO32, wordsToBigInt, type Words } from "./checks.js";
+import type { StreamOptions, U64 } from "./types.js";
+
+function randomWord(): number {
+  const c = (globalThis as { crypto?: { getRandomValues(a: Uint32Array): Uint32Array } }).crypto;
+  if (c) return c.getRandomValues(new Uint32Array(1))[0]!;
+  return Math.floor(Math.random() * TWO32);
+}
+
+export class Streams {
+  /** The current call's key and first counter (filled by `resolve`). */
+  readonly key: Words = { lo: 0, hi: 0 };
+  readonly counter: Words = { lo: 0, hi: 0 };
+  private readonly autoSeed: Words = { lo: 0, hi: 0 };
+  private readonly autoOffset: Words = { lo: 0, hi: 0 };
+  /** Elements the current call draws from the instance's stream (0 with a seed). */
+  private autoDraw = 0;
+
+  constructor(seed: U64 | undefined) {
+    if (seed === undefined) {
+      this.autoSeed.lo = randomWord();
+      this.autoSeed.hi = randomWord();
+    } else parseU64("init", "seed", seed, this.autoSeed);
+  }
+
+  /** The seed of the instance's own stream. */
+  get defaultSeed(): bigint {
+    return wordsToBigInt(this.autoSeed);
+  }
+
+  /** Resolves seed and offset into `key` / `counter` for a draw of `count` elements. */
+  resolve(fn: string, options: StreamOptions, count: number): void {
+    const key = this.key;
+    const ctr = this.counter;
+    if (options.seed === undefined) {
+      if (options.offset !== undefined) throw new TypeError(`${fn}: offset needs a seed`);
+      // The instance's own stream: wraps to 0 rather than run past 2^64.
+      const auto = this.autoOffset;
+      if (auto.hi === TWO32 - 1 && auto.lo + count > TWO32) auto.lo = auto.hi = 0;
+      key.lo = this.autoSeed.lo;
+      key.hi = this.autoSeed.hi;
+      ctr.lo = auto.lo;
+      ctr.hi = auto.hi;
+      this.autoDraw = count; // advanced by drawn() once the kernel has run
+      return;
+    }
+    this.autoDraw = 0;
+    parseU64(fn, "seed", options.seed, key);
+    if (options.offset === undefined) ctr.lo = ctr.hi = 0;
+    else parseU64(fn, "offset", options.offset, ctr);
+    checkStreamEnd(fn, ctr, count);
+  }
+
+  /** The current call uses streams of its own (per-row seeds): the instance's does not move. */
+  none(): void {
+    this.autoDraw = 0;
+  }
+
+  /** After a kernel drew from the instance's own stream: advance it past what was drawn. */
+  drawn(): void {
+    const auto = this.autoOffset;
+    auto.lo += this.autoDraw;
+    this.autoDraw = 0;
+    if (auto.lo >= TWO32) {
+      auto.lo -= TWO32;
+      auto.hi = (auto.hi + 1) % TWO32;
+    }
+  }
+}

@@ -1,0 +1,107 @@
+// The public types: the options of every call and the shapes of their results. Nothing here
+// runs; every layer above imports what it takes from here.
+
+import type { Tensor } from "./memory.js";
+
+/** The two binaries built from assembly/ (one source, branching on ASC_FEATURE_SIMD). */
+export type Backend = "simd" | "scalar";
+
+/** A float32 input: a tensor of this instance (zero-copy) or an array that is copied in. */
+export type FloatInput = Tensor<"float32"> | Float32Array | ArrayLike<number>;
+/** Seeds and offsets: integers from 0 to 2^64-1, as numbers (up to 2^53-1) or bigints. */
+export type U64 = number | bigint;
+
+export interface ShapeOptions {
+  /** Columns per row (classes per categorical). Required for arrays; tensors default to their own. */
+  cols?: number;
+}
+export interface TauOptions extends ShapeOptions {
+  /**
+   * Temperature, positive and finite; default 1. Rounded to float32. A number, or one per row
+   * (a Float32Array or array of `rows` numbers): row r then gives exactly what a call on that
+   * row alone with tau[r] gives.
+   */
+  tau?: number | Float32Array | ArrayLike<number>;
+}
+export interface StreamOptions {
+  /**
+   * Key of the random stream, 0 to 2^64-1. Omitted: the instance's own stream (seeded
+   * randomly at init, advancing after each call), for users who do not need replay.
+   */
+  seed?: U64;
+  /** Counter of the first element drawn, 0 to 2^64-1; default 0. Needs a seed. */
+  offset?: U64;
+}
+export interface OutOption<O> {
+  /** Where to write the result (same shape); nothing is allocated when it is a tensor. */
+  out?: O;
+}
+export interface GumbelSoftmaxOptions extends TauOptions, StreamOptions, OutOption<Tensor | Float32Array> {
+  /** Straight-through: the output is one_hot(argmax(logits + g)); default false. */
+  hard?: boolean;
+  /** With `hard`: also write the soft sample here (what the straight-through gradient uses). */
+  soft?: Tensor | Float32Array;
+}
+/** The straight-through estimators' options shared by forward and backward. */
+export interface StraightOptions extends TauOptions, StreamOptions, OutOption<Tensor | Float32Array> {}
+export interface GumbelRaoOptions extends StraightOptions {
+  /**
+   * S, the number of conditional Gumbel draws averaged for the gradient, 1 to 2^20; default
+   * 100 (the `repeats` of `rao_gumbel` in Fan et al.'s code). S = 1 is straight-through
+   * Gumbel-Softmax with the noise redrawn given the sample.
+   */
+  samples?: number;
+}
+export interface GappedSTOptions extends StraightOptions {
+  /**
+   * The gap kappa >= 0 between the sampled class and every other in the surrogate logits;
+   * default 1 (the paper's "GST-1.0"). `"adaptive"`: kappa = -log(1 - p) / p for the sampled
+   * class's probability p ("GST-p").
+   */
+  kappa?: number | "adaptive";
+}
+/** A straight-through forward call: `soft` receives the surrogate the gradient flows through. */
+export interface StraightForward {
+  soft?: Tensor | Float32Array;
+}
+
+export interface BackwardOptions extends TauOptions, OutOption<Tensor | Float32Array> {
+  /** Where to write dtau (one value per row). */
+  dtauOut?: Tensor | Float32Array;
+}
+
+export type FloatOut = Tensor | Float32Array;
+export type Result<X, O> = O extends { out: Tensor } ? Tensor : X extends Tensor ? Tensor : Float32Array;
+
+/** A value for every row (a number) or one per row (an array of `rows` numbers). */
+export type PerRow = number | ArrayLike<number>;
+
+export interface SampleTokensOptions extends ShapeOptions {
+  /** Temperature T >= 0, finite; default 1. 0 is greedy: the first largest logit, no noise. */
+  temperature?: PerRow;
+  /** Keep the k tokens of largest logit (and any tied with the k-th); 0 (default) keeps all. */
+  topK?: PerRow;
+  /** Nucleus: keep the fewest largest tokens whose probability reaches p, in (0, 1]; default 1 (off). */
+  topP?: PerRow;
+  /** Keep tokens with probability >= minP * the largest probability, in [0, 1]; default 0 (off). */
+  minP?: PerRow;
+  /** One stream for the whole batch: row r draws elements offset + r * cols + k. */
+  seed?: U64;
+  /** One stream per row (a request's own seed): row r draws elements offset + k of seeds[r]. */
+  seeds?: ArrayLike<U64>;
+  /** First stream element (see seed and seeds); default 0. */
+  offset?: U64;
+  /** One first element per row (with seed or seeds): row r draws offsets[r] + k. */
+  offsets?: ArrayLike<U64>;
+  /** Where to write the tokens: `rows` int32 values. */
+  out?: Int32Array | Tensor<"int32">;
+}
+
+/** What `gumbelMax` takes besides the logits. */
+export type GumbelMaxOptions = ShapeOptions & StreamOptions & OutOption<Tensor<"int32"> | Int32Array>;
+/** What the softmax family takes besides its input. */
+export type SoftmaxOptions = TauOptions & OutOption<FloatOut>;
+/** `{ dlogits, dtau }` of softmaxBackward: tensors for tensor input, else arrays. */
+export type BackwardResult<X> = X extends Tensor ? { dlogits: Tensor; dtau: Tensor } : { dlogits: Float32Array; dtau: Float32Array };
+/** Int32 results (class indices): a tensor for tensor input, else an Int32Array. */
+export type IndexResult<X> = X extends Tensor ? Tensor<"int32"> : Int32Array;
