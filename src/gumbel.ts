@@ -4,7 +4,7 @@
 import { article, checkCount, checkKappa, checkSamples, checkStreamEnd, checkTaus, describe, isNumberArray, parseU64, wordsToBigInt, type Words } from "./args.js";
 import type { Backend } from "./loader.js";
 import { Heap, Tensor, type DType } from "./memory.js";
-import type { Pool } from "./pool.js";
+import { WorkerLost, type Pool } from "./pool.js";
 import { GumbelRng } from "./rng.js";
 import { PARAM_BYTES, TokenParams, type SampleTokensOptions } from "./tokens.js";
 
@@ -366,7 +366,10 @@ export class GumbelWasm {
    * or 1. After `close()`, 1.
    */
   threads: number;
-  /** Why `threads` is less than asked (no SharedArrayBuffer, no workers, ...), or "". */
+  /**
+   * Why `threads` is less than asked (no SharedArrayBuffer, no workers, a worker that could not
+   * start, ...), or "".
+   */
   readonly threadNote: string;
   /** Async calls on fewer elements than this (or on one row) run on the calling thread. */
   readonly threadThreshold: number;
@@ -917,6 +920,29 @@ export class GumbelWasm {
   }
 
   /**
+   * @internal init() awaits this: every worker started, or, if one cannot start, none, and the
+   * instance runs on the calling thread saying why.
+   */
+  async startThreads(): Promise<void> {
+    const pool = this.pool;
+    if (!pool) return;
+    try {
+      await pool.warm();
+    } catch (e) {
+      await this.singleThread(pool, `the worker pool could not start: ${(e as Error).message}`);
+    }
+  }
+
+  /** Ends the pool for good (a worker cannot start): calls run on the calling thread. */
+  private async singleThread(pool: Pool, note: string): Promise<void> {
+    if (this.pool !== pool) return;
+    this.pool = null;
+    this.threads = 1;
+    (this as { threadNote: string }).threadNote = note;
+    await pool.close();
+  }
+
+  /**
    * Runs a synchronous method in capture mode: its validation, staging and error checks happen
    * now; its kernel call, if the batch is large enough, is split across the workers, and its
    * outputs are finished once they are done.
@@ -1015,8 +1041,22 @@ export class GumbelWasm {
       calls.push(pool.call(i, kernel, sliceArgs(args, layout, r0, r1, cols)));
     }
     const results = await Promise.allSettled(calls);
-    const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
-    if (failed) throw failed.reason;
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as unknown);
+    const error = failed.find((e) => !(e instanceof WorkerLost));
+    if (error) throw error;
+    if (failed.length === 0) return;
+    // Parts whose worker is gone run here: the same bits (the noise depends on the element
+    // index only), and rerunning a part a dying worker had begun rewrites the same values
+    // (outputs never overlap inputs). A worker that cannot be started again ends the pool.
+    const k = this.kernels as unknown as Record<string, (...a: number[]) => unknown>;
+    for (let i = 0; i < parts; i++) {
+      if (results[i]!.status === "fulfilled") continue;
+      const r0 = Math.floor((rows * i) / parts);
+      const r1 = Math.floor((rows * (i + 1)) / parts);
+      k[kernel]!(...sliceArgs(args, layout, r0, r1, cols));
+    }
+    const lost = failed.find((e) => (e as WorkerLost).starting) as WorkerLost | undefined;
+    if (lost) await this.singleThread(pool, `the worker pool stopped: ${lost.message}`);
   }
 
   /**
