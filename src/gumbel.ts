@@ -49,7 +49,10 @@ export class GumbelWasm {
    * or 1. After `close()`, 1.
    */
   threads: number;
-  /** Why `threads` is less than asked (no SharedArrayBuffer, no workers, ...), or "". */
+  /**
+   * Why `threads` is less than asked (no SharedArrayBuffer, no workers, a worker that could not
+   * start, ...), or "".
+   */
   readonly threadNote: string;
   /** Async calls on fewer elements than this (or on one row) run on the calling thread. */
   readonly threadThreshold: number;
@@ -67,7 +70,7 @@ export class GumbelWasm {
     this.call = new Call(this, new Region());
     this.threadNote = threading?.note ?? "";
     this.threadThreshold = threading?.threshold ?? PARALLEL_MIN_ELEMENTS;
-    this.launcher = new Launcher(this.kernels, this.threadThreshold);
+    this.launcher = new Launcher(this.kernels, this.threadThreshold, (pool, note) => this.singleThread(pool, note));
     this.launcher.pool = threading?.startPool ? threading.startPool(this) : null;
     this.threads = this.launcher.pool ? this.launcher.pool.size : 1;
     if (this.launcher.pool) {
@@ -404,6 +407,29 @@ export class GumbelWasm {
 
   async [asyncDisposeSymbol](): Promise<void> {
     await this.close();
+  }
+
+  /**
+   * @internal init() awaits this: every worker started, or, if one cannot start, none, and the
+   * instance runs on the calling thread saying why.
+   */
+  async startThreads(): Promise<void> {
+    const pool = this.launcher.pool;
+    if (!pool) return;
+    try {
+      await pool.warm();
+    } catch (e) {
+      await this.singleThread(pool, `the worker pool could not start: ${(e as Error).message}`);
+    }
+  }
+
+  /** Ends the pool for good (a worker cannot start): calls run on the calling thread. */
+  private async singleThread(pool: Pool, note: string): Promise<void> {
+    if (this.launcher.pool !== pool) return;
+    this.launcher.pool = null;
+    this.threads = 1;
+    (this as { threadNote: string }).threadNote = note;
+    await pool.close();
   }
 
   /** The worker pool, or null (tests reach it to make workers fail). */

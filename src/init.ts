@@ -23,9 +23,9 @@ export interface InitOptions {
   seed?: number | bigint;
   /**
    * Worker threads for the async calls (`gumbelSoftmaxAsync`, ...): a number, or "auto" for the
-   * machine's cores; default 1 (no workers). Needs SharedArrayBuffer (in browsers: a
-   * cross-origin isolated page) and workers; without them the instance runs on one thread and
-   * `gw.threadNote` says why.
+   * machine's cores; default 1 (no workers). The workers start before init() resolves. Needs
+   * SharedArrayBuffer (in browsers: a cross-origin isolated page) and workers that start;
+   * without them the instance runs on one thread and `gw.threadNote` says why.
    */
   threads?: number | "auto";
   /**
@@ -145,7 +145,7 @@ export async function initWith(
     const module = await compile(await own(`${backend}-shared`), read);
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     const shared = memory;
-    return new GumbelWasm(instance, backend, seed, {
+    const gw = new GumbelWasm(instance, backend, seed, {
       note,
       threshold,
       startPool: pooled
@@ -161,6 +161,10 @@ export async function initWith(
           }
         : undefined,
     });
+    // The workers start now: if one cannot (a runtime that refuses workers, a worker file that
+    // does not load, ...), the instance runs on the calling thread and threadNote says why.
+    await gw.startThreads();
+    return gw;
   }
   const w = options.wasm;
   if (w === null) throw new TypeError("init: wasm must be bytes, a WebAssembly.Module, a URL, a Response or { simd, scalar }, got null");

@@ -6,7 +6,7 @@
 import type { Kernels, RowSpec } from "./abi.js";
 import { addWords, type Words } from "./checks.js";
 import type { Call } from "./marshal.js";
-import type { Pool } from "./pool.js";
+import { WorkerLost, type Pool } from "./pool.js";
 
 /**
  * Batches smaller than this many elements run on the calling thread even in threaded mode:
@@ -57,7 +57,15 @@ export class Launcher {
   pool: Pool | null = null;
   private readonly runArgs: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
-  constructor(private readonly kernels: Kernels, readonly threshold: number) {}
+  /**
+   * @param stopped called when the pool must end (a worker that cannot be started again): the
+   * instance then runs on the calling thread and says why.
+   */
+  constructor(
+    private readonly kernels: Kernels,
+    readonly threshold: number,
+    private readonly stopped: (pool: Pool, note: string) => Promise<void>,
+  ) {}
 
   private fn(spec: RowSpec): KernelFn {
     return (this.kernels as unknown as Record<string, KernelFn>)[spec.kernel]!;
@@ -108,7 +116,21 @@ export class Launcher {
       calls.push(pool.call(i, spec.kernel, sliceArgs(args, spec, r0, r1, cols, new Array<number>(args.length))));
     }
     const results = await Promise.allSettled(calls);
-    const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
-    if (failed) throw failed.reason;
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as unknown);
+    const error = failed.find((e) => !(e instanceof WorkerLost));
+    if (error) throw error;
+    if (failed.length === 0) return;
+    // Parts whose worker is gone run here: the same bits (the noise depends on the element
+    // index only), and rerunning a part a dying worker had begun rewrites the same values
+    // (outputs never overlap inputs). A worker that cannot be started again ends the pool.
+    const f = this.fn(spec);
+    for (let i = 0; i < parts; i++) {
+      if (results[i]!.status === "fulfilled") continue;
+      const r0 = Math.floor((rows * i) / parts);
+      const r1 = Math.floor((rows * (i + 1)) / parts);
+      invoke(f, sliceArgs(args, spec, r0, r1, cols, new Array<number>(args.length)), spec.arity);
+    }
+    const lost = failed.find((e) => (e as WorkerLost).starting) as WorkerLost | undefined;
+    if (lost) await this.stopped(pool, `the worker pool stopped: ${lost.message}`);
   }
 }

@@ -8,7 +8,7 @@ declare module "node:os" {
 }
 declare module "node:worker_threads" {
   export class Worker {
-    constructor(url: URL, options?: { execArgv?: string[] });
+    constructor(code: string, options: { eval: true });
     on(event: "message", listener: (data: unknown) => void): this;
     on(event: "error", listener: (error: Error) => void): this;
     on(event: "exit", listener: (code: number) => void): this;

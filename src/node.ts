@@ -14,18 +14,29 @@ function ownBinary(name: BinaryName): URL {
 }
 
 /**
- * The process's Node flags minus those a worker refuses (`--input-type`, which `node -e`
- * scripts use): workers inherit the rest, as they do by default.
+ * The pool worker's code, worker-node.js, loaded by an `import()` evaluated in the worker
+ * rather than as the worker's main file, and with the options a worker gets by default (no
+ * `execArgv`, no `env`). Measured on Node 20:
+ * - an explicit `execArgv` is validated strictly: per-process and V8 flags the process runs with
+ *   (`--max-old-space-size`, `--max-semi-space-size`, `--stack-size`, `--expose-gc`, `--title`)
+ *   make `new Worker` throw ERR_WORKER_INVALID_EXEC_ARGV;
+ * - `execArgv: []` starts the worker outside the permission model (`--experimental-permission
+ *   --allow-worker`) and still re-reads NODE_OPTIONS (and its `--input-type`) in the worker;
+ * - the default hands the worker the process's own options, unvalidated (V8 and per-process
+ *   flags are process-wide anyway), but `--input-type` (`node --input-type=module -e`, or in
+ *   NODE_OPTIONS) then refuses a worker's main file (ERR_INPUT_TYPE_NOT_ALLOWED). An evaluated
+ *   `import()` is not a main file, and is the same code as a CommonJS script and as a module.
+ *   `--require` preloads run in it (as in every worker), `--import` ones do not (they run in a
+ *   file worker only); a preload that throws in a worker stops the pool (see startThreads).
+ * A load failure is rethrown from a timer, so that the pool gets it as the worker's error (under
+ * `--unhandled-rejections=warn` the rejection alone only ends the worker with code 0).
  */
-function workerExecArgv(): string[] {
-  const argv = (globalThis as { process?: { execArgv?: string[] } }).process?.execArgv ?? [];
-  return argv.filter((a) => !a.startsWith("--input-type"));
-}
+const bootstrap = `import(${JSON.stringify(new URL("./worker-node.js", import.meta.url).href)}).catch((e) => setTimeout(() => { throw e; }));`;
 
 /** node:worker_threads workers; an idle one does not keep the process alive. */
 const threading: Threading = {
   workers: ({ message, failed }) => {
-    const w = new Worker(new URL("./worker-node.js", import.meta.url), { execArgv: workerExecArgv() });
+    const w = new Worker(bootstrap, { eval: true });
     w.on("message", message);
     w.on("error", failed);
     w.on("exit", (code) => failed(new Error(`exited with code ${code}`)));

@@ -46,6 +46,28 @@ export type Reply =
   | { type: "error"; id: number; message: string }
   | { type: "start-failed"; message: string };
 
+/**
+ * A job that did not run because its worker is gone: it died, a new one could not start
+ * (`starting`), or the pool was closed. Unlike a kernel's own error, the job can run elsewhere.
+ */
+export class WorkerLost extends Error {
+  constructor(
+    message: string,
+    /** No worker could be started for it (as opposed to one dying with the job). */
+    readonly starting: boolean,
+  ) {
+    super(message);
+    this.name = "WorkerLost";
+  }
+}
+
+/** An error's message, with its code when it has one (`ERR_ACCESS_DENIED`, ...). */
+function describe(error: unknown): string {
+  const e = error as { message?: unknown; code?: unknown } | null;
+  const message = String(e?.message ?? error);
+  return typeof e?.code === "string" && !message.includes(e.code) ? `${message} (${e.code})` : message;
+}
+
 interface Pending {
   resolve(value: { result: number; fault: number }): void;
   reject(error: Error): void;
@@ -72,14 +94,17 @@ export class Pool {
     this.slots = Array.from({ length: size }, () => new Slot());
   }
 
-  /** Starts every worker now (otherwise each starts on its first job). */
+  /** Starts every worker now (otherwise each starts on its first job); rejects if one cannot start. */
   async warm(): Promise<void> {
     await Promise.all(this.slots.map((_, i) => this.ensure(i)));
   }
 
-  /** Runs one kernel call on worker `index`; rejects with the worker's error. */
+  /**
+   * Runs one kernel call on worker `index`; rejects with the kernel's error, or a `WorkerLost`
+   * if the worker died, could not start or the pool was closed.
+   */
   async call(index: number, kernel: string, args: number[], fault = false): Promise<{ result: number; fault: number }> {
-    if (this.closed) throw new Error("the worker pool was closed");
+    if (this.closed) throw new WorkerLost("the worker pool was closed", false);
     const slot = this.slots[index]!;
     await this.ensure(index);
     const id = this.nextId++;
@@ -100,7 +125,7 @@ export class Pool {
         const w = slot.worker;
         slot.worker = null;
         slot.ready = null;
-        this.failAll(slot, new Error("the worker pool was closed"));
+        this.failAll(slot, new WorkerLost("the worker pool was closed", false));
         if (w) await w.terminate();
       }),
     );
@@ -109,39 +134,55 @@ export class Pool {
   private ensure(index: number): Promise<void> {
     const slot = this.slots[index]!;
     if (slot.ready) return slot.ready;
-    slot.ready = new Promise<void>((resolve, reject) => {
+    let refused = false;
+    const ready = new Promise<void>((resolve, reject) => {
       let started = false;
-      const worker = this.factory({
-        message: (data) => {
-          const reply = data as Reply;
-          if (reply.type === "ready") {
-            started = true;
-            worker.hold(slot.pending.size > 0);
-            resolve();
-          } else if (reply.type === "start-failed") {
-            this.drop(slot, worker, new Error(`worker ${index} failed to start: ${reply.message}`));
-            reject(new Error(`worker ${index} failed to start: ${reply.message}`));
-          } else {
-            const p = slot.pending.get(reply.id);
-            if (!p) return;
-            slot.pending.delete(reply.id);
-            if (slot.pending.size === 0) worker.hold(false);
-            if (reply.type === "done") p.resolve({ result: reply.result, fault: reply.fault });
-            else p.reject(new Error(`worker ${index} failed: ${reply.message}`));
-          }
-        },
-        failed: (error) => {
-          // A dead worker: its calls fail, and the next call starts a new one.
-          this.drop(slot, worker, new Error(`worker ${index} died: ${error.message}`));
-          if (!started) reject(new Error(`worker ${index} failed to start: ${error.message}`));
-        },
-      });
+      const notStarted = (why: unknown) => new WorkerLost(`worker ${index} failed to start: ${describe(why)}`, true);
+      let worker: PoolWorker;
+      let start: StartMessage;
+      try {
+        start = this.start(index);
+        worker = this.factory({
+          message: (data) => {
+            const reply = data as Reply;
+            if (reply.type === "ready") {
+              started = true;
+              worker.hold(slot.pending.size > 0);
+              resolve();
+            } else if (reply.type === "start-failed") {
+              const error = notStarted(reply.message);
+              this.drop(slot, worker, error);
+              reject(error);
+            } else {
+              const p = slot.pending.get(reply.id);
+              if (!p) return;
+              slot.pending.delete(reply.id);
+              if (slot.pending.size === 0) worker.hold(false);
+              if (reply.type === "done") p.resolve({ result: reply.result, fault: reply.fault });
+              else p.reject(new Error(`worker ${index} failed: ${reply.message}`));
+            }
+          },
+          failed: (error) => {
+            // A dead worker: its calls fail, and the next call starts a new one.
+            this.drop(slot, worker, started ? new WorkerLost(`worker ${index} died: ${describe(error)}`, false) : notStarted(error));
+            if (!started) reject(notStarted(error));
+          },
+        });
+      } catch (e) {
+        // The runtime refused to start a worker at all (a permission, a bad option, ...), or
+        // its scratch area could not be allocated.
+        refused = true;
+        reject(notStarted(e));
+        return;
+      }
       slot.worker = worker;
       worker.hold(true);
-      worker.post(this.start(index));
+      worker.post(start);
     });
-    slot.ready.catch(() => undefined);
-    return slot.ready;
+    ready.catch(() => undefined);
+    // A refused start is not remembered: the next call tries again.
+    slot.ready = refused ? null : ready;
+    return ready;
   }
 
   private drop(slot: Slot, worker: PoolWorker, error: Error): void {
