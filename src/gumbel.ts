@@ -42,8 +42,6 @@ export class GumbelWasm {
   private readonly workspace = new Region();
   private readonly streams: Streams;
   private readonly launcher: Launcher;
-  /** Async calls in flight on the workers. */
-  private readonly inFlight = new Set<Promise<unknown>>();
   /**
    * How many threads run large batches of the async calls: the workers of `init({ threads })`,
    * or 1. After `close()`, 1.
@@ -70,14 +68,14 @@ export class GumbelWasm {
     this.call = new Call(this, new Region());
     this.threadNote = threading?.note ?? "";
     this.threadThreshold = threading?.threshold ?? PARALLEL_MIN_ELEMENTS;
-    this.launcher = new Launcher(this.kernels, this.threadThreshold, (pool, note) => this.singleThread(pool, note));
+    this.streams = new Streams(seed);
+    this.launcher = new Launcher(this.kernels, this.streams, this.threadThreshold, (pool, note) => this.singleThread(pool, note));
     this.launcher.pool = threading?.startPool ? threading.startPool(this) : null;
     this.threads = this.launcher.pool ? this.launcher.pool.size : 1;
     if (this.launcher.pool) {
       // Instances on one shared memory must not share the static scratch area.
       this.kernels.set_scratch(this.heap.alloc(this.kernels.scratch_bytes()));
     }
-    this.streams = new Streams(seed);
   }
 
   /**
@@ -153,7 +151,7 @@ export class GumbelWasm {
   gumbelNoise(n: number, options?: StreamOptions & OutOption<Float32Array>): Float32Array;
   gumbelNoise(n: number, options: StreamOptions & OutOption<FloatOut> = {}): Float32Array | Tensor {
     prepareNoise(this.call.begin("gumbelNoise"), this.streams, true, n, options);
-    return this.run(this.call) as Float32Array | Tensor;
+    return this.launcher.sync(this.call) as Float32Array | Tensor;
   }
 
   /**
@@ -164,7 +162,7 @@ export class GumbelWasm {
   uniform(n: number, options?: StreamOptions & OutOption<Float32Array>): Float32Array;
   uniform(n: number, options: StreamOptions & OutOption<FloatOut> = {}): Float32Array | Tensor {
     prepareNoise(this.call.begin("uniform"), this.streams, false, n, options);
-    return this.run(this.call) as Float32Array | Tensor;
+    return this.launcher.sync(this.call) as Float32Array | Tensor;
   }
 
   /** n raw 32-bit Philox4x32-10 words: element j is word (j & 3) of block (j >> 2). */
@@ -180,19 +178,19 @@ export class GumbelWasm {
    */
   softmax<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: O): Result<X, O> {
     prepareSoftmax(this.call.begin("softmax"), 0, x, options ?? {});
-    return this.run(this.call) as Result<X, O>;
+    return this.launcher.sync(this.call) as Result<X, O>;
   }
 
   /** log_softmax(x / tau) of each row. */
   logSoftmax<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: O): Result<X, O> {
     prepareSoftmax(this.call.begin("logSoftmax"), 1, x, options ?? {});
-    return this.run(this.call) as Result<X, O>;
+    return this.launcher.sync(this.call) as Result<X, O>;
   }
 
   /** log sum_k exp(x[r, k] / tau), one value per row (a rows x 1 tensor for tensor input). */
   logSumExp<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: O): Result<X, O> {
     prepareSoftmax(this.call.begin("logSumExp"), 2, x, options ?? {});
-    return this.run(this.call) as Result<X, O>;
+    return this.launcher.sync(this.call) as Result<X, O>;
   }
 
   // ---------------------------------------------------------------- Gumbel
@@ -205,7 +203,7 @@ export class GumbelWasm {
    */
   gumbelSoftmax<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: O): Result<X, O> {
     prepareGumbelSoftmax(this.call.begin("gumbelSoftmax"), this.streams, logits, options ?? {});
-    return this.run(this.call) as Result<X, O>;
+    return this.launcher.sync(this.call) as Result<X, O>;
   }
 
   /**
@@ -215,7 +213,7 @@ export class GumbelWasm {
    */
   gumbelMax<X extends FloatInput>(logits: X, options?: GumbelMaxOptions): IndexResult<X> {
     prepareGumbelMax(this.call.begin("gumbelMax"), this.streams, logits, options ?? {});
-    return this.run(this.call) as IndexResult<X>;
+    return this.launcher.sync(this.call) as IndexResult<X>;
   }
 
   /**
@@ -269,13 +267,13 @@ export class GumbelWasm {
    */
   softmaxBackward<X extends FloatInput>(y: X, dy: FloatInput, options?: BackwardOptions): BackwardResult<X> {
     prepareSoftmaxGrad(this.call.begin("softmaxBackward"), y, dy, options ?? {}, true);
-    return this.runPair(this.call) as BackwardResult<X>;
+    return this.launcher.sync(this.call, true) as BackwardResult<X>;
   }
 
   /** Forward-mode derivative of y = softmax(x / tau) along `tangent`: y * (t - <t, y>) / tau. */
   softmaxJvp<X extends FloatInput, O extends SoftmaxOptions>(y: X, tangent: FloatInput, options?: O): Result<X, O> {
     prepareSoftmaxGrad(this.call.begin("softmaxJvp"), y, tangent, options ?? {}, false);
-    return this.run(this.call) as Result<X, O>;
+    return this.launcher.sync(this.call) as Result<X, O>;
   }
 
   // ---------------------------------------------------------------- straight-through estimators
@@ -297,7 +295,7 @@ export class GumbelWasm {
   gumbelRao<X extends FloatInput, O extends GumbelRaoOptions & StraightForward>(logits: X, options?: O): Result<X, O> {
     const o: GumbelRaoOptions & StraightForward = options ?? {};
     prepareStraight(this.call.begin("gumbelRao"), this.streams, 0, logits, null, o, checkSamples("gumbelRao", o.samples));
-    return this.run(this.call) as Result<X, O>;
+    return this.launcher.sync(this.call) as Result<X, O>;
   }
 
   /**
@@ -313,7 +311,7 @@ export class GumbelWasm {
   gumbelRaoBackward<X extends FloatInput, O extends GumbelRaoOptions>(logits: X, dy: FloatInput, options?: O): Result<X, O> {
     const o: GumbelRaoOptions = options ?? {};
     prepareStraight(this.call.begin("gumbelRaoBackward"), this.streams, 0, logits, dy, o, checkSamples("gumbelRaoBackward", o.samples));
-    return this.run(this.call) as Result<X, O>;
+    return this.launcher.sync(this.call) as Result<X, O>;
   }
 
   /**
@@ -328,7 +326,7 @@ export class GumbelWasm {
   gappedST<X extends FloatInput, O extends GappedSTOptions & StraightForward>(logits: X, options?: O): Result<X, O> {
     const o: GappedSTOptions & StraightForward = options ?? {};
     prepareStraight(this.call.begin("gappedST"), this.streams, 1, logits, null, o, checkKappa("gappedST", o.kappa));
-    return this.run(this.call) as Result<X, O>;
+    return this.launcher.sync(this.call) as Result<X, O>;
   }
 
   /**
@@ -344,7 +342,7 @@ export class GumbelWasm {
   gappedSTBackward<X extends FloatInput, O extends GappedSTOptions>(logits: X, dy: FloatInput, options?: O): Result<X, O> {
     const o: GappedSTOptions = options ?? {};
     prepareStraight(this.call.begin("gappedSTBackward"), this.streams, 1, logits, dy, o, checkKappa("gappedSTBackward", o.kappa));
-    return this.run(this.call) as Result<X, O>;
+    return this.launcher.sync(this.call) as Result<X, O>;
   }
 
   // ---------------------------------------------------------------- threads
@@ -356,40 +354,40 @@ export class GumbelWasm {
    * thread. Errors reject the promise.
    */
   gumbelSoftmaxAsync<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: O): Promise<Result<X, O>> {
-    const c = this.asyncCall("gumbelSoftmax");
-    return this.runAsync(c, false, () => prepareGumbelSoftmax(c, this.streams, logits, options ?? {})) as Promise<Result<X, O>>;
+    const c = this.launcher.asyncCall(this, "gumbelSoftmax");
+    return this.launcher.async(c, false, () => prepareGumbelSoftmax(c, this.streams, logits, options ?? {})) as Promise<Result<X, O>>;
   }
 
   /** `gumbelMax` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
   gumbelMaxAsync<X extends FloatInput>(logits: X, options?: GumbelMaxOptions): Promise<IndexResult<X>> {
-    const c = this.asyncCall("gumbelMax");
-    return this.runAsync(c, false, () => prepareGumbelMax(c, this.streams, logits, options ?? {})) as Promise<IndexResult<X>>;
+    const c = this.launcher.asyncCall(this, "gumbelMax");
+    return this.launcher.async(c, false, () => prepareGumbelMax(c, this.streams, logits, options ?? {})) as Promise<IndexResult<X>>;
   }
 
   /** `gumbelNoise` on the worker pool for large counts (see `gumbelSoftmaxAsync`). */
   gumbelNoiseAsync(n: number, options: StreamOptions & { out: Tensor }): Promise<Tensor>;
   gumbelNoiseAsync(n: number, options?: StreamOptions & OutOption<Float32Array>): Promise<Float32Array>;
   gumbelNoiseAsync(n: number, options?: StreamOptions & OutOption<FloatOut>): Promise<Float32Array | Tensor> {
-    const c = this.asyncCall("gumbelNoise");
-    return this.runAsync(c, false, () => prepareNoise(c, this.streams, true, n, options ?? {})) as Promise<Float32Array | Tensor>;
+    const c = this.launcher.asyncCall(this, "gumbelNoise");
+    return this.launcher.async(c, false, () => prepareNoise(c, this.streams, true, n, options ?? {})) as Promise<Float32Array | Tensor>;
   }
 
   /** `softmax` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
   softmaxAsync<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: O): Promise<Result<X, O>> {
-    const c = this.asyncCall("softmax");
-    return this.runAsync(c, false, () => prepareSoftmax(c, 0, x, options ?? {})) as Promise<Result<X, O>>;
+    const c = this.launcher.asyncCall(this, "softmax");
+    return this.launcher.async(c, false, () => prepareSoftmax(c, 0, x, options ?? {})) as Promise<Result<X, O>>;
   }
 
   /** `logSoftmax` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
   logSoftmaxAsync<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: O): Promise<Result<X, O>> {
-    const c = this.asyncCall("logSoftmax");
-    return this.runAsync(c, false, () => prepareSoftmax(c, 1, x, options ?? {})) as Promise<Result<X, O>>;
+    const c = this.launcher.asyncCall(this, "logSoftmax");
+    return this.launcher.async(c, false, () => prepareSoftmax(c, 1, x, options ?? {})) as Promise<Result<X, O>>;
   }
 
   /** `softmaxBackward` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
   softmaxBackwardAsync<X extends FloatInput>(y: X, dy: FloatInput, options?: BackwardOptions): Promise<BackwardResult<X>> {
-    const c = this.asyncCall("softmaxBackward");
-    return this.runAsync(c, true, () => prepareSoftmaxGrad(c, y, dy, options ?? {}, true)) as Promise<BackwardResult<X>>;
+    const c = this.launcher.asyncCall(this, "softmaxBackward");
+    return this.launcher.async(c, true, () => prepareSoftmaxGrad(c, y, dy, options ?? {}, true)) as Promise<BackwardResult<X>>;
   }
 
   /**
@@ -399,7 +397,7 @@ export class GumbelWasm {
   async close(): Promise<void> {
     const pool = this.launcher.pool;
     if (!pool) return;
-    await Promise.allSettled([...this.inFlight]);
+    await this.launcher.settled();
     this.launcher.pool = null;
     this.threads = 1;
     await pool.close();
@@ -457,75 +455,5 @@ export class GumbelWasm {
     const { key, counter } = this.streams;
     this.kernels.gumbel_noise(ptr, count, key.lo, key.hi, counter.lo, counter.hi);
     this.streams.drawn();
-  }
-
-  // ---------------------------------------------------------------- running a prepared call
-
-  /** Runs a prepared call here; its first output (any second one, a `soft`, finished first). */
-  private run(c: Call): Tensor<DType> | Float32Array | Int32Array {
-    c.check(this.launcher.run(c));
-    this.streams.drawn();
-    if (c.out2.used) c.finish(c.out2);
-    const result = c.finish(c.out1);
-    c.release();
-    return result;
-  }
-
-  /** Runs a prepared call here; `{ dlogits, dtau }` from its two outputs. */
-  private runPair(c: Call): { dlogits: unknown; dtau: unknown } {
-    c.check(this.launcher.run(c));
-    const dlogits = c.finish(c.out1);
-    const result = { dlogits, dtau: c.finish(c.out2) };
-    c.release();
-    return result;
-  }
-
-  /** A Call of its own for an async call: its staged arrays live until its workers are done. */
-  private asyncCall(fn: string): Call {
-    return new Call(this, this.launcher.pool ? null : new Region()).begin(fn);
-  }
-
-  /**
-   * An async call: prepared now (its errors reject the promise, nothing drawn), then, for a large
-   * batch on a pool, validated here and run by the workers; otherwise run here.
-   */
-  private runAsync(c: Call, pair: boolean, prepare: () => void): Promise<unknown> {
-    const finish = () => (pair ? this.runPairFinished(c) : this.finished(c));
-    try {
-      prepare();
-      if (!this.launcher.deferrable(c)) {
-        c.check(this.launcher.run(c));
-        this.streams.drawn();
-        return Promise.resolve(finish());
-      }
-      c.check(this.launcher.validate(c));
-      this.streams.drawn();
-    } catch (e) {
-      c.release();
-      return Promise.reject(e);
-    }
-    const p = this.launcher.split(c).then(finish, (e: unknown) => {
-      c.freeFresh();
-      c.release();
-      throw new Error(`${c.fn}: ${(e as Error).message}`);
-    });
-    this.inFlight.add(p);
-    const done = () => this.inFlight.delete(p);
-    p.then(done, done);
-    return p;
-  }
-
-  private finished(c: Call): unknown {
-    if (c.out2.used) c.finish(c.out2);
-    const result = c.finish(c.out1);
-    c.release();
-    return result;
-  }
-
-  private runPairFinished(c: Call): unknown {
-    const dlogits = c.finish(c.out1);
-    const result = { dlogits, dtau: c.finish(c.out2) };
-    c.release();
-    return result;
   }
 }

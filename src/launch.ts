@@ -5,8 +5,10 @@
 
 import type { Kernels, RowSpec } from "./abi.js";
 import { addWords, type Words } from "./checks.js";
-import type { Call } from "./marshal.js";
+import { Call, type Host } from "./marshal.js";
+import { Region } from "./memory.js";
 import { WorkerLost, type Pool } from "./pool.js";
+import type { Streams } from "./streams.js";
 
 /**
  * Batches smaller than this many elements run on the calling thread even in threaded mode:
@@ -56,6 +58,8 @@ export class Launcher {
   /** The workers (null on one thread, and after close()). */
   pool: Pool | null = null;
   private readonly runArgs: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  /** Async calls in flight on the workers. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   /**
    * @param stopped called when the pool must end (a worker that cannot be started again): the
@@ -63,6 +67,7 @@ export class Launcher {
    */
   constructor(
     private readonly kernels: Kernels,
+    private readonly streams: Streams,
     readonly threshold: number,
     private readonly stopped: (pool: Pool, note: string) => Promise<void>,
   ) {}
@@ -133,4 +138,63 @@ export class Launcher {
     const lost = failed.find((e) => (e as WorkerLost).starting) as WorkerLost | undefined;
     if (lost) await this.stopped(pool, `the worker pool stopped: ${lost.message}`);
   }
+
+  /** A prepared call, run here: its first output (any `soft` finished first), or `{ dlogits, dtau }` (`pair`). */
+  sync(c: Call, pair = false): unknown {
+    c.check(this.run(c));
+    if (c.spec?.stream) this.streams.drawn();
+    return results(c, pair);
+  }
+
+  /** A Call of its own for an async call: its staged arrays live until its workers are done. */
+  asyncCall(host: Host, fn: string): Call {
+    return new Call(host, this.pool ? null : new Region()).begin(fn);
+  }
+
+  /**
+   * An async call: prepared now (its errors reject the promise, nothing drawn), then, for a large
+   * batch on a pool, validated here and run by the workers; otherwise run here.
+   */
+  async(c: Call, pair: boolean, prepare: () => void): Promise<unknown> {
+    try {
+      prepare();
+      if (!this.deferrable(c)) return Promise.resolve(this.sync(c, pair));
+      c.check(this.validate(c));
+      if (c.spec?.stream) this.streams.drawn();
+    } catch (e) {
+      c.release();
+      return Promise.reject(e);
+    }
+    const p = this.split(c).then(
+      () => results(c, pair),
+      (e: unknown) => {
+        c.freeFresh();
+        c.release();
+        throw new Error(`${c.fn}: ${(e as Error).message}`);
+      },
+    );
+    this.inFlight.add(p);
+    const done = () => this.inFlight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  /** Waits for the async calls in flight. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+}
+
+/** A finished call's result: its first output (any `soft` finished first), or `{ dlogits, dtau }`. */
+function results(c: Call, pair: boolean): unknown {
+  let result: unknown;
+  if (pair) {
+    const dlogits = c.finish(c.out1);
+    result = { dlogits, dtau: c.finish(c.out2) };
+  } else {
+    if (c.out2.used) c.finish(c.out2);
+    result = c.finish(c.out1);
+  }
+  c.release();
+  return result;
 }
