@@ -59,6 +59,8 @@ export type KernelName = Exclude<keyof Kernels, "memory">;
  */
 export interface RowSpec {
   readonly kernel: KernelName;
+  /** Its index in SPECS (the launcher keeps each kernel's function there). */
+  readonly id: number;
   /** How many arguments the kernel takes. */
   readonly arity: number;
   readonly ptrs: ReadonlyArray<readonly [arg: number, perRow: "cols" | 1]>;
@@ -68,8 +70,13 @@ export interface RowSpec {
   readonly validates: boolean;
 }
 
+/** Every row spec, in the order of their ids. */
+export const SPECS: RowSpec[] = [];
+
 function spec(kernel: KernelName, arity: number, ptrs: RowSpec["ptrs"], rows: number, tau: number, stream: RowSpec["stream"], validates: boolean): RowSpec {
-  return { kernel, arity, ptrs, rows, tau, stream, validates };
+  const s: RowSpec = { kernel, id: SPECS.length, arity, ptrs, rows, tau, stream, validates };
+  SPECS.push(s);
+  return s;
 }
 
 /** gumbel_softmax(logits, dst, soft, rows, cols, tau, hard, k0, k1, jLo, jHi) */

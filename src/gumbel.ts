@@ -6,7 +6,7 @@
 import type { Kernels } from "./abi.js";
 import { checkCount, checkKappa, checkSamples, describe, isNumberArray } from "./checks.js";
 import { Launcher, PARALLEL_MIN_ELEMENTS } from "./launch.js";
-import { Call } from "./marshal.js";
+import { Call, kernelTable, type KernelFn } from "./marshal.js";
 import { Heap, Region, Tensor, type DType } from "./memory.js";
 import type { Pool } from "./pool.js";
 import { GumbelRng } from "./rng.js";
@@ -35,6 +35,8 @@ export class GumbelWasm {
   readonly kernels: Kernels;
   /** @internal */
   readonly heap: Heap;
+  /** @internal Each row spec's kernel function (marshal.ts kernelTable). */
+  readonly kernelFns: KernelFn[];
   /** The synchronous calls' one Call (its staging region reused: the tensor path allocates nothing). */
   private readonly call: Call;
   /** sampleTokens' records and work space. */
@@ -65,11 +67,12 @@ export class GumbelWasm {
     this.kernels = instance.exports as unknown as Kernels;
     this.backend = backend;
     this.heap = new Heap(this.kernels.memory, this.kernels.heap_base());
-    this.call = new Call(this, new Region());
+    this.kernelFns = kernelTable(this.kernels);
+    this.call = new Call(this, new Region(), true);
     this.threadNote = threading?.note ?? "";
     this.threadThreshold = threading?.threshold ?? PARALLEL_MIN_ELEMENTS;
     this.streams = new Streams(seed);
-    this.launcher = new Launcher(this.kernels, this.streams, this.threadThreshold, (pool, note) => this.singleThread(pool, note));
+    this.launcher = new Launcher(this.kernels, this.kernelFns, this.streams, this.threadThreshold, (pool, note) => this.singleThread(pool, note));
     this.launcher.pool = threading?.startPool ? threading.startPool(this) : null;
     this.threads = this.launcher.pool ? this.launcher.pool.size : 1;
     if (this.launcher.pool) {

@@ -5,7 +5,7 @@
 
 import type { Kernels, RowSpec } from "./abi.js";
 import { addWords, type Words } from "./checks.js";
-import { Call, type Host } from "./marshal.js";
+import { Call, type Host, type KernelFn } from "./marshal.js";
 import { Region } from "./memory.js";
 import { WorkerLost, type Pool } from "./pool.js";
 import type { Streams } from "./streams.js";
@@ -16,8 +16,6 @@ import type { Streams } from "./streams.js";
  * `node bench/threads.mjs`; see the README).
  */
 export const PARALLEL_MIN_ELEMENTS = 65536;
-
-type KernelFn = (...args: number[]) => number | undefined;
 
 /** Calls a kernel with the first `n` of `a` (no argument array made). */
 function invoke(f: KernelFn, a: readonly number[], n: number): number {
@@ -67,19 +65,21 @@ export class Launcher {
    */
   constructor(
     private readonly kernels: Kernels,
+    private readonly fns: KernelFn[],
     private readonly streams: Streams,
     readonly threshold: number,
     private readonly stopped: (pool: Pool, note: string) => Promise<void>,
   ) {}
 
   private fn(spec: RowSpec): KernelFn {
-    return (this.kernels as unknown as Record<string, KernelFn>)[spec.kernel]!;
+    return this.fns[spec.id]!;
   }
 
   /** Runs the call's launch on this thread; the first bad row, or -1 (also when there is no launch). */
   run(c: Call): number {
     const spec = c.spec;
     if (!spec) return -1;
+    if (c.ran) return c.bad;
     const f = this.fn(spec);
     const n = spec.arity;
     if (!c.taus) return invoke(f, c.args, n);
@@ -141,14 +141,15 @@ export class Launcher {
 
   /** A prepared call, run here: its first output (any `soft` finished first), or `{ dlogits, dtau }` (`pair`). */
   sync(c: Call, pair = false): unknown {
-    c.check(this.run(c));
-    if (c.spec?.stream) this.streams.drawn();
-    return results(c, pair);
+    const bad = c.ran ? c.bad : this.run(c);
+    if (bad >= 0) c.check(bad);
+    if (c.spec !== null && c.spec.stream !== null) this.streams.drawn();
+    return pair ? pairResult(c) : result(c);
   }
 
   /** A Call of its own for an async call: its staged arrays live until its workers are done. */
   asyncCall(host: Host, fn: string): Call {
-    return new Call(host, this.pool ? null : new Region()).begin(fn);
+    return new Call(host, this.pool ? null : new Region(), false).begin(fn);
   }
 
   /**
@@ -166,7 +167,7 @@ export class Launcher {
       return Promise.reject(e);
     }
     const p = this.split(c).then(
-      () => results(c, pair),
+      () => (pair ? pairResult(c) : result(c)),
       (e: unknown) => {
         c.freeFresh();
         c.release();
@@ -185,16 +186,18 @@ export class Launcher {
   }
 }
 
-/** A finished call's result: its first output (any `soft` finished first), or `{ dlogits, dtau }`. */
-function results(c: Call, pair: boolean): unknown {
-  let result: unknown;
-  if (pair) {
-    const dlogits = c.finish(c.out1);
-    result = { dlogits, dtau: c.finish(c.out2) };
-  } else {
-    if (c.out2.used) c.finish(c.out2);
-    result = c.finish(c.out1);
-  }
+/** A finished call's result: its first output (any `soft` finished first). */
+function result(c: Call): unknown {
+  if (c.out2.used) c.finish(c.out2);
+  const r = c.finish(c.out1);
   c.release();
-  return result;
+  return r;
+}
+
+/** A finished call's `{ dlogits, dtau }`, from its two outputs. */
+function pairResult(c: Call): unknown {
+  const dlogits = c.finish(c.out1);
+  const r = { dlogits, dtau: c.finish(c.out2) };
+  c.release();
+  return r;
 }

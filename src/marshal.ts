@@ -7,16 +7,26 @@
 // region, so the tensor path allocates nothing; an async call gets a Call of its own, whose staged
 // arrays stay in blocks of its own until its workers are done.
 
-import { FAULT_NAN, FAULT_POS_INF, type Kernels, type RowSpec } from "./abi.js";
+import { FAULT_NAN, FAULT_POS_INF, SPECS, type Kernels, type RowSpec } from "./abi.js";
 import { article, describe, isNumberArray } from "./checks.js";
 import { Heap, Region, Tensor, type DType, type TensorOwner } from "./memory.js";
 
 const MAX_I32 = 0x7fffffff;
 
+/** A kernel as JS sees it. */
+export type KernelFn = (...args: number[]) => number | undefined;
+
+/** Each row spec's kernel function, by spec id (looked up once per instance, not per call). */
+export function kernelTable(kernels: Kernels): KernelFn[] {
+  return SPECS.map((s) => (kernels as unknown as Record<string, KernelFn>)[s.kernel]!);
+}
+
 /** What a call needs of the instance it runs on. */
 export interface Host extends TensorOwner {
   readonly heap: Heap;
   readonly kernels: Kernels;
+  /** @internal kernelTable(kernels). */
+  readonly kernelFns: KernelFn[];
 }
 
 /** An input of the current call. */
@@ -83,14 +93,21 @@ export class Call {
   cols = 0;
   /** One temperature per row (runs of equal values go in one kernel call), or null. */
   taus: Float32Array | null = null;
-  /** The kernel's arguments (the first `spec`'s arity of them). */
+  /** The kernel's arguments (the first `spec`'s arity of them), kept for a launch not run at once. */
   readonly args: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  /** The launch has run (`launch` of an immediate call with one temperature); its result is `bad`. */
+  ran = false;
+  /** The first bad row the kernel reported, or -1. */
+  bad = -1;
 
   /**
    * @param staging the instance's reusable region (synchronous calls), or null: blocks of the
    * call's own, released by `release()` (async calls).
+   * @param immediate run a launch of one temperature at once, its arguments passed straight to
+   * the kernel (the synchronous calls: no argument array read back, nothing boxed); otherwise
+   * keep it for the launcher (async calls, which may split it across workers).
    */
-  constructor(readonly host: Host, private readonly staging: Region | null) {}
+  constructor(readonly host: Host, private readonly staging: Region | null, private readonly immediate: boolean) {}
 
   private readonly blocks: number[] = [];
 
@@ -103,6 +120,8 @@ export class Call {
     this.fn = fn;
     this.spec = null;
     this.taus = null;
+    this.ran = false;
+    this.bad = -1;
     this.unused(this.in1);
     this.unused(this.in2);
     this.out1.used = false;
@@ -119,6 +138,15 @@ export class Call {
     this.rows = rows;
     this.cols = cols;
     this.taus = taus;
+    if (this.immediate && taus === null) {
+      const f = this.host.kernelFns[spec.id]!;
+      this.ran = true;
+      this.bad = (spec.arity <= 8 ? f(a0, a1, a2, a3, a4, a5, a6, a7) : f(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)) ?? -1;
+    } else this.keep(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
+  }
+
+  /** Keeps a launch's arguments for the launcher. */
+  private keep(a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number, a8: number, a9: number, a10: number, a11: number): void {
     const a = this.args;
     a[0] = a0; a[1] = a1; a[2] = a2; a[3] = a3; a[4] = a4; a[5] = a5;
     a[6] = a6; a[7] = a7; a[8] = a8; a[9] = a9; a[10] = a10; a[11] = a11;
@@ -151,25 +179,34 @@ export class Call {
   }
 
   checkTensor(name: string, t: Tensor<DType>, dtype: DType): void {
+    if (t.owner === this.host && t.dtype === dtype && !t.isFreed) return;
+    this.badTensor(name, t, dtype);
+  }
+
+  private badTensor(name: string, t: Tensor<DType>, dtype: DType): never {
     const fn = this.fn;
     if (t.owner !== this.host) throw new TypeError(`${fn}: ${name} is a tensor of another gumbel-wasm instance`);
     if (t.isFreed) throw new TypeError(`${fn}: ${name} is a freed tensor`);
-    if (t.dtype !== dtype) throw new TypeError(`${fn}: ${name} must be a ${dtype} tensor, got ${t.dtype}`);
+    throw new TypeError(`${fn}: ${name} must be a ${dtype} tensor, got ${t.dtype}`);
   }
 
   /** Columns per row: the `cols` option, or the tensor's own. */
   resolveCols(cols: unknown, a: Operand): number {
-    const fn = this.fn;
     const c = cols ?? a.tensor?.cols;
+    if (typeof c === "number" && Number.isInteger(c) && c >= 1 && c <= MAX_I32) return c;
+    return this.badCols(c, a);
+  }
+
+  private badCols(c: unknown, a: Operand): never {
+    const fn = this.fn;
     if (c === undefined) throw new TypeError(`${fn}: cols is required: the number of classes per row of ${a.name}`);
     if (typeof c !== "number") throw new TypeError(`${fn}: cols must be a number, got ${describe(c)}`);
-    if (!Number.isInteger(c) || c < 1 || c > MAX_I32) throw new RangeError(`${fn}: cols must be a positive integer, got ${c}`);
-    return c;
+    throw new RangeError(`${fn}: cols must be a positive integer, got ${c}`);
   }
 
   rowsOf(a: Operand, cols: number): number {
-    if (a.length % cols !== 0) throw new RangeError(`${this.fn}: cols = ${cols} does not divide the length of ${a.name} (${a.length})`);
-    return a.length / cols;
+    if (a.length % cols === 0) return a.length / cols;
+    throw new RangeError(`${this.fn}: cols = ${cols} does not divide the length of ${a.name} (${a.length})`);
   }
 
   sameLength(a: Operand, b: Operand): void {
@@ -178,7 +215,6 @@ export class Call {
 
   /** Plans an output in `slot`; refuses a wrong type or length and overlaps with the inputs. */
   outPlan(name: string, out: unknown, dtype: DType, rows: number, cols: number, tensorIn: boolean, slot: OutPlan, other: OutPlan | null): OutPlan {
-    const fn = this.fn;
     slot.name = name;
     slot.used = true;
     slot.dtype = dtype;
@@ -189,38 +225,43 @@ export class Call {
     slot.onHeap = false;
     slot.fresh = false;
     slot.ptr = 0;
-    const length = rows * cols;
-    if (out === undefined) {
-      slot.fresh = tensorIn;
-      return slot;
-    }
-    const Ctor = dtype === "int32" ? Int32Array : Float32Array;
+    if (out === undefined) slot.fresh = tensorIn;
+    else this.given(out, slot, other);
+    return slot;
+  }
+
+  /** The user's `out` for `slot`: a tensor or a typed array of the right type and length, overlapping nothing. */
+  private given(out: unknown, slot: OutPlan, other: OutPlan | null): void {
+    const { name, dtype } = slot;
+    const length = slot.rows * slot.cols;
     if (out instanceof Tensor) {
       this.checkTensor(name, out, dtype);
       slot.tensor = out;
       slot.onHeap = true;
       slot.ptr = out.byteOffset;
-    } else if (out instanceof Ctor) {
-      slot.array = out;
+    } else if (dtype === "int32" ? out instanceof Int32Array : out instanceof Float32Array) {
+      const arr = out as Float32Array | Int32Array;
+      slot.array = arr;
       // A view on this memory is written in place (and re-derived if the memory grows).
-      slot.onHeap = out.buffer === this.memory.buffer;
-      slot.ptr = slot.onHeap ? out.byteOffset : 0;
+      slot.onHeap = arr.buffer === this.memory.buffer;
+      slot.ptr = slot.onHeap ? arr.byteOffset : 0;
     } else {
-      throw new TypeError(`${fn}: ${name} must be ${article(Ctor.name)} or ${article(dtype)} Tensor, got ${describe(out)}`);
+      const ctor = dtype === "int32" ? "Int32Array" : "Float32Array";
+      throw new TypeError(`${this.fn}: ${name} must be ${article(ctor)} or ${article(dtype)} Tensor, got ${describe(out)}`);
     }
-    if (out.length !== length) throw new RangeError(`${fn}: ${name} has ${out.length} elements, expected ${length}`);
+    const n = (out as { length: number }).length;
+    if (n !== length) throw new RangeError(`${this.fn}: ${name} has ${n} elements, expected ${length}`);
     if (other && slot.array && !slot.onHeap && slot.array === other.array) {
-      throw new RangeError(`${fn}: ${name} must not be the same array as ${other.name}`);
+      throw new RangeError(`${this.fn}: ${name} must not be the same array as ${other.name}`);
     }
     if (slot.onHeap) {
       const bytes = length * 4;
       this.disjoint(slot, bytes, this.in1);
       this.disjoint(slot, bytes, this.in2);
       if (other?.onHeap && intersects(slot.ptr, bytes, other.ptr, other.rows * other.cols * 4)) {
-        throw new RangeError(`${fn}: ${name} must not overlap ${other.name}`);
+        throw new RangeError(`${this.fn}: ${name} must not overlap ${other.name}`);
       }
     }
-    return slot;
   }
 
   private disjoint(o: OutPlan, bytes: number, x: Operand): void {
@@ -308,8 +349,10 @@ export class Call {
 
   /** Ends the call: its blocks released, no reference to the caller's data kept. */
   release(): void {
-    for (const p of this.blocks) this.host.heap.release(p);
-    this.blocks.length = 0;
+    if (this.blocks.length > 0) {
+      for (const p of this.blocks) this.host.heap.release(p);
+      this.blocks.length = 0;
+    }
     this.unused(this.in1);
     this.unused(this.in2);
     this.out1.tensor = this.out2.tensor = null;
