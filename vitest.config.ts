@@ -10,7 +10,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** The core correctness suites, which run in Node and again inside Chromium. */
-const CORE = ["approx", "philox", "noise", "softmax", "gumbel", "grad", "backends", "errors", "streams", "topk", "pertau", "tokens", "relaxed", "straight"].map(
+const CORE = ["approx", "philox", "noise", "softmax", "gumbel", "grad", "backends", "errors", "streams", "topk", "pertau", "tokens", "relaxed", "straight", "options"].map(
   (name) => `test/${name}.test.ts`,
 );
 

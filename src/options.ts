@@ -48,8 +48,9 @@ export function optionKeys<T>(keys: { readonly [K in keyof Required<T>]: true },
 }
 
 /**
- * Checks an options argument: `undefined` (no options) or a plain object whose own enumerable
- * string keys are all in `keys`. Throws a TypeError naming `fn` otherwise.
+ * Checks an options argument: `undefined` (no options) or a plain object (see `isPlain`) whose
+ * enumerable string keys, own or inherited (but not a polluted Object.prototype's), are all in
+ * `keys`. Throws a TypeError naming `fn` otherwise.
  */
 export function checkOptions(fn: string, options: unknown, keys: OptionKeys): void {
   if (options === undefined) return;
@@ -68,9 +69,9 @@ export function checkParams(fn: string, params: unknown, keys: OptionKeys): void
 }
 
 /**
- * A plain object: made by `{...}`, `Object.create(null)` or `Object.fromEntries`, in this realm
- * or another (an iframe's or a vm context's Object.prototype). Not an array, a Map, a typed
- * array or a class instance.
+ * A plain object, given that its constructor is not Object (the fast path above): one with a
+ * null prototype, or another realm's object (an iframe's or a vm context's Object.prototype).
+ * Not an array, a Map, a typed array, a function or a class instance.
  */
 function isPlain(o: object): boolean {
   const p: unknown = Object.getPrototypeOf(o);
@@ -83,8 +84,9 @@ function notPlain(fn: string, v: unknown, keys: OptionKeys, optional: boolean): 
 }
 
 function unknownKey(fn: string, o: object, key: string, keys: OptionKeys): void {
-  // A key inherited from a polluted Object.prototype is not the caller's mistake.
-  if (!Object.prototype.hasOwnProperty.call(o, key)) return;
+  // A key inherited from a polluted Object.prototype is not the caller's mistake (one inherited
+  // from a prototype of the caller's, `Object.create({ temprature: 1 })`, is).
+  if (!Object.prototype.hasOwnProperty.call(o, key) && Object.prototype.propertyIsEnumerable.call(Object.prototype, key)) return;
   const hint = suggest(key, keys);
   const known = Object.keys(keys.known).join(", ");
   throw new TypeError(`${fn}: unknown ${keys.noun} ${JSON.stringify(key)} (${hint || `${keys.noun}s: ${known}`})`);
