@@ -152,5 +152,9 @@ function cosine(params: SpanParams): Schedule {
   };
 }
 
-/** Temperature schedules: `exponential` (Jang et al. 2017), `linear`, `cosine`. */
+/**
+ * Temperature schedules: `exponential` (Jang et al. 2017), `linear`, `cosine`. Each takes a
+ * params object of exactly its keys: another key is a TypeError (`anneal.linear: unknown
+ * parameter "min" (did you mean "end"?)`).
+ */
 export const anneal = { exponential, linear, cosine };

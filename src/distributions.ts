@@ -1,6 +1,7 @@
 // Distributions over the kernels, for users of torch.distributions / TFP / jax.random.
 // Every transcendental on the way to a result runs in wasm (softmax, log-softmax, log); the
-// JavaScript here only validates, gathers and sums.
+// JavaScript here only validates, gathers and sums. Constructors' params and methods' options
+// take exactly the keys of their types: another key is a TypeError (src/options.ts).
 
 import { checkCount, describe, isNumberArray } from "./args.js";
 import type { GumbelWasm, ShapeOptions, StreamOptions } from "./gumbel.js";
@@ -241,7 +242,7 @@ export class Gumbel {
     return logScale + EULER_GAMMA + 1;
   }
 
-  /** n samples: loc + scale * g with g = gw.gumbelNoise(n, { seed, offset }). */
+  /** n samples: loc + scale * g with g = gw.gumbelNoise(n, { seed, offset }). Options: seed, offset. */
   sample(n: number, options: StreamOptions = {}): Float32Array {
     checkOptions("Gumbel.sample", options, GUMBEL_SAMPLE_KEYS);
     const g = this.gw.gumbelNoise(n, options as StreamOptions & { out?: undefined }) as Float32Array;

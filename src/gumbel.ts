@@ -1,5 +1,6 @@
-// The public API: one GumbelWasm per wasm instance. Every call validates its arguments once,
-// makes one kernel call per batch on byte offsets, and returns views or copies.
+// The public API: one GumbelWasm per wasm instance. Every call checks its options object first
+// (an unknown key is a TypeError: src/options.ts), validates its arguments once, makes one
+// kernel call per batch on byte offsets, and returns views or copies.
 
 import { article, checkCount, checkKappa, checkSamples, checkStreamEnd, checkTaus, describe, isNumberArray, parseU64, wordsToBigInt, type Words } from "./args.js";
 import type { Backend } from "./loader.js";
@@ -381,7 +382,16 @@ function randomWord(): number {
   return Math.floor(Math.random() * 4294967296);
 }
 
-/** One wasm instance and everything that lives in its memory. Get one from `init()`. */
+/**
+ * One wasm instance and everything that lives in its memory. Get one from `init()`.
+ *
+ * Options: every call takes `undefined` or a plain object of the keys its options type names,
+ * and nothing else. An unknown key, or options that are a number, a string, an array, null, a
+ * Map or a class instance, is a TypeError naming the call and the key, with the right name
+ * suggested where there is one, e.g. `sampleTokens: unknown option "temprature" (did you mean
+ * "temperature"?)`, `gumbelSoftmax: unknown option "temperature" (did you mean "tau"?)`. It is
+ * thrown before anything is written or drawn (the async calls reject with it).
+ */
 export class GumbelWasm {
   /** Which binary runs: "simd" (f32x4) or "scalar". Both give the same bits. */
   readonly backend: Backend;

@@ -2,7 +2,8 @@
 // (2017), like torch.distributions.RelaxedOneHotCategorical / RelaxedBernoulli and TFP's: samples
 // from the Gumbel kernels, log-densities and their gradients from assembly/relaxed.ts (float64
 // inside). The JavaScript here validates, lays the operands out in wasm memory and copies the
-// results out: no exp or log runs in JS.
+// results out: no exp or log runs in JS. Params and options take exactly the keys of their
+// types: another key is a TypeError (src/options.ts).
 
 import { checkTaus, describe, isNumberArray } from "./args.js";
 import { parseCategorical, probsTolerance, type CategoricalParams } from "./distributions.js";
