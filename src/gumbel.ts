@@ -1,12 +1,14 @@
-// The public API: one GumbelWasm per wasm instance. Every call validates its arguments once,
-// makes one kernel call per batch on byte offsets, and returns views or copies.
+// The public API: one GumbelWasm per wasm instance. Every call checks its options object first
+// (an unknown key is a TypeError: src/options.ts), validates its arguments once, makes one
+// kernel call per batch on byte offsets, and returns views or copies.
 
 import { article, checkCount, checkKappa, checkSamples, checkStreamEnd, checkTaus, describe, isNumberArray, parseU64, wordsToBigInt, type Words } from "./args.js";
 import type { Backend } from "./loader.js";
 import { Heap, Tensor, type DType } from "./memory.js";
+import { checkOptions, NOTES, optionKeys, type Exact } from "./options.js";
 import { WorkerLost, type Pool } from "./pool.js";
 import { GumbelRng } from "./rng.js";
-import { PARAM_BYTES, TokenParams, type SampleTokensOptions } from "./tokens.js";
+import { PARAM_BYTES, SAMPLE_TOKENS_KEYS, TokenParams, type SampleTokensOptions } from "./tokens.js";
 
 /**
  * The kernels exported by assembly/index.ts: byte offsets and counts in, nothing allocated.
@@ -121,6 +123,52 @@ export interface BackwardOptions extends TauOptions, OutOption<Tensor | Float32A
   /** Where to write dtau (one value per row). */
   dtauOut?: Tensor | Float32Array;
 }
+
+// Each call's option keys (src/options.ts): an unknown key is a TypeError naming the call and
+// the key, with the right name suggested where there is one.
+
+const { DRAWS_PER_ROW, DRAWS_COUNT } = NOTES;
+const NO_NOISE = "this call is deterministic: it draws no noise";
+const TAU_ONE = { tau: NOTES.TAU_ONE, temperature: NOTES.TAU_ONE };
+const ALWAYS_HARD = "the output is always one-hot: pass soft to receive the surrogate";
+const SOFT_FORWARD = "soft is the forward call's output: the backward recomputes it from seed and offset";
+
+/** gumbelNoise and uniform. */
+const STREAM_OUT_KEYS = optionKeys<StreamOptions & OutOption<FloatOut>>({ seed: true, offset: true, out: true }, { draws: DRAWS_COUNT });
+const STREAM_KEYS = optionKeys<StreamOptions>({ seed: true, offset: true }, { draws: DRAWS_COUNT });
+/** softmax, logSoftmax, logSumExp and softmaxJvp. */
+const TAU_OUT_KEYS = optionKeys<TauOptions & OutOption<FloatOut>>({ cols: true, tau: true, out: true }, { notes: { seed: NO_NOISE, offset: NO_NOISE } });
+const BACKWARD_KEYS = optionKeys<BackwardOptions>({ cols: true, tau: true, out: true, dtauOut: true }, { notes: { seed: NO_NOISE, offset: NO_NOISE } });
+const GUMBEL_SOFTMAX_KEYS = optionKeys<GumbelSoftmaxOptions>(
+  { cols: true, tau: true, hard: true, soft: true, seed: true, offset: true, out: true },
+  { draws: DRAWS_PER_ROW },
+);
+/** gumbelMax's options (also its async form's). */
+type GumbelMaxOptions = ShapeOptions & StreamOptions & OutOption<Tensor<"int32"> | Int32Array>;
+const GUMBEL_MAX_KEYS = optionKeys<GumbelMaxOptions>(
+  { cols: true, seed: true, offset: true, out: true },
+  { draws: DRAWS_PER_ROW, notes: TAU_ONE },
+);
+const TOPK_KEYS = optionKeys<ShapeOptions & StreamOptions>(
+  { cols: true, seed: true, offset: true },
+  { draws: "k, the classes drawn per row, is the second argument: topK(logits, k, options)", notes: { k: "k is the second argument: topK(logits, k, options)", ...TAU_ONE } },
+);
+const GUMBEL_RAO_KEYS = optionKeys<GumbelRaoOptions & StraightForward>(
+  { cols: true, tau: true, samples: true, soft: true, seed: true, offset: true, out: true },
+  { draws: DRAWS_PER_ROW, notes: { hard: ALWAYS_HARD } },
+);
+const GUMBEL_RAO_BACKWARD_KEYS = optionKeys<GumbelRaoOptions>(
+  { cols: true, tau: true, samples: true, seed: true, offset: true, out: true },
+  { draws: DRAWS_PER_ROW, notes: { hard: ALWAYS_HARD, soft: SOFT_FORWARD } },
+);
+const GAPPED_ST_KEYS = optionKeys<GappedSTOptions & StraightForward>(
+  { cols: true, tau: true, kappa: true, soft: true, seed: true, offset: true, out: true },
+  { draws: DRAWS_PER_ROW, notes: { hard: ALWAYS_HARD } },
+);
+const GAPPED_ST_BACKWARD_KEYS = optionKeys<GappedSTOptions>(
+  { cols: true, tau: true, kappa: true, seed: true, offset: true, out: true },
+  { draws: DRAWS_PER_ROW, notes: { hard: ALWAYS_HARD, soft: SOFT_FORWARD } },
+);
 
 type FloatOut = Tensor | Float32Array;
 type Result<X, O> = O extends { out: Tensor } ? Tensor : X extends Tensor ? Tensor : Float32Array;
@@ -334,7 +382,16 @@ function randomWord(): number {
   return Math.floor(Math.random() * 4294967296);
 }
 
-/** One wasm instance and everything that lives in its memory. Get one from `init()`. */
+/**
+ * One wasm instance and everything that lives in its memory. Get one from `init()`.
+ *
+ * Options: every call takes `undefined` or a plain object of the keys its options type names,
+ * and nothing else. An unknown key, or options that are a number, a string, an array, null, a
+ * Map or a class instance, is a TypeError naming the call and the key, with the right name
+ * suggested where there is one, e.g. `sampleTokens: unknown option "temprature" (did you mean
+ * "temperature"?)`, `gumbelSoftmax: unknown option "temperature" (did you mean "tau"?)`. It is
+ * thrown before anything is written or drawn (the async calls reject with it).
+ */
 export class GumbelWasm {
   /** Which binary runs: "simd" (f32x4) or "scalar". Both give the same bits. */
   readonly backend: Backend;
@@ -470,8 +527,9 @@ export class GumbelWasm {
    */
   gumbelNoise(n: number, options: StreamOptions & { out: Tensor }): Tensor;
   gumbelNoise(n: number, options?: StreamOptions & OutOption<Float32Array>): Float32Array;
-  gumbelNoise(n: number, options: StreamOptions & OutOption<FloatOut> = {}): Float32Array | Tensor {
-    return this.stream("gumbelNoise", n, options, 2);
+  gumbelNoise(n: number, options?: StreamOptions & OutOption<FloatOut>): Float32Array | Tensor {
+    checkOptions("gumbelNoise", options, STREAM_OUT_KEYS);
+    return this.stream("gumbelNoise", n, options ?? {}, 2);
   }
 
   /**
@@ -480,12 +538,14 @@ export class GumbelWasm {
    */
   uniform(n: number, options: StreamOptions & { out: Tensor }): Tensor;
   uniform(n: number, options?: StreamOptions & OutOption<Float32Array>): Float32Array;
-  uniform(n: number, options: StreamOptions & OutOption<FloatOut> = {}): Float32Array | Tensor {
-    return this.stream("uniform", n, options, 1);
+  uniform(n: number, options?: StreamOptions & OutOption<FloatOut>): Float32Array | Tensor {
+    checkOptions("uniform", options, STREAM_OUT_KEYS);
+    return this.stream("uniform", n, options ?? {}, 1);
   }
 
   /** n raw 32-bit Philox4x32-10 words: element j is word (j & 3) of block (j >> 2). */
   randomBits(n: number, options: StreamOptions = {}): Uint32Array {
+    checkOptions("randomBits", options, STREAM_KEYS);
     const count = checkCount("randomBits", "n", n, MAX_I32 >> 2);
     this.streamKey("randomBits", options, count);
     const ptr = this.stage(count * 4);
@@ -500,18 +560,18 @@ export class GumbelWasm {
    * softmax(x / tau) of each row.
    * @example gw.softmax([1, 2, 3], { cols: 3 }) // Float32Array [0.090, 0.245, 0.665]
    */
-  softmax<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: O): Result<X, O> {
-    return this.rowwise("softmax", x, options ?? {}, 0) as Result<X, O>;
+  softmax<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: Exact<O, TauOptions & OutOption<FloatOut>>): Result<X, O> {
+    return this.rowwise("softmax", x, options, 0) as Result<X, O>;
   }
 
   /** log_softmax(x / tau) of each row. */
-  logSoftmax<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: O): Result<X, O> {
-    return this.rowwise("logSoftmax", x, options ?? {}, 1) as Result<X, O>;
+  logSoftmax<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: Exact<O, TauOptions & OutOption<FloatOut>>): Result<X, O> {
+    return this.rowwise("logSoftmax", x, options, 1) as Result<X, O>;
   }
 
   /** log sum_k exp(x[r, k] / tau), one value per row (a rows x 1 tensor for tensor input). */
-  logSumExp<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: O): Result<X, O> {
-    return this.rowwise("logSumExp", x, options ?? {}, 2) as Result<X, O>;
+  logSumExp<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: Exact<O, TauOptions & OutOption<FloatOut>>): Result<X, O> {
+    return this.rowwise("logSumExp", x, options, 2) as Result<X, O>;
   }
 
   // ---------------------------------------------------------------- Gumbel
@@ -522,8 +582,9 @@ export class GumbelWasm {
    * `hard`, one_hot(argmax(logits + g)) at the index `gumbelMax` returns.
    * @example gw.gumbelSoftmax([0, 1, 2], { cols: 3, tau: 0.5, seed: 7 })
    */
-  gumbelSoftmax<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: O): Result<X, O> {
+  gumbelSoftmax<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: Exact<O, GumbelSoftmaxOptions>): Result<X, O> {
     const fn = "gumbelSoftmax";
+    checkOptions(fn, options, GUMBEL_SOFTMAX_KEYS);
     const opts: GumbelSoftmaxOptions = options ?? {};
     const a = this.operand(fn, "logits", logits, this.in1);
     this.unused(this.in2);
@@ -559,9 +620,10 @@ export class GumbelWasm {
    */
   gumbelMax<X extends FloatInput>(
     logits: X,
-    options?: ShapeOptions & StreamOptions & OutOption<Tensor<"int32"> | Int32Array>,
+    options?: GumbelMaxOptions,
   ): X extends Tensor ? Tensor<"int32"> : Int32Array {
     const fn = "gumbelMax";
+    checkOptions(fn, options, GUMBEL_MAX_KEYS);
     const opts = options ?? {};
     const a = this.operand(fn, "logits", logits, this.in1);
     this.unused(this.in2);
@@ -595,6 +657,7 @@ export class GumbelWasm {
     options: ShapeOptions & StreamOptions = {},
   ): X extends Tensor ? Tensor<"int32"> : Int32Array {
     const fn = "topK";
+    checkOptions(fn, options, TOPK_KEYS);
     const a = this.operand(fn, "logits", logits, this.in1);
     this.unused(this.in2);
     const cols = this.resolveCols(fn, options, a);
@@ -659,7 +722,7 @@ export class GumbelWasm {
    */
   sampleTokens<X extends FloatInput>(logits: X, options: SampleTokensOptions = {}): X extends Tensor ? Tensor<"int32"> : Int32Array {
     const fn = "sampleTokens";
-    if (typeof options !== "object" || options === null) throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+    checkOptions(fn, options, SAMPLE_TOKENS_KEYS);
     const a = this.operand(fn, "logits", logits, this.in1);
     this.unused(this.in2);
     const cols = this.resolveCols(fn, options, a);
@@ -712,6 +775,7 @@ export class GumbelWasm {
     options?: BackwardOptions,
   ): X extends Tensor ? { dlogits: Tensor; dtau: Tensor } : { dlogits: Float32Array; dtau: Float32Array } {
     const fn = "softmaxBackward";
+    checkOptions(fn, options, BACKWARD_KEYS);
     const opts = options ?? {};
     const a = this.operand(fn, "y", y, this.in1);
     const b = this.operand(fn, "dy", dy, this.in2);
@@ -736,9 +800,10 @@ export class GumbelWasm {
   softmaxJvp<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(
     y: X,
     tangent: FloatInput,
-    options?: O,
+    options?: Exact<O, TauOptions & OutOption<FloatOut>>,
   ): Result<X, O> {
     const fn = "softmaxJvp";
+    checkOptions(fn, options, TAU_OUT_KEYS);
     const opts: TauOptions & OutOption<FloatOut> = options ?? {};
     const a = this.operand(fn, "y", y, this.in1);
     const b = this.operand(fn, "tangent", tangent, this.in2);
@@ -771,7 +836,11 @@ export class GumbelWasm {
    * @example
    * const hard = gw.gumbelRao([0, 1, 2], { cols: 3, tau: 0.5, samples: 10, seed: 7 }); // one-hot Float32Array(3)
    */
-  gumbelRao<X extends FloatInput, O extends GumbelRaoOptions & StraightForward>(logits: X, options?: O): Result<X, O> {
+  gumbelRao<X extends FloatInput, O extends GumbelRaoOptions & StraightForward>(
+    logits: X,
+    options?: Exact<O, GumbelRaoOptions & StraightForward>,
+  ): Result<X, O> {
+    checkOptions("gumbelRao", options, GUMBEL_RAO_KEYS);
     const opts: GumbelRaoOptions & StraightForward = options ?? {};
     return this.straight("gumbelRao", 0, logits, null, opts, checkSamples("gumbelRao", opts.samples)) as Result<X, O>;
   }
@@ -786,7 +855,8 @@ export class GumbelWasm {
    * const hard = gw.gumbelRao([0, 1, 2], o);
    * const dlogits = gw.gumbelRaoBackward([0, 1, 2], [1, -1, 0], o); // Float32Array(3), sums to ~0
    */
-  gumbelRaoBackward<X extends FloatInput, O extends GumbelRaoOptions>(logits: X, dy: FloatInput, options?: O): Result<X, O> {
+  gumbelRaoBackward<X extends FloatInput, O extends GumbelRaoOptions>(logits: X, dy: FloatInput, options?: Exact<O, GumbelRaoOptions>): Result<X, O> {
+    checkOptions("gumbelRaoBackward", options, GUMBEL_RAO_BACKWARD_KEYS);
     const opts: GumbelRaoOptions = options ?? {};
     return this.straight("gumbelRaoBackward", 0, logits, dy, opts, checkSamples("gumbelRaoBackward", opts.samples)) as Result<X, O>;
   }
@@ -800,7 +870,11 @@ export class GumbelWasm {
    * @example
    * const hard = gw.gappedST([0, 1, 2], { cols: 3, tau: 0.5, kappa: 1, seed: 7 }); // one-hot Float32Array(3)
    */
-  gappedST<X extends FloatInput, O extends GappedSTOptions & StraightForward>(logits: X, options?: O): Result<X, O> {
+  gappedST<X extends FloatInput, O extends GappedSTOptions & StraightForward>(
+    logits: X,
+    options?: Exact<O, GappedSTOptions & StraightForward>,
+  ): Result<X, O> {
+    checkOptions("gappedST", options, GAPPED_ST_KEYS);
     const opts: GappedSTOptions & StraightForward = options ?? {};
     return this.straight("gappedST", 1, logits, null, opts, checkKappa("gappedST", opts.kappa)) as Result<X, O>;
   }
@@ -815,7 +889,8 @@ export class GumbelWasm {
    * const hard = gw.gappedST([0, 1, 2], o);
    * const dlogits = gw.gappedSTBackward([0, 1, 2], [1, -1, 0], o); // Float32Array(3)
    */
-  gappedSTBackward<X extends FloatInput, O extends GappedSTOptions>(logits: X, dy: FloatInput, options?: O): Result<X, O> {
+  gappedSTBackward<X extends FloatInput, O extends GappedSTOptions>(logits: X, dy: FloatInput, options?: Exact<O, GappedSTOptions>): Result<X, O> {
+    checkOptions("gappedSTBackward", options, GAPPED_ST_BACKWARD_KEYS);
     const opts: GappedSTOptions = options ?? {};
     return this.straight("gappedSTBackward", 1, logits, dy, opts, checkKappa("gappedSTBackward", opts.kappa)) as Result<X, O>;
   }
@@ -864,14 +939,14 @@ export class GumbelWasm {
    * whatever the thread count. Small batches, and every call on one thread, run on the calling
    * thread. Errors reject the promise.
    */
-  gumbelSoftmaxAsync<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: O): Promise<Result<X, O>> {
+  gumbelSoftmaxAsync<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: Exact<O, GumbelSoftmaxOptions>): Promise<Result<X, O>> {
     return this.dispatch("gumbelSoftmax", () => this.gumbelSoftmax(logits, options));
   }
 
   /** `gumbelMax` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
   gumbelMaxAsync<X extends FloatInput>(
     logits: X,
-    options?: ShapeOptions & StreamOptions & OutOption<Tensor<"int32"> | Int32Array>,
+    options?: GumbelMaxOptions,
   ): Promise<X extends Tensor ? Tensor<"int32"> : Int32Array> {
     return this.dispatch("gumbelMax", () => this.gumbelMax(logits, options));
   }
@@ -884,12 +959,12 @@ export class GumbelWasm {
   }
 
   /** `softmax` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
-  softmaxAsync<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: O): Promise<Result<X, O>> {
+  softmaxAsync<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: Exact<O, TauOptions & OutOption<FloatOut>>): Promise<Result<X, O>> {
     return this.dispatch("softmax", () => this.softmax(x, options));
   }
 
   /** `logSoftmax` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
-  logSoftmaxAsync<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: O): Promise<Result<X, O>> {
+  logSoftmaxAsync<X extends FloatInput, O extends TauOptions & OutOption<FloatOut>>(x: X, options?: Exact<O, TauOptions & OutOption<FloatOut>>): Promise<Result<X, O>> {
     return this.dispatch("logSoftmax", () => this.logSoftmax(x, options));
   }
 
@@ -1351,7 +1426,9 @@ export class GumbelWasm {
   }
 
   /** softmax (0), logSoftmax (1) and logSumExp (2): one input, one output. */
-  private rowwise(fn: string, x: FloatInput, opts: TauOptions & OutOption<FloatOut>, op: 0 | 1 | 2) {
+  private rowwise(fn: string, x: FloatInput, options: (TauOptions & OutOption<FloatOut>) | undefined, op: 0 | 1 | 2) {
+    checkOptions(fn, options, TAU_OUT_KEYS);
+    const opts = options ?? {};
     const a = this.operand(fn, "x", x, this.in1);
     this.unused(this.in2);
     const cols = this.resolveCols(fn, opts, a);

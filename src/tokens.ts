@@ -3,6 +3,7 @@
 
 import { checkStreamEnd, describe, isNumberArray, parseU64, type Words } from "./args.js";
 import type { ShapeOptions, U64 } from "./gumbel.js";
+import { optionKeys } from "./options.js";
 import type { Tensor } from "./memory.js";
 
 /** Bytes of one row's record: temperature, topK, topP, minP (f32/i32), key and counter (u32 x 4). */
@@ -32,6 +33,12 @@ export interface SampleTokensOptions extends ShapeOptions {
   /** Where to write the tokens: `rows` int32 values. */
   out?: Int32Array | Tensor<"int32">;
 }
+
+/** sampleTokens' option keys (an unknown one is a TypeError: src/options.ts). */
+export const SAMPLE_TOKENS_KEYS = optionKeys<SampleTokensOptions>(
+  { cols: true, temperature: true, topK: true, topP: true, minP: true, seed: true, seeds: true, offset: true, offsets: true, out: true },
+  { draws: "each call draws one token per row: repeat the rows (with their own seeds or offsets) for more" },
+);
 
 /** Reusable views on a JS-side copy of the records, grown as calls need. */
 export class TokenParams {
