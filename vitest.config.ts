@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 import { CHROMIUM_ARGS, findChromium } from "./test/chromium.js";
 
 /** The core correctness suites, which run in Node and again inside Chromium. */
-const CORE = ["approx", "philox", "noise", "softmax", "gumbel", "grad", "backends", "errors", "streams", "topk", "pertau", "tokens", "relaxed", "straight"].map(
+const CORE = ["approx", "philox", "noise", "softmax", "gumbel", "grad", "backends", "errors", "streams", "topk", "pertau", "tokens", "relaxed", "straight", "options"].map(
   (name) => `test/${name}.test.ts`,
 );
 

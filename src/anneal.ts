@@ -3,6 +3,8 @@
 // differ between engines): `expf32` is the kernels' exp (assembly/inline/exp.ts) step for step,
 // so a schedule gives the same tau in Node, browsers and Workers.
 
+import { checkParams, optionKeys } from "./options.js";
+
 const f = Math.fround;
 const F = new Float32Array(1);
 const I = new Int32Array(F.buffer);
@@ -70,13 +72,41 @@ function stepOf(fn: string, step: unknown): number {
   return step;
 }
 
+/** anneal.exponential's parameters. */
+interface ExponentialParams {
+  /** The temperature at step 0; default 1. */
+  start?: number;
+  /** The floor; default 0.5. */
+  min?: number;
+  /** The decay per step, >= 0. */
+  rate: number;
+  /** Steps between changes; default 1. */
+  every?: number;
+}
+const EXPONENTIAL_KEYS = optionKeys<ExponentialParams>(
+  { start: true, min: true, rate: true, every: true },
+  { noun: "parameter", notes: { steps: "exponential decays by rate per step, without an end: give rate (and every)" } },
+);
+
+/** anneal.linear's and anneal.cosine's parameters: from `start` to `end` in `steps` steps. */
+interface SpanParams {
+  start: number;
+  end: number;
+  steps: number;
+}
+const SPAN_KEYS = optionKeys<SpanParams>(
+  { start: true, end: true, steps: true },
+  { noun: "parameter", notes: { rate: "this schedule reaches end in steps steps: give start, end and steps", every: "this schedule changes every step" } },
+);
+
 /**
  * Jang, Gu and Poole (2017): tau = max(min, start * exp(-rate * t)), with t the step rounded
  * down to a multiple of `every` (the temperature changes every `every` steps).
  * @example const tau = anneal.exponential({ start: 1, min: 0.5, rate: 1e-4, every: 1000 }); tau(5000)
  */
-function exponential(params: { start?: number; min?: number; rate: number; every?: number }): Schedule {
+function exponential(params: ExponentialParams): Schedule {
   const fn = "exponential";
+  checkParams(`anneal.${fn}`, params, EXPONENTIAL_KEYS);
   const start = positive(fn, "start", params.start ?? 1);
   const min = positive(fn, "min", params.min ?? 0.5);
   if (typeof params.rate !== "number" || !(params.rate >= 0) || !Number.isFinite(params.rate)) {
@@ -92,7 +122,8 @@ function exponential(params: { start?: number; min?: number; rate: number; every
 }
 
 /** The checked parameters of a schedule from `start` to `end` in `steps` steps. */
-function span(fn: string, params: { start: number; end: number; steps: number }): { start: number; end: number; steps: number } {
+function span(fn: string, params: SpanParams): SpanParams {
+  checkParams(`anneal.${fn}`, params, SPAN_KEYS);
   const start = positive(fn, "start", params.start);
   const end = positive(fn, "end", params.end);
   if (!Number.isSafeInteger(params.steps) || params.steps < 1) throw new RangeError(`anneal.${fn}: steps must be an integer >= 1, got ${params.steps}`);
@@ -100,7 +131,7 @@ function span(fn: string, params: { start: number; end: number; steps: number })
 }
 
 /** From `start` to `end` in `steps` steps on a straight line, then `end`. */
-function linear(params: { start: number; end: number; steps: number }): Schedule {
+function linear(params: SpanParams): Schedule {
   const fn = "linear";
   const { start, end, steps } = span(fn, params);
   return (step) => {
@@ -110,7 +141,7 @@ function linear(params: { start: number; end: number; steps: number }): Schedule
 }
 
 /** From `start` to `end` in `steps` steps along half a cosine (slow, fast, slow), then `end`. */
-function cosine(params: { start: number; end: number; steps: number }): Schedule {
+function cosine(params: SpanParams): Schedule {
   const fn = "cosine";
   const { start, end, steps } = span(fn, params);
   return (step) => {
@@ -121,5 +152,9 @@ function cosine(params: { start: number; end: number; steps: number }): Schedule
   };
 }
 
-/** Temperature schedules: `exponential` (Jang et al. 2017), `linear`, `cosine`. */
+/**
+ * Temperature schedules: `exponential` (Jang et al. 2017), `linear`, `cosine`. Each takes a
+ * params object of exactly its keys: another key is a TypeError (`anneal.linear: unknown
+ * parameter "min" (did you mean "end"?)`).
+ */
 export const anneal = { exponential, linear, cosine };

@@ -1,6 +1,7 @@
 // Distributions over the kernels, for users of torch.distributions / TFP / jax.random.
 // Every transcendental on the way to a result runs in wasm (softmax, log-softmax, log); the
-// JavaScript here only validates, gathers and sums.
+// JavaScript here only validates, gathers and sums. Constructors' params and methods' options
+// take exactly the keys of their types: another key is a TypeError (src/options.ts).
 
 import { DIST_CDF, DIST_LOG_CDF, DIST_LOG_PDF, DIST_PDF, DIST_QUANTILE, DIST_SAMPLE } from "./abi.js";
 import { checkCount, describe, isNumberArray } from "./checks.js";
@@ -8,6 +9,7 @@ import type { GumbelWasm } from "./gumbel.js";
 import { floatInputError, runStaged } from "./marshal.js";
 import { Tensor } from "./memory.js";
 import type { ShapeOptions, StreamOptions } from "./types.js";
+import { checkOptions, checkParams, NOTES, optionKeys, type OptionKeys } from "./options.js";
 
 /** Parameters of a batch of categorical distributions: unnormalised `logits` or `probs`. */
 export interface CategoricalParams extends ShapeOptions {
@@ -18,6 +20,16 @@ export interface CategoricalParams extends ShapeOptions {
   /** With `probs`: divide each row by its sum instead of requiring it to be 1. Default false. */
   normalize?: boolean;
 }
+const NO_TEMPERATURE = "Categorical has no temperature: divide the logits by it, or use RelaxedOneHotCategorical";
+const CATEGORICAL_KEYS = optionKeys<CategoricalParams>(
+  { logits: true, probs: true, cols: true, normalize: true },
+  { noun: "parameter", notes: { tau: NO_TEMPERATURE, temperature: NO_TEMPERATURE } },
+);
+/** Categorical.sample's options. */
+const CATEGORICAL_SAMPLE_KEYS = optionKeys<StreamOptions>(
+  { seed: true, offset: true },
+  { draws: "each call draws one class per row: call again, at offset + rows * cols, for more", notes: { tau: NOTES.TAU_ONE, temperature: NOTES.TAU_ONE } },
+);
 
 /**
  * How far from 1 a row of `probs` may sum: 1e-6 * (cols + 1), a few float32 roundings per
@@ -35,12 +47,13 @@ export interface ParsedCategorical {
 }
 
 /**
- * Reads `{ logits | probs, cols, normalize }` for the class `fn`: exactly one of logits and
+ * Reads `{ logits | probs, cols, normalize }` for the class `fn` (whose parameter keys are
+ * `keys`: an unknown one is a TypeError): exactly one of logits and
  * probs, a `cols` that divides the length; probs are validated (or normalised) and turned into
  * logits in wasm (log 0 = -Inf). The logits' rows are not checked here.
  */
-export function parseCategorical(gw: GumbelWasm, fn: string, params: CategoricalParams): ParsedCategorical {
-  if (typeof params !== "object" || params === null) throw new TypeError(`${fn}: params must be an object, got ${describe(params)}`);
+export function parseCategorical(gw: GumbelWasm, fn: string, params: CategoricalParams, keys: OptionKeys = CATEGORICAL_KEYS): ParsedCategorical {
+  checkParams(fn, params, keys);
   const { logits, probs } = params;
   if ((logits === undefined) === (probs === undefined)) {
     throw new TypeError(`${fn}: give exactly one of logits and probs`);
@@ -118,8 +131,9 @@ export class Categorical {
     this.probs = gw.softmax(raw, { cols }) as Float32Array;
   }
 
-  /** One class per row (Gumbel-Max: exactly `gw.gumbelMax` on these logits). */
+  /** One class per row (Gumbel-Max: exactly `gw.gumbelMax` on these logits). Options: seed, offset. */
   sample(options: StreamOptions = {}): Int32Array {
+    checkOptions("Categorical.sample", options, CATEGORICAL_SAMPLE_KEYS);
     return this.gw.gumbelMax(this.raw, { ...options, cols: this.cols }) as Int32Array;
   }
 
@@ -166,6 +180,9 @@ export interface GumbelParams {
   /** Scale, positive; default 1. */
   scale?: number;
 }
+const GUMBEL_KEYS = optionKeys<GumbelParams>({ loc: true, scale: true }, { noun: "parameter" });
+/** Gumbel.sample's options. */
+const GUMBEL_SAMPLE_KEYS = optionKeys<StreamOptions>({ seed: true, offset: true }, { draws: NOTES.DRAWS_COUNT });
 
 /**
  * The Gumbel(loc, scale) distribution (like `torch.distributions.Gumbel`): Float32Array in,
@@ -181,7 +198,7 @@ export class Gumbel {
 
   constructor(gw: GumbelWasm, params: GumbelParams = {}) {
     const fn = "Gumbel";
-    if (typeof params !== "object" || params === null) throw new TypeError(`${fn}: params must be an object, got ${describe(params)}`);
+    checkOptions(fn, params, GUMBEL_KEYS);
     const loc = params.loc ?? 0;
     const scale = params.scale ?? 1;
     if (typeof loc !== "number") throw new TypeError(`${fn}: loc must be a number, got ${describe(loc)}`);
@@ -223,8 +240,9 @@ export class Gumbel {
     return logScale + EULER_GAMMA + 1;
   }
 
-  /** n samples: loc + scale * g with g = gw.gumbelNoise(n, { seed, offset }). */
+  /** n samples: loc + scale * g with g = gw.gumbelNoise(n, { seed, offset }). Options: seed, offset. */
   sample(n: number, options: StreamOptions = {}): Float32Array {
+    checkOptions("Gumbel.sample", options, GUMBEL_SAMPLE_KEYS);
     // The noise is drawn into wasm memory and scaled there: one copy, out.
     const fn = "gumbelNoise";
     const count = checkCount(fn, "n", n, 0x7fffffff >> 2);

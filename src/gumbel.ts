@@ -4,10 +4,11 @@
 // their own and run its launch on the worker pool.
 
 import type { Kernels } from "./abi.js";
-import { checkCount, checkKappa, checkSamples, describe, isNumberArray } from "./checks.js";
+import { checkCount, describe, isNumberArray } from "./checks.js";
 import { Launcher, PARALLEL_MIN_ELEMENTS } from "./launch.js";
 import { Call, kernelTable, type KernelFn } from "./marshal.js";
 import { Heap, Region, Tensor, type DType } from "./memory.js";
+import type { Exact } from "./options.js";
 import type { Pool } from "./pool.js";
 import { GumbelRng } from "./rng.js";
 import { prepareNoise, prepareGumbelMax, prepareGumbelSoftmax, randomBits } from "./sampling.js";
@@ -27,7 +28,16 @@ const asyncDisposeSymbol: typeof Symbol.asyncDispose =
 
 const MAX_I32 = 0x7fffffff;
 
-/** One wasm instance and everything that lives in its memory. Get one from `init()`. */
+/**
+ * One wasm instance and everything that lives in its memory. Get one from `init()`.
+ *
+ * Options: every call takes `undefined` or a plain object of the keys its options type names,
+ * and nothing else. An unknown key, or options that are a number, a string, an array, null, a
+ * Map or a class instance, is a TypeError naming the call and the key, with the right name
+ * suggested where there is one, e.g. `sampleTokens: unknown option "temprature" (did you mean
+ * "temperature"?)`, `gumbelSoftmax: unknown option "temperature" (did you mean "tau"?)`. It is
+ * thrown before anything is written or drawn (the async calls reject with it).
+ */
 export class GumbelWasm {
   /** Which binary runs: "simd" (f32x4) or "scalar". Both give the same bits. */
   readonly backend: Backend;
@@ -152,7 +162,7 @@ export class GumbelWasm {
    */
   gumbelNoise(n: number, options: StreamOptions & { out: Tensor }): Tensor;
   gumbelNoise(n: number, options?: StreamOptions & OutOption<Float32Array>): Float32Array;
-  gumbelNoise(n: number, options: StreamOptions & OutOption<FloatOut> = {}): Float32Array | Tensor {
+  gumbelNoise(n: number, options?: StreamOptions & OutOption<FloatOut>): Float32Array | Tensor {
     prepareNoise(this.call.begin("gumbelNoise"), this.streams, true, n, options);
     return this.launcher.sync(this.call) as Float32Array | Tensor;
   }
@@ -163,13 +173,13 @@ export class GumbelWasm {
    */
   uniform(n: number, options: StreamOptions & { out: Tensor }): Tensor;
   uniform(n: number, options?: StreamOptions & OutOption<Float32Array>): Float32Array;
-  uniform(n: number, options: StreamOptions & OutOption<FloatOut> = {}): Float32Array | Tensor {
+  uniform(n: number, options?: StreamOptions & OutOption<FloatOut>): Float32Array | Tensor {
     prepareNoise(this.call.begin("uniform"), this.streams, false, n, options);
     return this.launcher.sync(this.call) as Float32Array | Tensor;
   }
 
   /** n raw 32-bit Philox4x32-10 words: element j is word (j & 3) of block (j >> 2). */
-  randomBits(n: number, options: StreamOptions = {}): Uint32Array {
+  randomBits(n: number, options?: StreamOptions): Uint32Array {
     return randomBits(this.call.begin("randomBits"), this.streams, n, options);
   }
 
@@ -179,20 +189,20 @@ export class GumbelWasm {
    * softmax(x / tau) of each row.
    * @example gw.softmax([1, 2, 3], { cols: 3 }) // Float32Array [0.090, 0.245, 0.665]
    */
-  softmax<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: O): Result<X, O> {
-    prepareSoftmax(this.call.begin("softmax"), 0, x, options ?? {});
+  softmax<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: Exact<O, SoftmaxOptions>): Result<X, O> {
+    prepareSoftmax(this.call.begin("softmax"), 0, x, options);
     return this.launcher.sync(this.call) as Result<X, O>;
   }
 
   /** log_softmax(x / tau) of each row. */
-  logSoftmax<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: O): Result<X, O> {
-    prepareSoftmax(this.call.begin("logSoftmax"), 1, x, options ?? {});
+  logSoftmax<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: Exact<O, SoftmaxOptions>): Result<X, O> {
+    prepareSoftmax(this.call.begin("logSoftmax"), 1, x, options);
     return this.launcher.sync(this.call) as Result<X, O>;
   }
 
   /** log sum_k exp(x[r, k] / tau), one value per row (a rows x 1 tensor for tensor input). */
-  logSumExp<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: O): Result<X, O> {
-    prepareSoftmax(this.call.begin("logSumExp"), 2, x, options ?? {});
+  logSumExp<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: Exact<O, SoftmaxOptions>): Result<X, O> {
+    prepareSoftmax(this.call.begin("logSumExp"), 2, x, options);
     return this.launcher.sync(this.call) as Result<X, O>;
   }
 
@@ -204,8 +214,8 @@ export class GumbelWasm {
    * `hard`, one_hot(argmax(logits + g)) at the index `gumbelMax` returns.
    * @example gw.gumbelSoftmax([0, 1, 2], { cols: 3, tau: 0.5, seed: 7 })
    */
-  gumbelSoftmax<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: O): Result<X, O> {
-    prepareGumbelSoftmax(this.call.begin("gumbelSoftmax"), this.streams, logits, options ?? {});
+  gumbelSoftmax<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: Exact<O, GumbelSoftmaxOptions>): Result<X, O> {
+    prepareGumbelSoftmax(this.call.begin("gumbelSoftmax"), this.streams, logits, options);
     return this.launcher.sync(this.call) as Result<X, O>;
   }
 
@@ -215,7 +225,7 @@ export class GumbelWasm {
    * @example gw.gumbelMax([0, 1, 2, 0, 0, 9], { cols: 3, seed: 1 }) // Int32Array(2)
    */
   gumbelMax<X extends FloatInput>(logits: X, options?: GumbelMaxOptions): IndexResult<X> {
-    prepareGumbelMax(this.call.begin("gumbelMax"), this.streams, logits, options ?? {});
+    prepareGumbelMax(this.call.begin("gumbelMax"), this.streams, logits, options);
     return this.launcher.sync(this.call) as IndexResult<X>;
   }
 
@@ -228,7 +238,7 @@ export class GumbelWasm {
    * @returns `rows * k` indices, row by row (a rows x k int32 tensor for tensor input)
    * @example gw.topK([3, 1, 2, 0], 2, { cols: 4, seed: 1 }) // Int32Array(2), e.g. [0, 2]
    */
-  topK<X extends FloatInput>(logits: X, k: number, options: ShapeOptions & StreamOptions = {}): IndexResult<X> {
+  topK<X extends FloatInput>(logits: X, k: number, options?: ShapeOptions & StreamOptions): IndexResult<X> {
     return topK(this.call.begin("topK"), this.streams, logits, k, options) as IndexResult<X>;
   }
 
@@ -256,10 +266,8 @@ export class GumbelWasm {
    * gw.sampleTokens(logits, { cols: 32000, temperature: 0.7, topP: 0.9, seed: 42 })
    * gw.sampleTokens(batch, { cols: vocab, topK: [50, 0], seeds: [req1.seed, req2.seed], offsets: [req1.step * vocab, req2.step * vocab] })
    */
-  sampleTokens<X extends FloatInput>(logits: X, options: SampleTokensOptions = {}): IndexResult<X> {
-    const fn = "sampleTokens";
-    if (typeof options !== "object" || options === null) throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
-    return sampleTokens(this.call.begin(fn), this.streams, this.tokenParams, this.workspace, logits, options) as IndexResult<X>;
+  sampleTokens<X extends FloatInput>(logits: X, options?: SampleTokensOptions): IndexResult<X> {
+    return sampleTokens(this.call.begin("sampleTokens"), this.streams, this.tokenParams, this.workspace, logits, options) as IndexResult<X>;
   }
 
   // ---------------------------------------------------------------- gradients
@@ -269,13 +277,13 @@ export class GumbelWasm {
    * dlogits = y * (dy - <dy, y>) / tau and, per row, dtau = -<dlogits, x / tau>.
    */
   softmaxBackward<X extends FloatInput>(y: X, dy: FloatInput, options?: BackwardOptions): BackwardResult<X> {
-    prepareSoftmaxGrad(this.call.begin("softmaxBackward"), y, dy, options ?? {}, true);
+    prepareSoftmaxGrad(this.call.begin("softmaxBackward"), y, dy, options, true);
     return this.launcher.sync(this.call, true) as BackwardResult<X>;
   }
 
   /** Forward-mode derivative of y = softmax(x / tau) along `tangent`: y * (t - <t, y>) / tau. */
-  softmaxJvp<X extends FloatInput, O extends SoftmaxOptions>(y: X, tangent: FloatInput, options?: O): Result<X, O> {
-    prepareSoftmaxGrad(this.call.begin("softmaxJvp"), y, tangent, options ?? {}, false);
+  softmaxJvp<X extends FloatInput, O extends SoftmaxOptions>(y: X, tangent: FloatInput, options?: Exact<O, SoftmaxOptions>): Result<X, O> {
+    prepareSoftmaxGrad(this.call.begin("softmaxJvp"), y, tangent, options, false);
     return this.launcher.sync(this.call) as Result<X, O>;
   }
 
@@ -295,9 +303,8 @@ export class GumbelWasm {
    * @example
    * const hard = gw.gumbelRao([0, 1, 2], { cols: 3, tau: 0.5, samples: 10, seed: 7 }); // one-hot Float32Array(3)
    */
-  gumbelRao<X extends FloatInput, O extends GumbelRaoOptions & StraightForward>(logits: X, options?: O): Result<X, O> {
-    const o: GumbelRaoOptions & StraightForward = options ?? {};
-    prepareStraight(this.call.begin("gumbelRao"), this.streams, 0, logits, null, o, checkSamples("gumbelRao", o.samples));
+  gumbelRao<X extends FloatInput, O extends GumbelRaoOptions & StraightForward>(logits: X, options?: Exact<O, GumbelRaoOptions & StraightForward>): Result<X, O> {
+    prepareStraight(this.call.begin("gumbelRao"), this.streams, 0, logits, null, options);
     return this.launcher.sync(this.call) as Result<X, O>;
   }
 
@@ -311,9 +318,8 @@ export class GumbelWasm {
    * const hard = gw.gumbelRao([0, 1, 2], o);
    * const dlogits = gw.gumbelRaoBackward([0, 1, 2], [1, -1, 0], o); // Float32Array(3), sums to ~0
    */
-  gumbelRaoBackward<X extends FloatInput, O extends GumbelRaoOptions>(logits: X, dy: FloatInput, options?: O): Result<X, O> {
-    const o: GumbelRaoOptions = options ?? {};
-    prepareStraight(this.call.begin("gumbelRaoBackward"), this.streams, 0, logits, dy, o, checkSamples("gumbelRaoBackward", o.samples));
+  gumbelRaoBackward<X extends FloatInput, O extends GumbelRaoOptions>(logits: X, dy: FloatInput, options?: Exact<O, GumbelRaoOptions>): Result<X, O> {
+    prepareStraight(this.call.begin("gumbelRaoBackward"), this.streams, 0, logits, dy, options);
     return this.launcher.sync(this.call) as Result<X, O>;
   }
 
@@ -326,9 +332,8 @@ export class GumbelWasm {
    * @example
    * const hard = gw.gappedST([0, 1, 2], { cols: 3, tau: 0.5, kappa: 1, seed: 7 }); // one-hot Float32Array(3)
    */
-  gappedST<X extends FloatInput, O extends GappedSTOptions & StraightForward>(logits: X, options?: O): Result<X, O> {
-    const o: GappedSTOptions & StraightForward = options ?? {};
-    prepareStraight(this.call.begin("gappedST"), this.streams, 1, logits, null, o, checkKappa("gappedST", o.kappa));
+  gappedST<X extends FloatInput, O extends GappedSTOptions & StraightForward>(logits: X, options?: Exact<O, GappedSTOptions & StraightForward>): Result<X, O> {
+    prepareStraight(this.call.begin("gappedST"), this.streams, 1, logits, null, options);
     return this.launcher.sync(this.call) as Result<X, O>;
   }
 
@@ -342,9 +347,8 @@ export class GumbelWasm {
    * const hard = gw.gappedST([0, 1, 2], o);
    * const dlogits = gw.gappedSTBackward([0, 1, 2], [1, -1, 0], o); // Float32Array(3)
    */
-  gappedSTBackward<X extends FloatInput, O extends GappedSTOptions>(logits: X, dy: FloatInput, options?: O): Result<X, O> {
-    const o: GappedSTOptions = options ?? {};
-    prepareStraight(this.call.begin("gappedSTBackward"), this.streams, 1, logits, dy, o, checkKappa("gappedSTBackward", o.kappa));
+  gappedSTBackward<X extends FloatInput, O extends GappedSTOptions>(logits: X, dy: FloatInput, options?: Exact<O, GappedSTOptions>): Result<X, O> {
+    prepareStraight(this.call.begin("gappedSTBackward"), this.streams, 1, logits, dy, options);
     return this.launcher.sync(this.call) as Result<X, O>;
   }
 
@@ -356,15 +360,15 @@ export class GumbelWasm {
    * whatever the thread count. Small batches, and every call on one thread, run on the calling
    * thread. Errors reject the promise.
    */
-  gumbelSoftmaxAsync<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: O): Promise<Result<X, O>> {
+  gumbelSoftmaxAsync<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: Exact<O, GumbelSoftmaxOptions>): Promise<Result<X, O>> {
     const c = this.launcher.asyncCall(this, "gumbelSoftmax");
-    return this.launcher.async(c, false, () => prepareGumbelSoftmax(c, this.streams, logits, options ?? {})) as Promise<Result<X, O>>;
+    return this.launcher.async(c, false, () => prepareGumbelSoftmax(c, this.streams, logits, options)) as Promise<Result<X, O>>;
   }
 
   /** `gumbelMax` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
   gumbelMaxAsync<X extends FloatInput>(logits: X, options?: GumbelMaxOptions): Promise<IndexResult<X>> {
     const c = this.launcher.asyncCall(this, "gumbelMax");
-    return this.launcher.async(c, false, () => prepareGumbelMax(c, this.streams, logits, options ?? {})) as Promise<IndexResult<X>>;
+    return this.launcher.async(c, false, () => prepareGumbelMax(c, this.streams, logits, options)) as Promise<IndexResult<X>>;
   }
 
   /** `gumbelNoise` on the worker pool for large counts (see `gumbelSoftmaxAsync`). */
@@ -372,25 +376,25 @@ export class GumbelWasm {
   gumbelNoiseAsync(n: number, options?: StreamOptions & OutOption<Float32Array>): Promise<Float32Array>;
   gumbelNoiseAsync(n: number, options?: StreamOptions & OutOption<FloatOut>): Promise<Float32Array | Tensor> {
     const c = this.launcher.asyncCall(this, "gumbelNoise");
-    return this.launcher.async(c, false, () => prepareNoise(c, this.streams, true, n, options ?? {})) as Promise<Float32Array | Tensor>;
+    return this.launcher.async(c, false, () => prepareNoise(c, this.streams, true, n, options)) as Promise<Float32Array | Tensor>;
   }
 
   /** `softmax` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
-  softmaxAsync<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: O): Promise<Result<X, O>> {
+  softmaxAsync<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: Exact<O, SoftmaxOptions>): Promise<Result<X, O>> {
     const c = this.launcher.asyncCall(this, "softmax");
-    return this.launcher.async(c, false, () => prepareSoftmax(c, 0, x, options ?? {})) as Promise<Result<X, O>>;
+    return this.launcher.async(c, false, () => prepareSoftmax(c, 0, x, options)) as Promise<Result<X, O>>;
   }
 
   /** `logSoftmax` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
-  logSoftmaxAsync<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: O): Promise<Result<X, O>> {
+  logSoftmaxAsync<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: Exact<O, SoftmaxOptions>): Promise<Result<X, O>> {
     const c = this.launcher.asyncCall(this, "logSoftmax");
-    return this.launcher.async(c, false, () => prepareSoftmax(c, 1, x, options ?? {})) as Promise<Result<X, O>>;
+    return this.launcher.async(c, false, () => prepareSoftmax(c, 1, x, options)) as Promise<Result<X, O>>;
   }
 
   /** `softmaxBackward` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
   softmaxBackwardAsync<X extends FloatInput>(y: X, dy: FloatInput, options?: BackwardOptions): Promise<BackwardResult<X>> {
     const c = this.launcher.asyncCall(this, "softmaxBackward");
-    return this.launcher.async(c, true, () => prepareSoftmaxGrad(c, y, dy, options ?? {}, true)) as Promise<BackwardResult<X>>;
+    return this.launcher.async(c, true, () => prepareSoftmaxGrad(c, y, dy, options, true)) as Promise<BackwardResult<X>>;
   }
 
   /**

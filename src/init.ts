@@ -5,6 +5,7 @@
 import { parseU64 } from "./checks.js";
 import { GumbelWasm } from "./gumbel.js";
 import { compile, fetchUrl, instantiate, simdSupported, type UrlReader, type WasmSource } from "./loader.js";
+import { checkOptions, optionKeys } from "./options.js";
 import { Pool, type WorkerFactory } from "./pool.js";
 import type { Backend } from "./types.js";
 
@@ -103,9 +104,12 @@ export async function initWith(
   read: UrlReader = fetchUrl,
   threading: Threading | null = null,
 ): Promise<GumbelWasm> {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`init: options must be an object, got ${options === null ? "null" : typeof options}`);
-  }
+  // Every key of InitOptions, and only those (an unknown key is a TypeError; see src/options.ts).
+  const backendNote = 'choose the binary with backend: "auto", "simd" or "scalar"';
+  checkOptions("init", options, optionKeys<InitOptions>(
+    { backend: true, wasm: true, seed: true, threads: true, threadThreshold: true, sharedMemory: true },
+    { notes: { simd: backendNote, scalar: backendNote } },
+  ));
   const want = options.backend ?? "auto";
   if (want !== "auto" && want !== "simd" && want !== "scalar") {
     throw new TypeError(`init: backend must be "auto", "simd" or "scalar", got ${String(want)}`);

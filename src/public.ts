@@ -6,7 +6,7 @@ export type { InitOptions } from "./init.js";
 export type { Kernels } from "./abi.js";
 export type {
   Backend, BackwardOptions, FloatInput, GappedSTOptions, GumbelRaoOptions, GumbelSoftmaxOptions, OutOption, ShapeOptions,
-  StraightForward, StraightOptions, StreamOptions, TauOptions, U64,
+  StraightForward, StraightOptions, StreamOptions, TauOptions, U64, PerRow, SampleTokensOptions,
 } from "./types.js";
 export { Tensor, type DType } from "./memory.js";
 export { GumbelRng } from "./rng.js";

@@ -2,7 +2,8 @@
 // (2017), like torch.distributions.RelaxedOneHotCategorical / RelaxedBernoulli and TFP's: samples
 // from the Gumbel kernels, log-densities and their gradients from assembly/relaxed.ts (float64
 // inside). The JavaScript here validates, lays the operands out in wasm memory and copies the
-// results out: no exp or log runs in JS.
+// results out: no exp or log runs in JS. Params and options take exactly the keys of their
+// types: another key is a TypeError (src/options.ts).
 
 import { BERN_CDF, BERN_LOG_PROB, BERN_LOGIT, BERN_SAMPLE, BERN_SIGMOID } from "./abi.js";
 import { checkTaus, describe, isNumberArray } from "./checks.js";
@@ -11,6 +12,7 @@ import type { GumbelWasm } from "./gumbel.js";
 import { floatInputError, runStaged } from "./marshal.js";
 import { Tensor } from "./memory.js";
 import type { StreamOptions } from "./types.js";
+import { checkOptions, checkParams, NOTES, optionKeys, type OptionKeys } from "./options.js";
 
 /** Gradients of the log-density at a batch of values. */
 export interface RelaxedLogProbGrad {
@@ -37,10 +39,10 @@ function float32Values(fn: string, name: string, v: unknown): Float32Array {
   throw floatInputError(fn, name, v);
 }
 
-/** The stream options a sample passes on: seed and offset only. */
-function streamOf(fn: string, options: unknown): StreamOptions {
-  if (typeof options !== "object" || options === null) throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
-  const { seed, offset } = options as StreamOptions;
+/** The stream options a sample passes on (seed and offset), the options checked against `keys`. */
+function streamOf(fn: string, options: unknown, keys: OptionKeys): StreamOptions {
+  checkOptions(fn, options, keys);
+  const { seed, offset } = (options ?? {}) as StreamOptions;
   return { seed, offset };
 }
 
@@ -70,6 +72,12 @@ export interface RelaxedCategoricalParams extends CategoricalParams {
   /** Positive and finite (rounded to float32): one for all rows, or one per row. */
   temperature: number | Float32Array | ArrayLike<number>;
 }
+const RELAXED_CATEGORICAL_KEYS = optionKeys<RelaxedCategoricalParams>(
+  { logits: true, probs: true, cols: true, normalize: true, temperature: true },
+  { noun: "parameter" },
+);
+/** rsample's, sample's and sampleHard's options. */
+const RELAXED_CATEGORICAL_SAMPLE_KEYS = optionKeys<StreamOptions>({ seed: true, offset: true }, { draws: NOTES.DRAWS_BATCH });
 
 /**
  * RelaxedOneHotCategorical (Concrete, Gumbel-Softmax): one distribution per row over the
@@ -99,7 +107,7 @@ export class RelaxedOneHotCategorical {
 
   constructor(gw: GumbelWasm, params: RelaxedCategoricalParams) {
     const fn = "RelaxedOneHotCategorical";
-    const { raw, rows, cols } = parseCategorical(gw, fn, params);
+    const { raw, rows, cols } = parseCategorical(gw, fn, params, RELAXED_CATEGORICAL_KEYS);
     checkLogitRows(fn, params.logits !== undefined ? "logits" : "probs", raw, rows, cols);
     const tau = parseTemperature(fn, params.temperature, rows, "row");
     this.gw = gw;
@@ -112,15 +120,22 @@ export class RelaxedOneHotCategorical {
     this.probs = gw.softmax(raw, { cols }) as Float32Array;
   }
 
-  /** A reparameterised sample: exactly `gw.gumbelSoftmax(logits, { cols, tau: temperature, seed, offset })`. */
+  /**
+   * A reparameterised sample of the batch (rows x cols; one per call): exactly
+   * `gw.gumbelSoftmax(logits, { cols, tau: temperature, seed, offset })`. Options: seed, offset.
+   */
   rsample(options: StreamOptions = {}): Float32Array {
-    const { seed, offset } = streamOf("RelaxedOneHotCategorical.rsample", options);
-    return this.gw.gumbelSoftmax(this.raw, { cols: this.cols, tau: this.temperature, seed, offset }) as Float32Array;
+    return this.draw("RelaxedOneHotCategorical.rsample", options);
   }
 
   /** The same as `rsample` (the sample is differentiable either way). */
   sample(options: StreamOptions = {}): Float32Array {
-    return this.rsample(options);
+    return this.draw("RelaxedOneHotCategorical.sample", options);
+  }
+
+  private draw(fn: string, options: StreamOptions): Float32Array {
+    const { seed, offset } = streamOf(fn, options, RELAXED_CATEGORICAL_SAMPLE_KEYS);
+    return this.gw.gumbelSoftmax(this.raw, { cols: this.cols, tau: this.temperature, seed, offset }) as Float32Array;
   }
 
   /**
@@ -128,7 +143,7 @@ export class RelaxedOneHotCategorical {
    * seed and offset, `soft` = that sample (what the gradient goes through).
    */
   sampleHard(options: StreamOptions = {}): HardSample {
-    const { seed, offset } = streamOf("RelaxedOneHotCategorical.sampleHard", options);
+    const { seed, offset } = streamOf("RelaxedOneHotCategorical.sampleHard", options, RELAXED_CATEGORICAL_SAMPLE_KEYS);
     const soft = new Float32Array(this.rows * this.cols);
     const hard = this.gw.gumbelSoftmax(this.raw, { cols: this.cols, tau: this.temperature, hard: true, soft, seed, offset }) as Float32Array;
     return { hard, soft };
@@ -211,6 +226,8 @@ export interface RelaxedBernoulliSampleOptions extends StreamOptions {
   /** Draws of the whole batch, one after the other in the output; default 1. */
   n?: number;
 }
+const RELAXED_BERNOULLI_KEYS = optionKeys<RelaxedBernoulliParams>({ logits: true, probs: true, temperature: true }, { noun: "parameter" });
+const RELAXED_BERNOULLI_SAMPLE_KEYS = optionKeys<RelaxedBernoulliSampleOptions>({ seed: true, offset: true, n: true });
 
 /**
  * RelaxedBernoulli (binary Concrete): `y = sigmoid((logits + L) / temperature)` with L a
@@ -236,7 +253,7 @@ export class RelaxedBernoulli {
 
   constructor(gw: GumbelWasm, params: RelaxedBernoulliParams) {
     const fn = "RelaxedBernoulli";
-    if (typeof params !== "object" || params === null) throw new TypeError(`${fn}: params must be an object, got ${describe(params)}`);
+    checkParams(fn, params, RELAXED_BERNOULLI_KEYS);
     const { logits, probs } = params;
     if ((logits === undefined) === (probs === undefined)) throw new TypeError(`${fn}: give exactly one of logits and probs`);
     const name = logits !== undefined ? "logits" : "probs";
@@ -267,7 +284,7 @@ export class RelaxedBernoulli {
 
   /** The same as `rsample`. */
   sample(options: RelaxedBernoulliSampleOptions = {}): Float32Array {
-    return this.rsample(options);
+    return this.draw("RelaxedBernoulli.sample", options, false).soft;
   }
 
   /**
@@ -299,7 +316,7 @@ export class RelaxedBernoulli {
   }
 
   private draw(fn: string, options: RelaxedBernoulliSampleOptions, hard: boolean): HardSample {
-    const stream = streamOf(fn, options);
+    const stream = streamOf(fn, options, RELAXED_BERNOULLI_SAMPLE_KEYS);
     const n = options.n ?? 1;
     if (typeof n !== "number") throw new TypeError(`${fn}: n must be a number, got ${describe(n)}`);
     const count = n * this.size;

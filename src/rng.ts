@@ -3,6 +3,7 @@
 
 import { parseU64, wordsToBigInt, type Words } from "./checks.js";
 import type { Tensor } from "./memory.js";
+import { checkOptions, NOTES, optionKeys } from "./options.js";
 import type { FloatInput, GumbelMaxOptions, GumbelSoftmaxOptions, IndexResult, OutOption, Result, ShapeOptions, StreamOptions, U64 } from "./types.js";
 
 /**
@@ -15,6 +16,17 @@ export interface StreamHost {
   gumbelSoftmax<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: O): Result<X, O>;
   gumbelMax<X extends FloatInput>(logits: X, options?: GumbelMaxOptions): IndexResult<X>;
 }
+
+type SoftmaxOptions = Omit<GumbelSoftmaxOptions, "seed" | "offset">;
+type MaxOptions = ShapeOptions & OutOption<Tensor<"int32"> | Int32Array>;
+
+/** The stream supplies seed and offset: a call's own would silently draw another stream. */
+const OWN = { seed: NOTES.OWN_STREAM, offset: NOTES.OWN_STREAM };
+const SOFTMAX_KEYS = optionKeys<SoftmaxOptions>({ cols: true, tau: true, hard: true, soft: true, out: true }, { draws: NOTES.DRAWS_PER_ROW, notes: OWN });
+const MAX_KEYS = optionKeys<MaxOptions>(
+  { cols: true, out: true },
+  { draws: NOTES.DRAWS_PER_ROW, notes: { ...OWN, tau: NOTES.TAU_ONE, temperature: NOTES.TAU_ONE } },
+);
 
 export class GumbelRng {
   /** The stream's key. */
@@ -39,33 +51,42 @@ export class GumbelRng {
     return at;
   }
 
-  /** The next n Gumbel(0, 1) values. */
+  /** The next n Gumbel(0, 1) values. Takes no options (a second argument is a TypeError). */
   gumbelNoise(n: number): Float32Array {
+    noOptions("rng.gumbelNoise", arguments.length);
     const r = this.gw.gumbelNoise(n, { seed: this.seed, offset: this.offset }) as Float32Array;
     this.take(n);
     return r;
   }
 
-  /** The next n uniforms in (0, 1). */
+  /** The next n uniforms in (0, 1). Takes no options (a second argument is a TypeError). */
   uniform(n: number): Float32Array {
+    noOptions("rng.uniform", arguments.length);
     const r = this.gw.uniform(n, { seed: this.seed, offset: this.offset }) as Float32Array;
     this.take(n);
     return r;
   }
 
-  /** gw.gumbelSoftmax on the next rows*cols elements of the stream. */
-  gumbelSoftmax<X extends FloatInput>(logits: X, options: Omit<GumbelSoftmaxOptions, "seed" | "offset"> = {}) {
+  /** gw.gumbelSoftmax on the next rows*cols elements of the stream (options: all but seed and offset). */
+  gumbelSoftmax<X extends FloatInput>(logits: X, options: SoftmaxOptions = {}) {
+    checkOptions("rng.gumbelSoftmax", options, SOFTMAX_KEYS);
     const r = this.gw.gumbelSoftmax(logits, { ...options, seed: this.seed, offset: this.offset });
     this.take(lengthOf(logits));
     return r;
   }
 
-  /** gw.gumbelMax on the next rows*cols elements of the stream. */
-  gumbelMax<X extends FloatInput>(logits: X, options: ShapeOptions & OutOption<Tensor<"int32"> | Int32Array> = {}) {
+  /** gw.gumbelMax on the next rows*cols elements of the stream (options: cols and out). */
+  gumbelMax<X extends FloatInput>(logits: X, options: MaxOptions = {}) {
+    checkOptions("rng.gumbelMax", options, MAX_KEYS);
     const r = this.gw.gumbelMax(logits, { ...options, seed: this.seed, offset: this.offset });
     this.take(lengthOf(logits));
     return r;
   }
+}
+
+/** The count-only draws take no options: a seed or out passed to them would be ignored. */
+function noOptions(fn: string, args: number): void {
+  if (args > 1) throw new TypeError(`${fn}: takes only the count n (the stream supplies seed and offset)`);
 }
 
 function lengthOf(x: FloatInput): number {

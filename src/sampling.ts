@@ -4,13 +4,26 @@
 import { GUMBEL_MAX, GUMBEL_NOISE, GUMBEL_SOFTMAX, UNIFORM } from "./abi.js";
 import { checkCount, checkTaus, describe } from "./checks.js";
 import type { Call } from "./marshal.js";
+import { checkOptions, NOTES, optionKeys } from "./options.js";
 import type { Streams } from "./streams.js";
 import type { FloatOut, GumbelMaxOptions, GumbelSoftmaxOptions, OutOption, StreamOptions } from "./types.js";
 
 const MAX_I32 = 0x7fffffff;
+const { DRAWS_PER_ROW, DRAWS_COUNT } = NOTES;
+const TAU_ONE = { tau: NOTES.TAU_ONE, temperature: NOTES.TAU_ONE };
+/** gumbelNoise and uniform. */
+const STREAM_OUT_KEYS = optionKeys<StreamOptions & OutOption<FloatOut>>({ seed: true, offset: true, out: true }, { draws: DRAWS_COUNT });
+const STREAM_KEYS = optionKeys<StreamOptions>({ seed: true, offset: true }, { draws: DRAWS_COUNT });
+const GUMBEL_SOFTMAX_KEYS = optionKeys<GumbelSoftmaxOptions>(
+  { cols: true, tau: true, hard: true, soft: true, seed: true, offset: true, out: true },
+  { draws: DRAWS_PER_ROW },
+);
+const GUMBEL_MAX_KEYS = optionKeys<GumbelMaxOptions>({ cols: true, seed: true, offset: true, out: true }, { draws: DRAWS_PER_ROW, notes: TAU_ONE });
 
 /** n Gumbel noise values (`gumbel`) or uniforms from the stream, into out1. */
-export function prepareNoise(c: Call, s: Streams, gumbel: boolean, n: unknown, o: StreamOptions & OutOption<FloatOut>): void {
+export function prepareNoise(c: Call, s: Streams, gumbel: boolean, n: unknown, options: (StreamOptions & OutOption<FloatOut>) | undefined): void {
+  checkOptions(c.fn, options, STREAM_OUT_KEYS);
+  const o = options ?? {};
   const count = checkCount(c.fn, "n", n, MAX_I32 >> 2);
   s.resolve(c.fn, o, count);
   const out = c.outPlan("out", o.out, "float32", 1, count, false, c.out1, null);
@@ -20,7 +33,9 @@ export function prepareNoise(c: Call, s: Streams, gumbel: boolean, n: unknown, o
 }
 
 /** n raw Philox words, run at once (no async form): a copy. */
-export function randomBits(c: Call, s: Streams, n: unknown, o: StreamOptions): Uint32Array {
+export function randomBits(c: Call, s: Streams, n: unknown, options: StreamOptions | undefined): Uint32Array {
+  checkOptions(c.fn, options, STREAM_KEYS);
+  const o = options ?? {};
   const count = checkCount(c.fn, "n", n, MAX_I32 >> 2);
   s.resolve(c.fn, o, count);
   const ptr = c.stage(count * 4);
@@ -30,8 +45,10 @@ export function randomBits(c: Call, s: Streams, n: unknown, o: StreamOptions): U
 }
 
 /** Gumbel-Softmax samples into out1 (and, with `hard`, the soft sample into out2 when asked). */
-export function prepareGumbelSoftmax(c: Call, s: Streams, logits: unknown, o: GumbelSoftmaxOptions): void {
+export function prepareGumbelSoftmax(c: Call, s: Streams, logits: unknown, options: GumbelSoftmaxOptions | undefined): void {
   const fn = c.fn;
+  checkOptions(fn, options, GUMBEL_SOFTMAX_KEYS);
+  const o = options ?? {};
   const a = c.operand("logits", logits, c.in1);
   const cols = c.resolveCols(o.cols, a);
   const rows = c.rowsOf(a, cols);
@@ -52,7 +69,9 @@ export function prepareGumbelSoftmax(c: Call, s: Streams, logits: unknown, o: Gu
 }
 
 /** One Gumbel-Max class per row into out1 (int32). */
-export function prepareGumbelMax(c: Call, s: Streams, logits: unknown, o: GumbelMaxOptions): void {
+export function prepareGumbelMax(c: Call, s: Streams, logits: unknown, options: GumbelMaxOptions | undefined): void {
+  checkOptions(c.fn, options, GUMBEL_MAX_KEYS);
+  const o = options ?? {};
   const a = c.operand("logits", logits, c.in1);
   const cols = c.resolveCols(o.cols, a);
   const rows = c.rowsOf(a, cols);

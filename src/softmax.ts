@@ -5,10 +5,18 @@
 import { LOG_SOFTMAX, LOG_SUM_EXP, SOFTMAX, SOFTMAX_GRAD } from "./abi.js";
 import { checkTaus } from "./checks.js";
 import type { Call } from "./marshal.js";
+import { checkOptions, optionKeys } from "./options.js";
 import type { BackwardOptions, SoftmaxOptions } from "./types.js";
 
+const NO_NOISE = "this call is deterministic: it draws no noise";
+/** softmax, logSoftmax, logSumExp and softmaxJvp. */
+const TAU_OUT_KEYS = optionKeys<SoftmaxOptions>({ cols: true, tau: true, out: true }, { notes: { seed: NO_NOISE, offset: NO_NOISE } });
+const BACKWARD_KEYS = optionKeys<BackwardOptions>({ cols: true, tau: true, out: true, dtauOut: true }, { notes: { seed: NO_NOISE, offset: NO_NOISE } });
+
 /** softmax (0), logSoftmax (1) and logSumExp (2) of each row of x / tau. */
-export function prepareSoftmax(c: Call, op: 0 | 1 | 2, x: unknown, o: SoftmaxOptions): void {
+export function prepareSoftmax(c: Call, op: 0 | 1 | 2, x: unknown, options: SoftmaxOptions | undefined): void {
+  checkOptions(c.fn, options, TAU_OUT_KEYS);
+  const o = options ?? {};
   const a = c.operand("x", x, c.in1);
   const cols = c.resolveCols(o.cols, a);
   const rows = c.rowsOf(a, cols);
@@ -25,7 +33,9 @@ export function prepareSoftmax(c: Call, op: 0 | 1 | 2, x: unknown, o: SoftmaxOpt
  * softmaxBackward (dlogits into out1, dtau into out2) or softmaxJvp (`dtau` false: the
  * derivative along the tangent into out1): one kernel, softmax_grad.
  */
-export function prepareSoftmaxGrad(c: Call, y: unknown, v: unknown, o: BackwardOptions, dtau: boolean): void {
+export function prepareSoftmaxGrad(c: Call, y: unknown, v: unknown, options: BackwardOptions | undefined, dtau: boolean): void {
+  checkOptions(c.fn, options, dtau ? BACKWARD_KEYS : TAU_OUT_KEYS);
+  const o = options ?? {};
   const a = c.operand("y", y, c.in1);
   const b = c.operand(dtau ? "dy" : "tangent", v, c.in2);
   const cols = c.resolveCols(o.cols, a);

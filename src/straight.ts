@@ -4,19 +4,52 @@
 // from the seed and offset (which it therefore requires). Either draws rows*cols stream elements.
 
 import { GAPPED_ST, GAPPED_ST_BACKWARD, GUMBEL_RAO, GUMBEL_RAO_BACKWARD } from "./abi.js";
-import { checkTaus } from "./checks.js";
+import { checkKappa, checkSamples, checkTaus } from "./checks.js";
 import type { Call } from "./marshal.js";
+import { checkOptions, NOTES, optionKeys, type OptionKeys } from "./options.js";
 import type { Streams } from "./streams.js";
-import type { StraightForward, StraightOptions } from "./types.js";
+import type { GappedSTOptions, GumbelRaoOptions, StraightForward } from "./types.js";
+
+const ALWAYS_HARD = "the output is always one-hot: pass soft to receive the surrogate";
+const SOFT_FORWARD = "soft is the forward call's output: the backward recomputes it from seed and offset";
+const { DRAWS_PER_ROW } = NOTES;
+/** Each estimator's keys: [forward, backward], Gumbel-Rao (op 0) then Gapped ST (op 1). */
+const KEYS: ReadonlyArray<readonly [OptionKeys, OptionKeys]> = [
+  [
+    optionKeys<GumbelRaoOptions & StraightForward>(
+      { cols: true, tau: true, samples: true, soft: true, seed: true, offset: true, out: true },
+      { draws: DRAWS_PER_ROW, notes: { hard: ALWAYS_HARD } },
+    ),
+    optionKeys<GumbelRaoOptions>(
+      { cols: true, tau: true, samples: true, seed: true, offset: true, out: true },
+      { draws: DRAWS_PER_ROW, notes: { hard: ALWAYS_HARD, soft: SOFT_FORWARD } },
+    ),
+  ],
+  [
+    optionKeys<GappedSTOptions & StraightForward>(
+      { cols: true, tau: true, kappa: true, soft: true, seed: true, offset: true, out: true },
+      { draws: DRAWS_PER_ROW, notes: { hard: ALWAYS_HARD } },
+    ),
+    optionKeys<GappedSTOptions>(
+      { cols: true, tau: true, kappa: true, seed: true, offset: true, out: true },
+      { draws: DRAWS_PER_ROW, notes: { hard: ALWAYS_HARD, soft: SOFT_FORWARD } },
+    ),
+  ],
+];
 
 /**
  * Gumbel-Rao (op 0) or Gapped ST (1): the forward when dy is null (one-hot into out1, the
  * surrogate into out2 when `soft` is given), else the backward (dlogits into out1; Gumbel-Rao's
- * backward holds one draw, a row, in out2's staging). `extra` is samples or kappa, checked.
+ * backward holds one draw, a row, in out2's staging).
  */
-export function prepareStraight(c: Call, s: Streams, op: 0 | 1, logits: unknown, dy: unknown, o: StraightOptions & StraightForward, extra: number): void {
+export function prepareStraight(
+  c: Call, s: Streams, op: 0 | 1, logits: unknown, dy: unknown, options: (GumbelRaoOptions & GappedSTOptions & StraightForward) | undefined,
+): void {
   const fn = c.fn;
   const backward = dy !== null;
+  checkOptions(fn, options, KEYS[op]![backward ? 1 : 0]!);
+  const o = options ?? {};
+  const extra = op === 0 ? checkSamples(fn, o.samples) : checkKappa(fn, o.kappa);
   const a = c.operand("logits", logits, c.in1);
   const b = backward ? c.operand("dy", dy, c.in2) : null;
   const cols = c.resolveCols(o.cols, a);

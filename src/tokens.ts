@@ -7,6 +7,15 @@ import { Tensor, type Region } from "./memory.js";
 import type { Call } from "./marshal.js";
 import type { Streams } from "./streams.js";
 import type { PerRow, SampleTokensOptions, U64 } from "./types.js";
+import { checkOptions, optionKeys } from "./options.js";
+
+export type { SampleTokensOptions } from "./types.js";
+
+/** sampleTokens' option keys (an unknown one is a TypeError: src/options.ts). */
+export const SAMPLE_TOKENS_KEYS = optionKeys<SampleTokensOptions>(
+  { cols: true, temperature: true, topK: true, topP: true, minP: true, seed: true, seeds: true, offset: true, offsets: true, out: true },
+  { draws: "each call draws one token per row: repeat the rows (with their own seeds or offsets) for more" },
+);
 
 /** Reusable views on a JS-side copy of the records, grown as calls need. */
 export class TokenParams {
@@ -130,8 +139,12 @@ function u64s(fn: string, name: string, v: unknown, rows: number): ArrayLike<U64
  * sampleTokens, run at once (no async form): options validated for every row and packed into
  * the records, the logits placed, one kernel call; the tokens into out1.
  */
-export function sampleTokens(c: Call, s: Streams, params: TokenParams, workspace: Region, logits: unknown, options: SampleTokensOptions): Int32Array | Tensor<"int32"> {
+export function sampleTokens(
+  c: Call, s: Streams, params: TokenParams, workspace: Region, logits: unknown, given: SampleTokensOptions | undefined,
+): Int32Array | Tensor<"int32"> {
   const fn = c.fn;
+  checkOptions(fn, given, SAMPLE_TOKENS_KEYS);
+  const options = given ?? {};
   const a = c.operand("logits", logits, c.in1);
   const cols = c.resolveCols(options.cols, a);
   const rows = c.rowsOf(a, cols);

@@ -5,8 +5,15 @@
 import { checkCount } from "./checks.js";
 import { Tensor } from "./memory.js";
 import type { Call } from "./marshal.js";
+import { checkOptions, NOTES, optionKeys } from "./options.js";
 import type { Streams } from "./streams.js";
 import type { ShapeOptions, StreamOptions } from "./types.js";
+
+const K_SECOND = "k is the second argument: topK(logits, k, options)";
+const TOPK_KEYS = optionKeys<ShapeOptions & StreamOptions>(
+  { cols: true, seed: true, offset: true },
+  { draws: `k, the classes drawn per row, is the second argument: topK(logits, k, options)`, notes: { k: K_SECOND, tau: NOTES.TAU_ONE, temperature: NOTES.TAU_ONE } },
+);
 
 /** Whether (s1, i1) ranks before (s2, i2): larger sum first, then lower index. */
 function before(s1: number, i1: number, s2: number, i2: number): boolean {
@@ -83,8 +90,10 @@ function selectTopK(
  * the stream counter's words (advanced by cols per row), and whether the kernel validates.
 
 /** k classes per row without replacement, in sampled order: rows * k indices (a rows x k int32 tensor for tensor input). */
-export function topK(c: Call, s: Streams, logits: unknown, k: unknown, o: ShapeOptions & StreamOptions): Int32Array | Tensor<"int32"> {
+export function topK(c: Call, s: Streams, logits: unknown, k: unknown, options: (ShapeOptions & StreamOptions) | undefined): Int32Array | Tensor<"int32"> {
   const fn = c.fn;
+  checkOptions(fn, options, TOPK_KEYS);
+  const o = options ?? {};
   const a = c.operand("logits", logits, c.in1);
   const cols = c.resolveCols(o.cols, a);
   const rows = c.rowsOf(a, cols);

@@ -73,7 +73,7 @@ describe("SIMD == scalar, bit for bit", () => {
         const soft = new Float32Array(n);
         return [gw.gumbelSoftmax(x, { ...s, hard: true, soft }), soft];
       });
-      same(`gumbelMax ${cols}`, (gw) => gw.gumbelMax(x, s));
+      same(`gumbelMax ${cols}`, (gw) => gw.gumbelMax(x, { cols, seed: s.seed, offset: s.offset }));
       same(`backward ${cols}`, (gw) => {
         const r = gw.softmaxBackward(y, v, o);
         return [r.dlogits, r.dtau];
@@ -90,7 +90,7 @@ describe("SIMD == scalar, bit for bit", () => {
       const s = { cols, tau: 0.6, seed: 77, offset: 3 * cols + 1 };
       same(`gumbelSoftmax ${cols}`, (gw) => gw.gumbelSoftmax(x, s));
       same(`hard ${cols}`, (gw) => gw.gumbelSoftmax(x, { ...s, hard: true }));
-      same(`gumbelMax ${cols}`, (gw) => gw.gumbelMax(x, s));
+      same(`gumbelMax ${cols}`, (gw) => gw.gumbelMax(x, { cols, seed: s.seed, offset: s.offset }));
       same(`hard + soft ${cols}`, (gw) => {
         const soft = new Float32Array(n);
         return [gw.gumbelSoftmax(x, { ...s, hard: true, soft }), soft];
@@ -102,12 +102,13 @@ describe("SIMD == scalar, bit for bit", () => {
     for (const [rows, cols] of [[64, 1003], [4, 40_000]] as const) {
       const x = logits(rows, rows * cols, 0.1);
       const s = { cols, tau: 0.5, seed: 12345, offset: 7 };
+      const o = { cols, tau: 0.5 };
       same(`gumbelSoftmax ${rows}x${cols}`, (gw) => gw.gumbelSoftmax(x, s));
-      same(`gumbelMax ${rows}x${cols}`, (gw) => gw.gumbelMax(x, s));
-      same(`logSoftmax ${rows}x${cols}`, (gw) => gw.logSoftmax(x, s));
-      const y = simd.softmax(x, s);
+      same(`gumbelMax ${rows}x${cols}`, (gw) => gw.gumbelMax(x, { cols, seed: s.seed, offset: s.offset }));
+      same(`logSoftmax ${rows}x${cols}`, (gw) => gw.logSoftmax(x, o));
+      const y = simd.softmax(x, o);
       same(`backward ${rows}x${cols}`, (gw) => {
-        const r = gw.softmaxBackward(y, x.map((v) => (Number.isFinite(v) ? v : 0)), s);
+        const r = gw.softmaxBackward(y, x.map((v) => (Number.isFinite(v) ? v : 0)), o);
         return [r.dlogits, r.dtau];
       });
     }

@@ -147,8 +147,9 @@ describe.each(backends)("%s binary", (backend) => {
     const whole = gw.gumbelSoftmax(logits, opts);
     const tail = gw.gumbelSoftmax(logits.subarray(5 * cols), { ...opts, offset: 1000 + 5 * cols });
     expect(tail).toEqual(whole.subarray(5 * cols));
-    const wholeIdx = gw.gumbelMax(logits, opts);
-    const tailIdx = gw.gumbelMax(logits.subarray(5 * cols), { ...opts, offset: 1000 + 5 * cols });
+    const maxOpts = { cols, seed: 5n, offset: 1000 }; // gumbelMax takes no tau
+    const wholeIdx = gw.gumbelMax(logits, maxOpts);
+    const tailIdx = gw.gumbelMax(logits.subarray(5 * cols), { ...maxOpts, offset: 1000 + 5 * cols });
     expect(tailIdx).toEqual(wholeIdx.subarray(5));
   });
 

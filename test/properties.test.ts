@@ -521,7 +521,8 @@ describe("tensorFrom, rng, and the async calls", () => {
             const n = rows * cols;
             const values = Array.from({ length: n }, (_, i) => pool[i % Math.max(pool.length, 1)] ?? 0.5);
             const input = (g: GumbelWasm) => (kind === "tensor" ? g.tensorFrom(Float32Array.from(values), cols) : makeInput(kind, values, cols).input);
-            const opts = { cols, tau, seed, ...(op === "hard" ? { hard: true } : {}) } as never;
+            // Each call's own options: gumbelMax takes no tau, the softmaxes and backward no seed.
+            const opts = (op === "max" ? { cols, seed } : op === "softmax" || op === "logSoftmax" || op === "backward" ? { cols, tau } : { cols, tau, seed, ...(op === "hard" ? { hard: true } : {}) }) as never;
             const sync = (g: GumbelWasm, x: unknown) => {
               switch (op) {
                 case "soft": case "hard": return g.gumbelSoftmax(x as never, opts);

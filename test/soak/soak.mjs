@@ -34,17 +34,19 @@ const out = gw.tensor(8, 64);
 const idx = gw.tensor(8, 1, "int32");
 
 function call(gwx, op, rows, cols, x, seed, tensors) {
-  const opts = { cols, seed, tau: 0.5 + (seed % 7) / 4 };
+  // Each call its own options: gumbelMax takes no tau, the softmaxes and backward no seed.
+  const tau = 0.5 + (seed % 7) / 4;
+  const opts = { cols, seed, tau };
   switch (op) {
     case 0: return gwx.gumbelSoftmax(x, opts);
-    case 1: return gwx.gumbelMax(x, opts);
-    case 2: return gwx.softmax(x, opts);
-    case 3: return gwx.logSoftmax(x, opts);
+    case 1: return gwx.gumbelMax(x, { cols, seed });
+    case 2: return gwx.softmax(x, { cols, tau });
+    case 3: return gwx.logSoftmax(x, { cols, tau });
     case 4: return gwx.gumbelNoise(rows * cols, { seed });
-    case 5: return gwx.softmaxBackward(x, x, opts).dlogits;
+    case 5: return gwx.softmaxBackward(x, x, { cols, tau }).dlogits;
     case 6: return gwx.gumbelSoftmax(x, { ...opts, hard: true });
     default:
-      return tensors ? gwx.gumbelSoftmax(t, { seed, out }) : gwx.logSumExp(x, opts);
+      return tensors ? gwx.gumbelSoftmax(t, { seed, out }) : gwx.logSumExp(x, { cols, tau });
   }
 }
 
