@@ -18,9 +18,8 @@
 import { sf, ONE } from "./inline/consts";
 import { expf } from "./inline/exp";
 import { logf } from "./inline/log";
-import { dotRow, expShiftSum, rowMax, scaleRow, softmaxGradRow } from "./inline/row";
+import { dotRow, expShiftSum, rowMax, rowPtr, scaleRow, softmaxGradRow } from "./inline/row";
 import { eachSampledRow, gapRow, oneHotRow } from "./inline/straight";
-import { rowPtr } from "./inline/tau";
 
 /** Below this p, -log(1 - p) / p from its series (float32 1 - p would lose p's low bits). */
 const SERIES_BELOW: f32 = 0.015625; // 2^-6

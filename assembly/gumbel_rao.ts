@@ -17,10 +17,9 @@
 // The backward recomputes D and the draws from (seed, offset): nothing is stored between.
 
 import { logf } from "./inline/log";
-import { dotRow, expShiftSum, rowMax, scaleRow } from "./inline/row";
+import { dotRow, expShiftSum, rowMax, rowPtr, scaleRow } from "./inline/row";
 import { accumulateRow, eachSampledRow, gradAccumulateRow, oneHotRow, truncatedRow } from "./inline/straight";
 import { writeGumbel } from "./inline/stream";
-import { rowPtr } from "./inline/tau";
 
 /**
  * Draw s of row lr into w (cols floats): y_s = softmax(z^(s) / tau) given the sampled class i.

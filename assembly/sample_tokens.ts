@@ -15,16 +15,16 @@
 // - min-p: keeps (l_k - lmax) / T >= log(minP), i.e. p_k >= minP * p_max.
 // Selection is a three-way quickselect with masses (expected linear time). A row whose kept
 // tokens are few draws noise for them alone; otherwise the filtered row is written out and
-// sampled with gumbel_max's pruning. Temperature 0 is greedy: the first largest logit.
+// sampled with gumbel_max's pruning (inline/sample.ts). Temperature 0 is greedy: the first largest logit.
 
-import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, FAULT_SCALE, setFault } from "./check";
-import { SCREEN_MIN, sampleRow } from "./gumbel_max";
 import { expf } from "./inline/exp";
 import { logf } from "./inline/log";
-import { addArgmax, expShiftSum, firstEqual, rowMax } from "./inline/row";
+import { addArgmax, expShiftSum, firstEqual, rowMax, rowPtr } from "./inline/row";
+import { SCREEN_MIN, sampleRow } from "./inline/sample";
 import { SCRATCH_NOISE, scratch } from "./inline/scratch";
 import { writeGumbel } from "./inline/stream";
-import { invTemperature, rowPtr } from "./inline/tau";
+import { invTemperature } from "./inline/tau";
+import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, FAULT_SCALE, setFault } from "./inline/validate";
 
 /** Per-row parameters, PARAM_BYTES each: temperature, topK, topP, minP, key, first counter. */
 const P_TEMP: usize = 0; // f32, 0 = greedy

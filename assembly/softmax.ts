@@ -1,14 +1,14 @@
 // softmax, log-softmax and log-sum-exp of x / tau, row by row. The row maximum m is
 // subtracted first (x - m <= 0), so nothing overflows and -Inf entries give exactly 0.
 
-import { check_rows } from "./check";
 import { logf } from "./inline/log";
-import { expShiftSum, rowMax, scaleRow, shiftScaleSub } from "./inline/row";
-import { invTemperature, rowPtr } from "./inline/tau";
+import { expShiftSum, rowMax, rowPtr, scaleRow, shiftScaleSub } from "./inline/row";
+import { invTemperature } from "./inline/tau";
+import { checkRows } from "./inline/validate";
 
 /** dst = softmax(x / tau) per row: exp((x - m) / tau) / sum. */
 export function softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): i32 {
-  const bad = check_rows(x, rows, cols);
+  const bad = checkRows(x, rows, cols);
   if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
   const it = invTemperature(tau);
   for (let r = 0; r < rows; r++) {
@@ -22,7 +22,7 @@ export function softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): i
 
 /** dst = log_softmax(x / tau) per row: (x - m) / tau - log(sum). */
 export function log_softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): i32 {
-  const bad = check_rows(x, rows, cols);
+  const bad = checkRows(x, rows, cols);
   if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
   const it = invTemperature(tau);
   for (let r = 0; r < rows; r++) {
@@ -36,7 +36,7 @@ export function log_softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32
 
 /** dst[r] = log sum_k exp(x[r, k] / tau) = m / tau + log(sum). */
 export function log_sum_exp(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): i32 {
-  const bad = check_rows(x, rows, cols);
+  const bad = checkRows(x, rows, cols);
   if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
   const it = invTemperature(tau);
   for (let r = 0; r < rows; r++) {

@@ -5,8 +5,8 @@
 // - gradient w.r.t. tau:            dtau = -<dx, s> = -<dx, log y>  (since s = log y + lse and
 //   sum(dx) = 0), written to dtau[r] when dtau is not 0.
 
-import { dotRow, softmaxGradRow } from "./inline/row";
-import { invTemperature, rowPtr } from "./inline/tau";
+import { dotRow, rowPtr, softmaxGradRow } from "./inline/row";
+import { invTemperature } from "./inline/tau";
 
 export function softmax_grad(y: usize, v: usize, dst: usize, dtau: usize, rows: i32, cols: i32, tau: f32): void {
   const it = invTemperature(tau);
