@@ -13,6 +13,12 @@ import { SCRATCH_ACROSS_IDX, SCRATCH_NOISE, scratch } from "./inline/scratch";
 import { writeGumbel } from "./inline/stream";
 import { checkRows } from "./inline/validate";
 
+/**
+ * dst[r] (int32) = argmax_k(logits[r, k] + g[r, k]), g the noise of stream elements
+ * j0 + r*cols + k. Returns -1, or the first bad row (nothing written).
+ * @rows logits:cols dst:1
+ * @validates
+ */
 export function gumbel_max(logits: usize, dst: usize, rows: i32, cols: i32, k0: u32, k1: u32, jLo: u32, jHi: u32): i32 {
   const bad = checkRows(logits, rows, cols);
   if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written

@@ -67,6 +67,11 @@ function raoRow(lr: usize, vr: usize, dr: usize, aux: usize, r: i32, cols: i32, 
  * Forward when dy is 0: dst <- D (one-hot), and soft <- mean_s y_s when aux (soft) is not 0.
  * Backward otherwise: dst <- dlogits, aux one row of workspace. samples = S >= 1. Returns -1,
  * or the first bad row (nothing written).
+ * Two layouts: the forward's aux (soft) has a row per row, the backward's is one row of
+ * workspace for the whole call (not moved when the rows are split).
+ * @rows.forward logits:cols dy:cols dst:cols aux:cols
+ * @rows.backward logits:cols dy:cols dst:cols aux:-
+ * @validates
  */
 export function gumbel_rao(
   logits: usize, dy: usize, dst: usize, aux: usize, rows: i32, cols: i32, tau: f32, samples: i32,

@@ -14,6 +14,13 @@ import { checkRows } from "./inline/validate";
 /** Short rows draw their noise together, up to this many elements at a time. */
 const GROUP: i32 = 1024;
 
+/**
+ * dst <- softmax((logits + g) / tau) per row; when `hard`, one_hot(argmax(logits + g)) instead,
+ * and soft <- the soft sample when soft is not 0. Returns -1, or the first bad row (nothing
+ * written).
+ * @rows logits:cols dst:cols soft:cols
+ * @validates
+ */
 export function gumbel_softmax(
   logits: usize, dst: usize, soft: usize, rows: i32, cols: i32, tau: f32, hard: bool,
   k0: u32, k1: u32, jLo: u32, jHi: u32,

@@ -6,7 +6,12 @@ import { expShiftSum, rowMax, rowPtr, scaleRow, shiftScaleSub } from "./inline/r
 import { invTemperature } from "./inline/tau";
 import { checkRows } from "./inline/validate";
 
-/** dst = softmax(x / tau) per row: exp((x - m) / tau) / sum. */
+/**
+ * dst = softmax(x / tau) per row: exp((x - m) / tau) / sum. Returns -1, or the first bad row
+ * (nothing written).
+ * @rows x:cols dst:cols
+ * @validates
+ */
 export function softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): i32 {
   const bad = checkRows(x, rows, cols);
   if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
@@ -20,7 +25,12 @@ export function softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): i
   return -1;
 }
 
-/** dst = log_softmax(x / tau) per row: (x - m) / tau - log(sum). */
+/**
+ * dst = log_softmax(x / tau) per row: (x - m) / tau - log(sum). Returns -1, or the first bad
+ * row (nothing written).
+ * @rows x:cols dst:cols
+ * @validates
+ */
 export function log_softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): i32 {
   const bad = checkRows(x, rows, cols);
   if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
@@ -34,7 +44,12 @@ export function log_softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32
   return -1;
 }
 
-/** dst[r] = log sum_k exp(x[r, k] / tau) = m / tau + log(sum). */
+/**
+ * dst[r] = log sum_k exp(x[r, k] / tau) = m / tau + log(sum). Returns -1, or the first bad row
+ * (nothing written).
+ * @rows x:cols dst:1
+ * @validates
+ */
 export function log_sum_exp(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): i32 {
   const bad = checkRows(x, rows, cols);
   if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written

@@ -4,6 +4,7 @@
 
 import { rowMax, rowPtr } from "./row";
 
+/** The faults of a validation pass, as check_fault() reports them (0: none). */
 export const FAULT_NAN: i32 = 1;
 export const FAULT_POS_INF: i32 = 2;
 export const FAULT_ALL_NEG_INF: i32 = 3;
@@ -14,7 +15,10 @@ let lastFault: i32 = 0;
 
 /**
  * Returns the first row whose maximum is NaN (a NaN in the row), +Inf (a +Inf in the row)
- * or -Inf (every element masked), or -1 when every row is fine; fault() (check_fault) says which.
+ * or -Inf (every element masked), or -1 when every row is fine; check_fault() (fault() here)
+ * then says which.
+ * @rows x:cols
+ * @validates
  */
 export function checkRows(x: usize, rows: i32, cols: i32): i32 {
   for (let r = 0; r < rows; r++) {
