@@ -1,45 +1,17 @@
-// Validation pass, run first by every kernel that reads logits, so that a bad row is reported
-// before anything is written: per row, the maximum tells all three faults at once.
+// The validation pass as kernels of its own (the façade runs it before splitting a batch
+// between threads) and the fault it found: inline/validate.ts's functions, exported under
+// these names (the same functions every kernel that reads logits calls), with the fault codes
+// for the façade (tools/abi.mjs copies them to src/abi.ts); and row maxima.
 
-import { rowMax } from "./inline/row";
-import { rowPtr } from "./inline/tau";
+import { rowMax, rowPtr } from "./inline/row";
 
-export const FAULT_NAN: i32 = 1;
-export const FAULT_POS_INF: i32 = 2;
-export const FAULT_ALL_NEG_INF: i32 = 3;
-/** sample_tokens: the row's largest logit divided by its temperature is not finite in float32. */
-export const FAULT_SCALE: i32 = 4;
-
-let lastFault: i32 = 0;
+export { checkRows as check_rows, fault as check_fault } from "./inline/validate";
+export { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, FAULT_SCALE } from "./inline/validate";
 
 /**
- * Returns the first row whose maximum is NaN (a NaN in the row), +Inf (a +Inf in the row)
- * or -Inf (every element masked), or -1 when every row is fine; check_fault() then says which.
+ * dst[r] = max_k x[r, k].
+ * @rows x:cols dst:1
  */
-export function check_rows(x: usize, rows: i32, cols: i32): i32 {
-  for (let r = 0; r < rows; r++) {
-    const m = rowMax(rowPtr(x, r, cols), cols);
-    if (m != m) lastFault = FAULT_NAN;
-    else if (m == Infinity) lastFault = FAULT_POS_INF;
-    else if (m == -Infinity) lastFault = FAULT_ALL_NEG_INF;
-    else continue;
-    return r;
-  }
-  lastFault = 0;
-  return -1;
-}
-
-/** Records a fault found by a kernel's own validation pass (0: none). */
-export function setFault(f: i32): void {
-  lastFault = f;
-}
-
-/** The fault found by the last check_rows call (0: none). */
-export function check_fault(): i32 {
-  return lastFault;
-}
-
-/** dst[r] = max_k x[r, k]. */
 export function row_max(x: usize, dst: usize, rows: i32, cols: i32): void {
   for (let r = 0; r < rows; r++) store<f32>(dst + (<usize>r << 2), rowMax(rowPtr(x, r, cols), cols));
 }

@@ -18,9 +18,8 @@
 import { sf, ONE } from "./inline/consts";
 import { expf } from "./inline/exp";
 import { logf } from "./inline/log";
-import { dotRow, expShiftSum, rowMax, scaleRow, softmaxGradRow } from "./inline/row";
+import { dotRow, expShiftSum, rowMax, rowPtr, scaleRow, softmaxGradRow } from "./inline/row";
 import { eachSampledRow, gapRow, oneHotRow } from "./inline/straight";
-import { rowPtr } from "./inline/tau";
 
 /** Below this p, -log(1 - p) / p from its series (float32 1 - p would lose p's low bits). */
 const SERIES_BELOW: f32 = 0.015625; // 2^-6
@@ -68,6 +67,10 @@ function gappedRow(lr: usize, vr: usize, dr: usize, aux: usize, r: i32, cols: i3
  * Forward when dy is 0: dst <- D (one-hot), and soft <- y when soft is not 0. Backward
  * otherwise: dst <- y * (dy - <dy, y>) / tau, y recomputed (soft unused). kappa < 0: adaptive.
  * Returns -1, or the first bad row (nothing written).
+ * Two layouts, as gumbel_rao's: soft has a row per row in the forward, none in the backward.
+ * @rows.forward logits:cols dy:cols dst:cols soft:cols
+ * @rows.backward logits:cols dy:cols dst:cols soft:-
+ * @validates
  */
 export function gapped_st(
   logits: usize, dy: usize, dst: usize, soft: usize, rows: i32, cols: i32, tau: f32, kappa: f32,

@@ -10,6 +10,7 @@ import { NEG_INF, POS_INF, vf } from "./inline/consts";
 import { expf, expf4 } from "./inline/exp";
 import { logf } from "./inline/log";
 
+/** gumbel_dist's op codes. */
 export const DIST_LOG_PDF: i32 = 0;
 export const DIST_PDF: i32 = 1;
 export const DIST_CDF: i32 = 2;
@@ -31,6 +32,10 @@ function logPos(x: f32): f32 {
   return x == Infinity ? x : logf(x);
 }
 
+/**
+ * dst[i] = op(src[i]) for Gumbel(loc, scale), op one of DIST_* (DIST_SAMPLE: src holds
+ * Gumbel(0, 1) noise). dst may be src.
+ */
 export function gumbel_dist(op: i32, src: usize, dst: usize, n: i32, loc: f32, scale: f32): void {
   const logScale = logf(scale);
   let i = 0;

@@ -17,10 +17,9 @@
 // The backward recomputes D and the draws from (seed, offset): nothing is stored between.
 
 import { logf } from "./inline/log";
-import { dotRow, expShiftSum, rowMax, scaleRow } from "./inline/row";
+import { dotRow, expShiftSum, rowMax, rowPtr, scaleRow } from "./inline/row";
 import { accumulateRow, eachSampledRow, gradAccumulateRow, oneHotRow, truncatedRow } from "./inline/straight";
 import { writeGumbel } from "./inline/stream";
-import { rowPtr } from "./inline/tau";
 
 /**
  * Draw s of row lr into w (cols floats): y_s = softmax(z^(s) / tau) given the sampled class i.
@@ -68,6 +67,11 @@ function raoRow(lr: usize, vr: usize, dr: usize, aux: usize, r: i32, cols: i32, 
  * Forward when dy is 0: dst <- D (one-hot), and soft <- mean_s y_s when aux (soft) is not 0.
  * Backward otherwise: dst <- dlogits, aux one row of workspace. samples = S >= 1. Returns -1,
  * or the first bad row (nothing written).
+ * Two layouts: the forward's aux (soft) has a row per row, the backward's is one row of
+ * workspace for the whole call (not moved when the rows are split).
+ * @rows.forward logits:cols dy:cols dst:cols aux:cols
+ * @rows.backward logits:cols dy:cols dst:cols aux:-
+ * @validates
  */
 export function gumbel_rao(
   logits: usize, dy: usize, dst: usize, aux: usize, rows: i32, cols: i32, tau: f32, samples: i32,

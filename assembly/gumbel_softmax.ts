@@ -3,22 +3,29 @@
 // the soft sample to `soft` when that pointer is not 0 (for the straight-through gradient);
 // without `soft`, hard mode needs only the index, which Gumbel-Max's screen finds cheaply.
 
-import { check_rows } from "./check";
-import { SCREEN_MIN, sampleRow } from "./gumbel_max";
 import { ACROSS_MAX, addInto, softmaxAcross4 } from "./inline/across";
+import { addArgmax, expShiftSum, rowPtr, scaleRow } from "./inline/row";
+import { SCREEN_MIN, sampleRow } from "./inline/sample";
 import { SCRATCH_ACROSS_IDX, scratch } from "./inline/scratch";
-import { addArgmax, expShiftSum, scaleRow } from "./inline/row";
 import { writeGumbel } from "./inline/stream";
-import { invTemperature, rowPtr } from "./inline/tau";
+import { invTemperature } from "./inline/tau";
+import { checkRows } from "./inline/validate";
 
 /** Short rows draw their noise together, up to this many elements at a time. */
 const GROUP: i32 = 1024;
 
+/**
+ * dst <- softmax((logits + g) / tau) per row; when `hard`, one_hot(argmax(logits + g)) instead,
+ * and soft <- the soft sample when soft is not 0. Returns -1, or the first bad row (nothing
+ * written).
+ * @rows logits:cols dst:cols soft:cols
+ * @validates
+ */
 export function gumbel_softmax(
   logits: usize, dst: usize, soft: usize, rows: i32, cols: i32, tau: f32, hard: bool,
   k0: u32, k1: u32, jLo: u32, jHi: u32,
 ): i32 {
-  const bad = check_rows(logits, rows, cols);
+  const bad = checkRows(logits, rows, cols);
   if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
   const it = invTemperature(tau);
   const j0 = (<u64>jHi << 32) | <u64>jLo;

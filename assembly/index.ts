@@ -9,7 +9,7 @@ export { gumbel_max } from "./gumbel_max";
 export { softmax_grad } from "./softmax_grad";
 export { gumbel_rao } from "./gumbel_rao";
 export { gapped_st } from "./gapped_st";
-export { exp_f32, log_f32, math_f64, gumbel_from_bits, noise_upper, philox4x32_10 } from "./approx";
+export { exp_f32, log_f32, math_f64, gumbel_from_bits, noise_upper, philox4x32_10 } from "./probes";
 export { set_scratch, scratch_bytes } from "./inline/scratch";
 export { gumbel_dist } from "./gumbel_dist";
 export { sample_tokens, sample_tokens_work } from "./sample_tokens";

@@ -26,6 +26,7 @@
 
 import { exp64, log64 } from "./inline/math64";
 
+/** relaxed_bernoulli's op codes. */
 export const BERN_SAMPLE: i32 = 0;
 export const BERN_LOG_PROB: i32 = 1;
 export const BERN_CDF: i32 = 2;
@@ -73,6 +74,7 @@ let lastConst: f64 = 0;
  * Log-density of each row of y (rows x cols) under RelaxedOneHotCategorical(logits, tau[r])
  * into dst[r]; when dlogits / dtau are not 0, the gradients w.r.t. the logits (rows x cols)
  * and the temperature (rows) too.
+ * @rows logits:cols y:cols tau:1 dst:1 dlogits:cols dtau:1
  */
 export function relaxed_categorical_log_prob(
   logits: usize, y: usize, tau: usize, dst: usize, dlogits: usize, dtau: usize, rows: i32, cols: i32,

@@ -15,16 +15,16 @@
 // - min-p: keeps (l_k - lmax) / T >= log(minP), i.e. p_k >= minP * p_max.
 // Selection is a three-way quickselect with masses (expected linear time). A row whose kept
 // tokens are few draws noise for them alone; otherwise the filtered row is written out and
-// sampled with gumbel_max's pruning. Temperature 0 is greedy: the first largest logit.
+// sampled with gumbel_max's pruning (inline/sample.ts). Temperature 0 is greedy: the first largest logit.
 
-import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, FAULT_SCALE, setFault } from "./check";
-import { SCREEN_MIN, sampleRow } from "./gumbel_max";
 import { expf } from "./inline/exp";
 import { logf } from "./inline/log";
-import { addArgmax, expShiftSum, firstEqual, rowMax } from "./inline/row";
+import { addArgmax, expShiftSum, firstEqual, rowMax, rowPtr } from "./inline/row";
+import { SCREEN_MIN, sampleRow } from "./inline/sample";
 import { SCRATCH_NOISE, scratch } from "./inline/scratch";
 import { writeGumbel } from "./inline/stream";
-import { invTemperature, rowPtr } from "./inline/tau";
+import { invTemperature } from "./inline/tau";
+import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, FAULT_SCALE, setFault } from "./inline/validate";
 
 /** Per-row parameters, PARAM_BYTES each: temperature, topK, topP, minP, key, first counter. */
 const P_TEMP: usize = 0; // f32, 0 = greedy
@@ -35,6 +35,7 @@ const P_K0: usize = 16;
 const P_K1: usize = 20;
 const P_JLO: usize = 24;
 const P_JHI: usize = 28;
+/** Bytes of sample_tokens' parameters per row: temperature (f32), topK (i32), topP, minP (f32), k0, k1, jLo, jHi (u32). */
 export const PARAM_BYTES: i32 = 32;
 /** Below this many columns per block, top-k's block bound is not worth its passes. */
 const BLOCK_MIN: i32 = 64;
@@ -49,9 +50,13 @@ export function sample_tokens_work(cols: i32): i32 {
 }
 
 /**
- * dst[r] = a token of row r (see above), params: PARAM_BYTES per row, work:
- * sample_tokens_work(cols) bytes. Validates every row first (NaN, +Inf, all -Inf, and
- * lmax / T overflowing float32) and returns the first bad row, or -1, having written nothing.
+ * dst[r] = a token of row r: its temperature, then the top-k, top-p and min-p filters, then
+ * Gumbel-Max over the tokens kept. params: PARAM_BYTES (8 words) per row, work:
+ * sample_tokens_work(cols) bytes for the whole call. Validates every row first (NaN, +Inf,
+ * all -Inf, and lmax / T overflowing float32) and returns the first bad row, or -1, having
+ * written nothing.
+ * @rows logits:cols dst:1 params:8 work:-
+ * @validates
  */
 export function sample_tokens(logits: usize, dst: usize, rows: i32, cols: i32, params: usize, work: usize): i32 {
   for (let r = 0; r < rows; r++) {

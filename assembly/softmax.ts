@@ -1,14 +1,19 @@
 // softmax, log-softmax and log-sum-exp of x / tau, row by row. The row maximum m is
 // subtracted first (x - m <= 0), so nothing overflows and -Inf entries give exactly 0.
 
-import { check_rows } from "./check";
 import { logf } from "./inline/log";
-import { expShiftSum, rowMax, scaleRow, shiftScaleSub } from "./inline/row";
-import { invTemperature, rowPtr } from "./inline/tau";
+import { expShiftSum, rowMax, rowPtr, scaleRow, shiftScaleSub } from "./inline/row";
+import { invTemperature } from "./inline/tau";
+import { checkRows } from "./inline/validate";
 
-/** dst = softmax(x / tau) per row: exp((x - m) / tau) / sum. */
+/**
+ * dst = softmax(x / tau) per row: exp((x - m) / tau) / sum. Returns -1, or the first bad row
+ * (nothing written).
+ * @rows x:cols dst:cols
+ * @validates
+ */
 export function softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): i32 {
-  const bad = check_rows(x, rows, cols);
+  const bad = checkRows(x, rows, cols);
   if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
   const it = invTemperature(tau);
   for (let r = 0; r < rows; r++) {
@@ -20,9 +25,14 @@ export function softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): i
   return -1;
 }
 
-/** dst = log_softmax(x / tau) per row: (x - m) / tau - log(sum). */
+/**
+ * dst = log_softmax(x / tau) per row: (x - m) / tau - log(sum). Returns -1, or the first bad
+ * row (nothing written).
+ * @rows x:cols dst:cols
+ * @validates
+ */
 export function log_softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): i32 {
-  const bad = check_rows(x, rows, cols);
+  const bad = checkRows(x, rows, cols);
   if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
   const it = invTemperature(tau);
   for (let r = 0; r < rows; r++) {
@@ -34,9 +44,14 @@ export function log_softmax(x: usize, dst: usize, rows: i32, cols: i32, tau: f32
   return -1;
 }
 
-/** dst[r] = log sum_k exp(x[r, k] / tau) = m / tau + log(sum). */
+/**
+ * dst[r] = log sum_k exp(x[r, k] / tau) = m / tau + log(sum). Returns -1, or the first bad row
+ * (nothing written).
+ * @rows x:cols dst:1
+ * @validates
+ */
 export function log_sum_exp(x: usize, dst: usize, rows: i32, cols: i32, tau: f32): i32 {
-  const bad = check_rows(x, rows, cols);
+  const bad = checkRows(x, rows, cols);
   if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
   const it = invTemperature(tau);
   for (let r = 0; r < rows; r++) {

@@ -5,9 +5,14 @@
 // - gradient w.r.t. tau:            dtau = -<dx, s> = -<dx, log y>  (since s = log y + lse and
 //   sum(dx) = 0), written to dtau[r] when dtau is not 0.
 
-import { dotRow, softmaxGradRow } from "./inline/row";
-import { invTemperature, rowPtr } from "./inline/tau";
+import { dotRow, rowPtr, softmaxGradRow } from "./inline/row";
+import { invTemperature } from "./inline/tau";
 
+/**
+ * dst <- y * (v - <v, y>) / tau per row (the VJP with upstream v, or the JVP with tangent v),
+ * and dtau[r] <- the gradient w.r.t. tau when dtau is not 0.
+ * @rows y:cols v:cols dst:cols dtau:1
+ */
 export function softmax_grad(y: usize, v: usize, dst: usize, dtau: usize, rows: i32, cols: i32, tau: f32): void {
   const it = invTemperature(tau);
   for (let r = 0; r < rows; r++) {

@@ -3,7 +3,8 @@
 // or, for an async call's large batch, split by rows across the worker pool (the stream counter
 // moves with the rows, so the bits are those of one call).
 
-import type { Kernels, RowSpec } from "./abi.js";
+import type { Kernels } from "./abi.js";
+import type { RowSpec } from "./specs.js";
 import { addWords, type Words } from "./checks.js";
 import { Call, type Host, type KernelFn } from "./marshal.js";
 import { Region } from "./memory.js";
@@ -39,7 +40,7 @@ function invoke(f: KernelFn, a: readonly number[], n: number): number {
 export function sliceArgs(args: readonly number[], spec: RowSpec, r0: number, r1: number, cols: number, out: number[]): number[] {
   for (let i = 0; i < args.length; i++) out[i] = args[i]!;
   for (const [arg, per] of spec.ptrs) {
-    if (out[arg] !== 0) out[arg] = out[arg]! + r0 * 4 * (per === "cols" ? cols : 1);
+    if (out[arg] !== 0) out[arg] = out[arg]! + r0 * 4 * (per === "cols" ? cols : per);
   }
   out[spec.rows] = r1 - r0;
   if (spec.stream) {

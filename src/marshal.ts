@@ -7,7 +7,8 @@
 // region, so the tensor path allocates nothing; an async call gets a Call of its own, whose staged
 // arrays stay in blocks of its own until its workers are done.
 
-import { FAULT_NAN, FAULT_POS_INF, SPECS, type Kernels, type RowSpec } from "./abi.js";
+import { FAULT_NAN, FAULT_POS_INF, type Kernels } from "./abi.js";
+import { SPECS, type RowSpec } from "./specs.js";
 import { article, describe, isNumberArray } from "./checks.js";
 import { Heap, Region, Tensor, type DType, type TensorOwner } from "./memory.js";
 
@@ -73,6 +74,20 @@ function stagedOut(o: OutPlan | null): number {
 /** Whether byte ranges [a, a + m) and [b, b + n) of wasm memory intersect. */
 function intersects(a: number, m: number, b: number, n: number): boolean {
   return m > 0 && n > 0 && a < b + n && b < a + m;
+}
+
+/**
+ * The error for row `row` (its `values`) that a kernel's validation pass refused with `fault`
+ * (check_fault()): the place of the first NaN or +Inf, or the row being all -Inf.
+ */
+export function rowError(fn: string, name: string, values: ArrayLike<number>, row: number, fault: number): RangeError {
+  if (fault === FAULT_NAN || fault === FAULT_POS_INF) {
+    let k = 0;
+    while (k < values.length && !(fault === FAULT_NAN ? Number.isNaN(values[k]) : values[k] === Infinity)) k++;
+    const what = fault === FAULT_NAN ? "NaN" : "+Inf (only -Inf, a mask, is allowed)";
+    return new RangeError(`${fn}: ${name}[${row}, ${k}] is ${what}`);
+  }
+  return new RangeError(`${fn}: row ${row} of ${name} is all -Inf: at least one class must be unmasked`);
 }
 
 /** The one check of every float input: a Float32Array, an array of numbers or a Tensor. */
@@ -365,17 +380,9 @@ export class Call {
    */
   rowFault(a: Operand, row: number, cols: number): never {
     this.freeFresh();
-    const fn = this.fn;
-    const fault = this.host.kernels.check_fault();
     const values = new Float32Array(this.memory.buffer, a.ptr + row * cols * 4, cols);
     this.release();
-    if (fault === FAULT_NAN || fault === FAULT_POS_INF) {
-      let k = 0;
-      while (k < cols && !(fault === FAULT_NAN ? Number.isNaN(values[k]) : values[k] === Infinity)) k++;
-      const what = fault === FAULT_NAN ? "NaN" : "+Inf (only -Inf, a mask, is allowed)";
-      throw new RangeError(`${fn}: ${a.name}[${row}, ${k}] is ${what}`);
-    }
-    throw new RangeError(`${fn}: row ${row} of ${a.name} is all -Inf: at least one class must be unmasked`);
+    throw rowError(this.fn, a.name, values, row, this.host.kernels.check_fault());
   }
 
   /** Throws the row error when a launch returned a bad row (>= 0). */

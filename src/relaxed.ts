@@ -9,7 +9,7 @@ import { BERN_CDF, BERN_LOG_PROB, BERN_LOGIT, BERN_SAMPLE, BERN_SIGMOID } from "
 import { checkTaus, describe, isNumberArray } from "./checks.js";
 import { parseCategorical, probsTolerance, type CategoricalParams } from "./distributions.js";
 import type { GumbelWasm } from "./gumbel.js";
-import { floatInputError, runStaged } from "./marshal.js";
+import { floatInputError, rowError, runStaged } from "./marshal.js";
 import { Tensor } from "./memory.js";
 import type { StreamOptions } from "./types.js";
 import { checkOptions, checkParams, NOTES, optionKeys, type OptionKeys } from "./options.js";
@@ -108,7 +108,7 @@ export class RelaxedOneHotCategorical {
   constructor(gw: GumbelWasm, params: RelaxedCategoricalParams) {
     const fn = "RelaxedOneHotCategorical";
     const { raw, rows, cols } = parseCategorical(gw, fn, params, RELAXED_CATEGORICAL_KEYS);
-    checkLogitRows(fn, params.logits !== undefined ? "logits" : "probs", raw, rows, cols);
+    checkLogitRows(gw, fn, params.logits !== undefined ? "logits" : "probs", raw, rows, cols);
     const tau = parseTemperature(fn, params.temperature, rows, "row");
     this.gw = gw;
     this.rows = rows;
@@ -194,19 +194,13 @@ export class RelaxedOneHotCategorical {
   }
 }
 
-/** NaN, +Inf or an all -Inf row: a RangeError naming the place (the kernels' own rule). */
-function checkLogitRows(fn: string, name: string, x: Float32Array, rows: number, cols: number): void {
-  for (let r = 0; r < rows; r++) {
-    let any = false;
-    for (let k = 0; k < cols; k++) {
-      const v = x[r * cols + k]!;
-      if (Number.isNaN(v) || v === Infinity) {
-        throw new RangeError(`${fn}: ${name}[${r}, ${k}] is ${Number.isNaN(v) ? "NaN" : "+Inf (only -Inf, a mask, is allowed)"}`);
-      }
-      if (v !== -Infinity) any = true;
-    }
-    if (!any) throw new RangeError(`${fn}: row ${r} of ${name} is all -Inf: at least one class must be unmasked`);
-  }
+/** NaN, +Inf or an all -Inf row: the kernels' own validation pass, and their error naming the place. */
+function checkLogitRows(gw: GumbelWasm, fn: string, name: string, x: Float32Array, rows: number, cols: number): void {
+  let bad = -1;
+  staged(gw, fn, [x], [], ([p]) => {
+    bad = gw.kernels.check_rows(p!, rows, cols);
+  });
+  if (bad >= 0) throw rowError(fn, name, x.subarray(bad * cols, (bad + 1) * cols), bad, gw.kernels.check_fault());
 }
 
 const BERN = { sample: BERN_SAMPLE, logProb: BERN_LOG_PROB, cdf: BERN_CDF, logit: BERN_LOGIT, sigmoid: BERN_SIGMOID } as const;

@@ -1,7 +1,7 @@
 // Drawing from the stream, as call preparations (see softmax.ts): the noise itself (Gumbel,
 // uniform, raw bits), Gumbel-Softmax and Gumbel-Max.
 
-import { GUMBEL_MAX, GUMBEL_NOISE, GUMBEL_SOFTMAX, UNIFORM } from "./abi.js";
+import { GUMBEL_MAX, GUMBEL_NOISE, GUMBEL_SOFTMAX, UNIFORM } from "./specs.js";
 import { checkCount, checkTaus, describe } from "./checks.js";
 import type { Call } from "./marshal.js";
 import { checkOptions, NOTES, optionKeys } from "./options.js";

@@ -2,7 +2,7 @@
 // plans and places the operands (marshal.ts) and sets the kernel launch; the public class runs it
 // (launch.ts), synchronously or on the workers.
 
-import { LOG_SOFTMAX, LOG_SUM_EXP, SOFTMAX, SOFTMAX_GRAD } from "./abi.js";
+import { LOG_SOFTMAX, LOG_SUM_EXP, SOFTMAX, SOFTMAX_GRAD } from "./specs.js";
 import { checkTaus } from "./checks.js";
 import type { Call } from "./marshal.js";
 import { checkOptions, optionKeys } from "./options.js";

@@ -3,7 +3,7 @@
 // into `soft`, the surrogate the gradient flows through. Backward: its VJP, the noise recomputed
 // from the seed and offset (which it therefore requires). Either draws rows*cols stream elements.
 
-import { GAPPED_ST, GAPPED_ST_BACKWARD, GUMBEL_RAO, GUMBEL_RAO_BACKWARD } from "./abi.js";
+import { GAPPED_ST, GAPPED_ST_BACKWARD, GUMBEL_RAO, GUMBEL_RAO_BACKWARD } from "./specs.js";
 import { checkKappa, checkSamples, checkTaus } from "./checks.js";
 import type { Call } from "./marshal.js";
 import { checkOptions, NOTES, optionKeys, type OptionKeys } from "./options.js";

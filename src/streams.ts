@@ -2,7 +2,7 @@
 // (default 0); without, the instance's own stream, seeded at init and advanced past each call's
 // draw once its kernel has run (a call that throws draws nothing).
 
-import { checkStreamEnd, parseU64, TWO32, wordsToBigInt, type Words } from "./checks.js";
+import { addWords, checkStreamEnd, parseU64, TWO32, wordsToBigInt, type Words } from "./checks.js";
 import type { StreamOptions, U64 } from "./types.js";
 
 function randomWord(): number {
@@ -62,12 +62,7 @@ export class Streams {
 
   /** After a kernel drew from the instance's own stream: advance it past what was drawn. */
   drawn(): void {
-    const auto = this.autoOffset;
-    auto.lo += this.autoDraw;
+    addWords(this.autoOffset, this.autoDraw, this.autoOffset);
     this.autoDraw = 0;
-    if (auto.lo >= TWO32) {
-      auto.lo -= TWO32;
-      auto.hi = (auto.hi + 1) % TWO32;
-    }
   }
 }

@@ -112,6 +112,13 @@ function extreme(x: usize, n: i32, wantMax: bool): f32 {
   return nan ? NaN : m + 0;
 }
 
+/** Byte offset of row r of a float32 matrix of `cols` columns at p. */
+// @ts-ignore: decorator
+@inline
+export function rowPtr(p: usize, r: i32, cols: i32): usize {
+  return p + ((<usize>r * <usize>cols) << 2);
+}
+
 /** max_k x[k]: -Inf for n = 0, NaN if any element is NaN. */
 export function rowMax(x: usize, n: i32): f32 {
   return extreme(x, n, true);

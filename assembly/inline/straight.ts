@@ -2,14 +2,14 @@
 // elementwise: the f32x4 loop and the scalar remainder run the same operations on each
 // element, so the SIMD and scalar binaries give the same bits.
 
-import { check_rows } from "../check";
-import { SCREEN_MIN, sampleRow } from "../gumbel_max";
 import { ONE, sf, vf } from "./consts";
 import { expf, expf4 } from "./exp";
 import { logNormal, logNormal4 } from "./log";
-import { addArgmax } from "./row";
+import { addArgmax, rowPtr } from "./row";
+import { SCREEN_MIN, sampleRow } from "./sample";
 import { writeGumbel } from "./stream";
-import { invTemperature, rowPtr } from "./tau";
+import { invTemperature } from "./tau";
+import { checkRows } from "./validate";
 
 /**
  * One row of a straight-through kernel, given its sampled class i: lr, vr (0 in the forward)
@@ -31,7 +31,7 @@ export function eachSampledRow(
   logits: usize, dy: usize, dst: usize, aux: usize, rows: i32, cols: i32, tau: f32, param: f32,
   k0: u32, k1: u32, jLo: u32, jHi: u32, row: StraightRow,
 ): i32 {
-  const bad = check_rows(logits, rows, cols);
+  const bad = checkRows(logits, rows, cols);
   if (bad >= 0) return bad;
   const it = invTemperature(tau);
   const j0 = (<u64>jHi << 32) | <u64>jLo;

@@ -1,6 +1,7 @@
-// The building blocks applied elementwise, for tests and for users who want them: exp, log,
-// the bits-to-Gumbel transform and raw Philox blocks. Each has a SIMD main loop and a scalar
-// remainder that computes the same bits.
+// Probes: the inlined building blocks (exp, log, the bits-to-Gumbel transform, the screen's
+// noise bound, raw Philox blocks) exported elementwise, for the accuracy and known-answer tests
+// and for users who want them. Each has a SIMD main loop and a scalar remainder that computes
+// the same bits.
 
 import { expf, expf4 } from "./inline/exp";
 import { exp64, log64 } from "./inline/math64";

@@ -1,0 +1,128 @@
+// One long row's Gumbel-Max draw, argmax_k(l_k + g_k) with g the noise of stream elements
+// jr + k, the lowest such k on ties: what gumbel_max does for rows of SCREEN_MIN classes or
+// more, and what gumbel_softmax (hard, index only), sample_tokens and the straight-through
+// kernels use to get the same index bit for bit.
+//
+// Exact screening (rows of SCREEN_MIN classes or more): the noise costs two logarithms per
+// class, but a cheap upper bound of it (inline/screen.ts) computed from the same random word
+// rules out almost every class: only those whose bound reaches the best exact sum found so far
+// get their exact noise. Same index as the full computation, bit for bit.
+//
+// Exact pruning (long rows whose logits spread wider than the noise can bridge, as LLM logits
+// and masked vocabularies do): every noise value is below NOISE_BOUND = 22.875, so a class
+// with float32(l_k + NOISE_BOUND) < t can never reach a sum t already found (rounding is
+// monotone). Seeded with the sum at the largest logit, chunks of classes none of which can
+// reach the running best are skipped without drawing their random words; in the others, the
+// screen above picks the classes that get exact noise. The result is the same index, bit for bit, as
+// the full computation: only work that cannot change it is skipped.
+
+import { NOISE_BOUND, sf } from "./consts";
+import { anyReaches, firstEqual, rowMax, rowMin } from "./row";
+import { SCRATCH_BOUNDS, SCRATCH_NOISE, SCRATCH_WORDS, scratch } from "./scratch";
+import { noiseUpper, noiseUpper4 } from "./screen";
+import { writeBits, writeGumbel } from "./stream";
+import { gumbelFromBits } from "./transform";
+import { noiseUpper4x4 } from "./wide";
+
+/** Classes per chunk: the scratch holds this many noise values, words and bounds. */
+export const CHUNK: i32 = 1024;
+/** Below this spread of a row's logits nothing can be pruned (noise spans [-3.13, 22.87]). */
+const PRUNE_SPREAD: f32 = 26.0;
+/** Rows this long or longer are screened. */
+export const SCREEN_MIN: i32 = 64;
+
+/** The running best of a screened row: its exact sum and index. */
+let tBest: f32 = -Infinity;
+let iBest: i32 = -1;
+
+/** Offers class i (sum t) to the running best; ties go to the lower index. */
+// @ts-ignore: decorator
+@inline
+function offer(t: f32, i: i32): void {
+  if (t > tBest || (t == tBest && i < iBest)) {
+    tBest = t;
+    iBest = i;
+  }
+}
+
+/**
+ * argmax_k(l_k + g_k) of one row of SCREEN_MIN classes or more, g the noise of stream
+ * elements jr + k: pruned when the logits spread wider than the noise, else screened.
+ */
+export function sampleRow(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32): i32 {
+  const lmax = rowMax(lr, cols);
+  return screenedArgmax(lr, cols, jr, k0, k1, lmax, lmax - rowMin(lr, cols) > PRUNE_SPREAD);
+}
+
+/**
+ * argmax_k(l_k + g_k) of one row, chunk by chunk: the words of the chunk, their noise bounds
+ * b_k = float32(l_k + upper(g_k)) >= l_k + g_k, then exact sums only where b_k reaches the
+ * running best (the chunk's largest bound first, so the best rises at once). Seeded with the
+ * exact sum of the largest logit's class; with `prune`, chunks none of whose classes can reach
+ * the best even with the largest noise are skipped before their words are drawn.
+ */
+function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f32, prune: bool): i32 {
+  iBest = firstEqual(lr, cols, lmax);
+  writeGumbel(scratch(SCRATCH_NOISE), 1, k0, k1, jr + <u64>iBest);
+  tBest = lmax + load<f32>(scratch(SCRATCH_NOISE));
+  const bound = sf(NOISE_BOUND);
+  for (let c = 0; c < cols; c += CHUNK) {
+    const len = min<i32>(CHUNK, cols - c);
+    const lc = lr + (<usize>c << 2);
+    if (prune && !anyReaches(lc, len, bound, tBest)) continue;
+    writeBits(scratch(SCRATCH_WORDS), len, k0, k1, jr + <u64>c);
+    // Bounds and their maximum.
+    let k = 0;
+    let bmax = -Infinity as f32;
+    if (ASC_FEATURE_SIMD) {
+      let m = f32x4.splat(-Infinity);
+      for (; k + 16 <= len; k += 16) {
+        const o = <usize>k << 2;
+        noiseUpper4x4(scratch(SCRATCH_WORDS) + o, scratch(SCRATCH_BOUNDS) + o);
+        for (let q: usize = 0; q < 64; q += 16) {
+          const b = f32x4.add(v128.load(lc + o + q), v128.load(scratch(SCRATCH_BOUNDS) + o + q));
+          v128.store(scratch(SCRATCH_BOUNDS) + o + q, b);
+          m = f32x4.pmax(m, b);
+        }
+      }
+      for (; k + 4 <= len; k += 4) {
+        const o = <usize>k << 2;
+        const b = f32x4.add(v128.load(lc + o), noiseUpper4(v128.load(scratch(SCRATCH_WORDS) + o)));
+        v128.store(scratch(SCRATCH_BOUNDS) + o, b);
+        m = f32x4.pmax(m, b);
+      }
+      // Bounds are finite or -Inf (never NaN): pmax, one instruction.
+      const h = f32x4.pmax(m, i32x4.shuffle(m, m, 2, 3, 0, 1));
+      const a = f32x4.extract_lane(h, 0);
+      const b = f32x4.extract_lane(h, 1);
+      bmax = select<f32>(b, a, a < b);
+    }
+    for (; k < len; k++) {
+      const o = <usize>k << 2;
+      const b = load<f32>(lc + o) + noiseUpper(load<u32>(scratch(SCRATCH_WORDS) + o));
+      store<f32>(scratch(SCRATCH_BOUNDS) + o, b);
+      bmax = select<f32>(b, bmax, bmax < b);
+    }
+    if (bmax < tBest || bmax == -Infinity) continue; // nothing here can reach the best
+    // Seed with the chunk's largest bound, then every class whose bound reaches the best.
+    const s = firstEqual(scratch(SCRATCH_BOUNDS), len, bmax);
+    offer(load<f32>(lc + (<usize>s << 2)) + gumbelFromBits(load<u32>(scratch(SCRATCH_WORDS) + (<usize>s << 2))), c + s);
+    k = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; k + 4 <= len; k += 4) {
+        if (!v128.any_true(f32x4.ge(v128.load(scratch(SCRATCH_BOUNDS) + (<usize>k << 2)), f32x4.splat(tBest)))) continue;
+        for (let q = k; q < k + 4; q++) screenOne(lc, q, c);
+      }
+    }
+    for (; k < len; k++) screenOne(lc, k, c);
+  }
+  return iBest;
+}
+
+/** Class k of the chunk at c: its exact sum, if its bound reaches the running best. */
+// @ts-ignore: decorator
+@inline
+function screenOne(lc: usize, k: i32, c: i32): void {
+  const o = <usize>k << 2;
+  if (load<f32>(scratch(SCRATCH_BOUNDS) + o) >= tBest) offer(load<f32>(lc + o) + gumbelFromBits(load<u32>(scratch(SCRATCH_WORDS) + o)), c + k);
+}

@@ -1,0 +1,44 @@
+// The validation pass, run first by every kernel that reads logits, so that a bad row is
+// reported before anything is written: per row, the maximum tells all three faults at once.
+// The fault found last is module state (one instance, here): check_fault() reads it.
+
+import { rowMax, rowPtr } from "./row";
+
+/** The faults of a validation pass, as check_fault() reports them (0: none). */
+export const FAULT_NAN: i32 = 1;
+export const FAULT_POS_INF: i32 = 2;
+export const FAULT_ALL_NEG_INF: i32 = 3;
+/** sample_tokens: the row's largest logit divided by its temperature is not finite in float32. */
+export const FAULT_SCALE: i32 = 4;
+
+let lastFault: i32 = 0;
+
+/**
+ * Returns the first row whose maximum is NaN (a NaN in the row), +Inf (a +Inf in the row)
+ * or -Inf (every element masked), or -1 when every row is fine; check_fault() (fault() here)
+ * then says which.
+ * @rows x:cols
+ * @validates
+ */
+export function checkRows(x: usize, rows: i32, cols: i32): i32 {
+  for (let r = 0; r < rows; r++) {
+    const m = rowMax(rowPtr(x, r, cols), cols);
+    if (m != m) lastFault = FAULT_NAN;
+    else if (m == Infinity) lastFault = FAULT_POS_INF;
+    else if (m == -Infinity) lastFault = FAULT_ALL_NEG_INF;
+    else continue;
+    return r;
+  }
+  lastFault = 0;
+  return -1;
+}
+
+/** Records a fault found by a kernel's own validation pass (0: none). */
+export function setFault(f: i32): void {
+  lastFault = f;
+}
+
+/** The fault found by the last validation pass (0: none), one of FAULT_*. */
+export function fault(): i32 {
+  return lastFault;
+}

@@ -1,0 +1,52 @@
+// The launches the façade makes, one row spec each, derived from the generated kernel ABI
+// (abi.ts): which kernel, how many arguments, and how its arguments follow its rows (to split a
+// batch across workers, or into runs of one temperature).
+
+import { ABI, type KernelName, type RowLayout } from "./abi.js";
+
+/** A kernel launch's layout, with the kernel's name, arity and an id for the launcher's table. */
+export interface RowSpec {
+  readonly kernel: KernelName;
+  /** Its index in SPECS (the instance keeps each kernel's function there). */
+  readonly id: number;
+  /** How many arguments the kernel takes. */
+  readonly arity: number;
+  /** Pointer arguments that follow the rows, with their size per row in 4-byte elements ("cols" or a count). */
+  readonly ptrs: RowLayout["ptrs"];
+  /** The rows argument. */
+  readonly rows: number;
+  /** The temperature argument, or -1. */
+  readonly tau: number;
+  /** The stream counter's words, advanced by cols per row, or null. */
+  readonly stream: RowLayout["stream"];
+  /** The kernel validates its rows first. */
+  readonly validates: boolean;
+}
+
+/** Every row spec, in the order of their ids. */
+export const SPECS: RowSpec[] = [];
+
+function spec(kernel: KernelName, layout: RowLayout | undefined): RowSpec {
+  if (!layout) throw new Error(`gumbel-wasm: kernel ${kernel} has no row layout`); // a build error, caught by every test
+  const s: RowSpec = {
+    kernel, id: SPECS.length, arity: ABI[kernel].args.length, ptrs: layout.ptrs, rows: layout.rows, tau: layout.tau ?? -1,
+    stream: layout.stream, validates: layout.validates,
+  };
+  SPECS.push(s);
+  return s;
+}
+
+export const GUMBEL_SOFTMAX = spec("gumbel_softmax", ABI.gumbel_softmax.rows);
+export const GUMBEL_MAX = spec("gumbel_max", ABI.gumbel_max.rows);
+export const SOFTMAX = spec("softmax", ABI.softmax.rows);
+export const LOG_SOFTMAX = spec("log_softmax", ABI.log_softmax.rows);
+export const LOG_SUM_EXP = spec("log_sum_exp", ABI.log_sum_exp.rows);
+export const SOFTMAX_GRAD = spec("softmax_grad", ABI.softmax_grad.rows);
+/** The straight-through kernels: the forward's aux (soft) follows the rows, the backward's (workspace) does not. */
+export const GUMBEL_RAO = spec("gumbel_rao", ABI.gumbel_rao.forward);
+export const GUMBEL_RAO_BACKWARD = spec("gumbel_rao", ABI.gumbel_rao.backward);
+export const GAPPED_ST = spec("gapped_st", ABI.gapped_st.forward);
+export const GAPPED_ST_BACKWARD = spec("gapped_st", ABI.gapped_st.backward);
+/** Streams split by elements: one "row" per element. */
+export const GUMBEL_NOISE = spec("gumbel_noise", ABI.gumbel_noise.rows);
+export const UNIFORM = spec("uniform", ABI.uniform.rows);
