@@ -1,6 +1,6 @@
 // The public class: one GumbelWasm per wasm instance, one short method per call. A call
 // prepares its launch (softmax.ts, sampling.ts, straight.ts: arguments checked, operands placed
-// by marshal.ts), runs it (launch.ts) and finishes its outputs. Async calls prepare a Call of
+// by marshal.ts), runs it (launch.ts) and delivers its outputs. Async calls prepare a Call of
 // their own and run its launch on the worker pool.
 
 import type { Kernels } from "./abi.js";

@@ -140,7 +140,7 @@ export class Launcher {
     if (lost) await this.stopped(pool, `the worker pool stopped: ${lost.message}`);
   }
 
-  /** A prepared call, run here: its first output (any `soft` finished first), or `{ dlogits, dtau }` (`pair`). */
+  /** A prepared call, run here: its first output (any `soft` delivered first), or `{ dlogits, dtau }` (`pair`). */
   sync(c: Call, pair = false): unknown {
     const bad = c.ran ? c.bad : this.run(c);
     if (bad >= 0) c.check(bad);
@@ -187,18 +187,18 @@ export class Launcher {
   }
 }
 
-/** A finished call's result: its first output (any `soft` finished first). */
+/** A finished call's result: its first output (any `soft` delivered first). */
 function result(c: Call): unknown {
-  if (c.out2.used) c.finish(c.out2);
-  const r = c.finish(c.out1);
+  if (c.out2.used) c.deliver(c.out2);
+  const r = c.deliver(c.out1);
   c.release();
   return r;
 }
 
 /** A finished call's `{ dlogits, dtau }`, from its two outputs. */
 function pairResult(c: Call): unknown {
-  const dlogits = c.finish(c.out1);
-  const r = { dlogits, dtau: c.finish(c.out2) };
+  const dlogits = c.deliver(c.out1);
+  const r = { dlogits, dtau: c.deliver(c.out2) };
   c.release();
   return r;
 }

@@ -137,8 +137,8 @@ export class Call {
     this.taus = null;
     this.ran = false;
     this.bad = -1;
-    this.unused(this.in1);
-    this.unused(this.in2);
+    this.clear(this.in1);
+    this.clear(this.in2);
     this.out1.used = false;
     this.out2.used = false;
     return this;
@@ -167,7 +167,7 @@ export class Call {
     a[6] = a6; a[7] = a7; a[8] = a8; a[9] = a9; a[10] = a10; a[11] = a11;
   }
 
-  /** A float32 input in `slot`: a tensor of this instance or a view on its memory (read in place), or an array (copied in by `place`). */
+  /** A float32 input in `slot`: a tensor of this instance or a view on its memory (read in place), or an array (copied in by `stageOperands`). */
   operand(name: string, x: unknown, slot: Operand): Operand {
     slot.name = name;
     if (x instanceof Tensor) {
@@ -284,7 +284,7 @@ export class Call {
   }
 
   /** Marks an input slot unused. */
-  unused(x: Operand): void {
+  clear(x: Operand): void {
     x.tensor = null;
     x.array = null;
     x.onHeap = false;
@@ -292,7 +292,7 @@ export class Call {
   }
 
   /** Gives array inputs and array outputs a place in the staging area; copies the inputs in. */
-  place(a: Operand | null, b: Operand | null, o1: OutPlan, o2: OutPlan | null): void {
+  stageOperands(a: Operand | null, b: Operand | null, o1: OutPlan, o2: OutPlan | null): void {
     // The zero-copy case (everything already in wasm memory) has nothing to place.
     if ((!a || a.onHeap) && (!b || b.onHeap) && (o1.onHeap || o1.fresh) && (!o2 || o2.onHeap || o2.fresh)) return;
     const total = stagedIn(a) + stagedIn(b) + stagedOut(o1) + stagedOut(o2);
@@ -331,7 +331,7 @@ export class Call {
   }
 
   /** The output's result: its tensor, the user's array filled, or a new array. */
-  finish(o: OutPlan): Tensor<DType> | Float32Array | Int32Array {
+  deliver(o: OutPlan): Tensor<DType> | Float32Array | Int32Array {
     const t = o.tensor;
     const arr = o.array;
     // Drop references so the slots keep nothing of the caller's alive.
@@ -368,8 +368,8 @@ export class Call {
       for (const p of this.blocks) this.host.heap.release(p);
       this.blocks.length = 0;
     }
-    this.unused(this.in1);
-    this.unused(this.in2);
+    this.clear(this.in1);
+    this.clear(this.in2);
     this.out1.tensor = this.out2.tensor = null;
     this.out1.array = this.out2.array = null;
   }

@@ -27,7 +27,7 @@ export function prepareNoise(c: Call, s: Streams, gumbel: boolean, n: unknown, o
   const count = checkCount(c.fn, "n", n, MAX_I32 >> 2);
   s.resolve(c.fn, o, count);
   const out = c.outPlan("out", o.out, "float32", 1, count, false, c.out1, null);
-  c.place(null, null, out, null);
+  c.stageOperands(null, null, out, null);
   const { key, counter } = s;
   c.launch(gumbel ? GUMBEL_NOISE : UNIFORM, count, 1, null, out.ptr, count, key.lo, key.hi, counter.lo, counter.hi);
 }
@@ -59,7 +59,7 @@ export function prepareGumbelSoftmax(c: Call, s: Streams, logits: unknown, optio
   s.resolve(fn, o, rows * cols);
   const out = c.outPlan("out", o.out, "float32", rows, cols, a.tensor !== null, c.out1, null);
   const soft = o.soft === undefined ? null : c.outPlan("soft", o.soft, "float32", rows, cols, false, c.out2, out);
-  c.place(a, null, out, soft);
+  c.stageOperands(a, null, out, soft);
   c.allocFresh(out);
   const { key, counter } = s;
   const sp = soft ? soft.ptr : 0;
@@ -77,7 +77,7 @@ export function prepareGumbelMax(c: Call, s: Streams, logits: unknown, options: 
   const rows = c.rowsOf(a, cols);
   s.resolve(c.fn, o, rows * cols);
   const out = c.outPlan("out", o.out, "int32", rows, 1, a.tensor !== null, c.out1, null);
-  c.place(a, null, out, null);
+  c.stageOperands(a, null, out, null);
   c.allocFresh(out);
   const { key, counter } = s;
   c.launch(GUMBEL_MAX, rows, cols, null, a.ptr, out.ptr, rows, cols, key.lo, key.hi, counter.lo, counter.hi);

@@ -22,7 +22,7 @@ export function prepareSoftmax(c: Call, op: 0 | 1 | 2, x: unknown, options: Soft
   const rows = c.rowsOf(a, cols);
   const tau = checkTaus(c.fn, o.tau, rows);
   const out = c.outPlan("out", o.out, "float32", rows, op === 2 ? 1 : cols, a.tensor !== null, c.out1, null);
-  c.place(a, null, out, null);
+  c.stageOperands(a, null, out, null);
   c.allocFresh(out);
   const spec = op === 0 ? SOFTMAX : op === 1 ? LOG_SOFTMAX : LOG_SUM_EXP;
   if (typeof tau === "number") c.launch(spec, rows, cols, null, a.ptr, out.ptr, rows, cols, tau);
@@ -45,7 +45,7 @@ export function prepareSoftmaxGrad(c: Call, y: unknown, v: unknown, options: Bac
   const isT = a.tensor !== null;
   const out = c.outPlan("out", o.out, "float32", rows, cols, isT, c.out1, null);
   const dt = dtau ? c.outPlan("dtauOut", o.dtauOut, "float32", rows, 1, isT, c.out2, out) : null;
-  c.place(a, b, out, dt);
+  c.stageOperands(a, b, out, dt);
   c.allocFresh(out);
   if (dt) c.allocFresh(dt);
   const dp = dt ? dt.ptr : 0;

@@ -160,7 +160,7 @@ export function sampleTokens(
     s.none();
   }
   const out = c.outPlan("out", options.out, "int32", rows, 1, a.tensor !== null, c.out1, null);
-  c.place(a, null, out, null);
+  c.stageOperands(a, null, out, null);
   const kernels = c.host.kernels;
   const pBytes = rows * PARAM_BYTES;
   const work = workspace.reserve(c.host.heap, pBytes + kernels.sample_tokens_work(cols));
@@ -179,7 +179,7 @@ export function sampleTokens(
   }
   c.check(bad);
   s.drawn();
-  const result = c.finish(out) as Int32Array | Tensor<"int32">;
+  const result = c.deliver(out) as Int32Array | Tensor<"int32">;
   c.release();
   return result;
 }

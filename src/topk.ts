@@ -102,7 +102,7 @@ export function topK(c: Call, s: Streams, logits: unknown, k: unknown, options: 
   s.resolve(fn, o, rows * cols);
   // The noise goes to a staged buffer the size of the logits.
   const noise = c.outPlan("noise", undefined, "float32", rows, cols, false, c.out1, null);
-  c.place(a, null, noise, null);
+  c.stageOperands(a, null, noise, null);
   const kernels = c.host.kernels;
   c.cols = cols;
   c.check(kernels.check_rows(a.ptr, rows, cols));
