@@ -110,7 +110,7 @@ export class Call {
   taus: Float32Array | null = null;
   /** The kernel's arguments (the first `spec`'s arity of them), kept for a launch not run at once. */
   readonly args: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-  /** The launch has run (`launch` of an immediate call with one temperature); its result is `bad`. */
+  /** The launch has run (`ranNow`); its result is `bad`. */
   ran = false;
   /** The first bad row the kernel reported, or -1. */
   bad = -1;
@@ -136,15 +136,15 @@ export class Call {
     this.spec = null;
     this.taus = null;
     this.ran = false;
-    this.bad = -1;
-    this.clear(this.in1);
-    this.clear(this.in2);
+    // What the overlap checks read of the inputs (release() drops the references after a call).
+    this.in1.onHeap = false;
+    this.in2.onHeap = false;
     this.out1.used = false;
     this.out2.used = false;
     return this;
   }
 
-  /** Sets the kernel launch: its spec, shape, per-row temperatures and arguments. */
+  /** Sets the kernel launch for the launcher: its spec, shape, per-row temperatures and arguments. */
   launch(
     spec: RowSpec, rows: number, cols: number, taus: Float32Array | null,
     a0: number, a1: number, a2: number, a3: number, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0, a11 = 0,
@@ -153,11 +153,26 @@ export class Call {
     this.rows = rows;
     this.cols = cols;
     this.taus = taus;
-    if (this.immediate && taus === null) {
-      const f = this.host.kernelFns[spec.id]!;
-      this.ran = true;
-      this.bad = (spec.arity <= 8 ? f(a0, a1, a2, a3, a4, a5, a6, a7) : f(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)) ?? -1;
-    } else this.keep(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
+    this.keep(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
+  }
+
+  /**
+   * Whether a launch of temperature `tau` runs at once, its kernel called directly by the
+   * preparation (a synchronous call with one temperature: no argument array, and a call site
+   * that sees one kernel, which V8 calls fastest); else `launch` keeps it for the launcher.
+   */
+  runsNow(tau: number | Float32Array): tau is number {
+    return this.immediate && typeof tau === "number";
+  }
+
+  /** Records a launch that ran at once (`runsNow`): the kernel's result, -1 or the first bad row. */
+  ranNow(spec: RowSpec, rows: number, cols: number, bad: number | void): void {
+    this.spec = spec;
+    this.rows = rows;
+    this.cols = cols;
+    this.taus = null;
+    this.ran = true;
+    this.bad = bad ?? -1;
   }
 
   /** Keeps a launch's arguments for the launcher. */
@@ -247,41 +262,57 @@ export class Call {
 
   /** The user's `out` for `slot`: a tensor or a typed array of the right type and length, overlapping nothing. */
   private given(out: unknown, slot: OutPlan, other: OutPlan | null): void {
-    const { name, dtype } = slot;
     const length = slot.rows * slot.cols;
     if (out instanceof Tensor) {
-      this.checkTensor(name, out, dtype);
+      this.checkTensor(slot.name, out, slot.dtype);
       slot.tensor = out;
       slot.onHeap = true;
       slot.ptr = out.byteOffset;
-    } else if (dtype === "int32" ? out instanceof Int32Array : out instanceof Float32Array) {
+    } else if (slot.dtype === "int32" ? out instanceof Int32Array : out instanceof Float32Array) {
       const arr = out as Float32Array | Int32Array;
       slot.array = arr;
       // A view on this memory is written in place (and re-derived if the memory grows).
       slot.onHeap = arr.buffer === this.memory.buffer;
       slot.ptr = slot.onHeap ? arr.byteOffset : 0;
-    } else {
-      const ctor = dtype === "int32" ? "Int32Array" : "Float32Array";
-      throw new TypeError(`${this.fn}: ${name} must be ${article(ctor)} or ${article(dtype)} Tensor, got ${describe(out)}`);
-    }
-    const n = (out as { length: number }).length;
-    if (n !== length) throw new RangeError(`${this.fn}: ${name} has ${n} elements, expected ${length}`);
-    if (other && slot.array && !slot.onHeap && slot.array === other.array) {
-      throw new RangeError(`${this.fn}: ${name} must not be the same array as ${other.name}`);
-    }
+    } else this.badOut(out, slot, other);
+    if ((out as { length: number }).length !== length) this.badOut(out, slot, other);
+    if (other && slot.array && !slot.onHeap && slot.array === other.array) this.badOut(out, slot, other);
     if (slot.onHeap) {
       const bytes = length * 4;
-      this.disjoint(slot, bytes, this.in1);
-      this.disjoint(slot, bytes, this.in2);
-      if (other?.onHeap && intersects(slot.ptr, bytes, other.ptr, other.rows * other.cols * 4)) {
-        throw new RangeError(`${this.fn}: ${name} must not overlap ${other.name}`);
+      const in1 = this.in1;
+      const in2 = this.in2;
+      if (
+        (in1.onHeap && intersects(slot.ptr, bytes, in1.ptr, in1.length * 4)) ||
+        (in2.onHeap && intersects(slot.ptr, bytes, in2.ptr, in2.length * 4)) ||
+        (other?.onHeap && intersects(slot.ptr, bytes, other.ptr, other.rows * other.cols * 4))
+      ) {
+        this.badOut(out, slot, other);
       }
     }
   }
 
-  private disjoint(o: OutPlan, bytes: number, x: Operand): void {
-    if (x.onHeap && intersects(o.ptr, bytes, x.ptr, x.length * 4)) throw new RangeError(`${this.fn}: ${o.name} must not overlap ${x.name}`);
+  /** Why the user's `out` cannot be `slot`: the TypeError or RangeError naming it. */
+  private badOut(out: unknown, slot: OutPlan, other: OutPlan | null): never {
+    const { name, dtype } = slot;
+    const fn = this.fn;
+    const length = slot.rows * slot.cols;
+    if (!(out instanceof Tensor) && !(dtype === "int32" ? out instanceof Int32Array : out instanceof Float32Array)) {
+      const ctor = dtype === "int32" ? "Int32Array" : "Float32Array";
+      throw new TypeError(`${fn}: ${name} must be ${article(ctor)} or ${article(dtype)} Tensor, got ${describe(out)}`);
+    }
+    const n = (out as { length: number }).length;
+    if (n !== length) throw new RangeError(`${fn}: ${name} has ${n} elements, expected ${length}`);
+    if (other && slot.array && !slot.onHeap && slot.array === other.array) {
+      throw new RangeError(`${fn}: ${name} must not be the same array as ${other.name}`);
+    }
+    const bytes = length * 4;
+    for (const x of [this.in1, this.in2]) {
+      if (x.onHeap && intersects(slot.ptr, bytes, x.ptr, x.length * 4)) throw new RangeError(`${fn}: ${name} must not overlap ${x.name}`);
+    }
+    throw new RangeError(`${fn}: ${name} must not overlap ${other!.name}`);
   }
+
+
 
   /** Marks an input slot unused. */
   clear(x: Operand): void {

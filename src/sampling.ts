@@ -29,7 +29,10 @@ export function prepareNoise(c: Call, s: Streams, gumbel: boolean, n: unknown, o
   const out = c.outPlan("out", o.out, "float32", 1, count, false, c.out1, null);
   c.stageOperands(null, null, out, null);
   const { key, counter } = s;
-  c.launch(gumbel ? GUMBEL_NOISE : UNIFORM, count, 1, null, out.ptr, count, key.lo, key.hi, counter.lo, counter.hi);
+  if (c.runsNow(1)) {
+    const k = c.host.kernels;
+    c.ranNow(gumbel ? GUMBEL_NOISE : UNIFORM, count, 1, (gumbel ? k.gumbel_noise : k.uniform)(out.ptr, count, key.lo, key.hi, counter.lo, counter.hi));
+  } else c.launch(gumbel ? GUMBEL_NOISE : UNIFORM, count, 1, null, out.ptr, count, key.lo, key.hi, counter.lo, counter.hi);
 }
 
 /** n raw Philox words, run at once (no async form): a copy. */
@@ -64,7 +67,9 @@ export function prepareGumbelSoftmax(c: Call, s: Streams, logits: unknown, optio
   const { key, counter } = s;
   const sp = soft ? soft.ptr : 0;
   const h = hard ? 1 : 0;
-  if (typeof tau === "number") c.launch(GUMBEL_SOFTMAX, rows, cols, null, a.ptr, out.ptr, sp, rows, cols, tau, h, key.lo, key.hi, counter.lo, counter.hi);
+  if (c.runsNow(tau)) {
+    c.ranNow(GUMBEL_SOFTMAX, rows, cols, c.host.kernels.gumbel_softmax(a.ptr, out.ptr, sp, rows, cols, tau, h, key.lo, key.hi, counter.lo, counter.hi));
+  } else if (typeof tau === "number") c.launch(GUMBEL_SOFTMAX, rows, cols, null, a.ptr, out.ptr, sp, rows, cols, tau, h, key.lo, key.hi, counter.lo, counter.hi);
   else c.launch(GUMBEL_SOFTMAX, rows, cols, tau, a.ptr, out.ptr, sp, rows, cols, 0, h, key.lo, key.hi, counter.lo, counter.hi);
 }
 
@@ -80,5 +85,6 @@ export function prepareGumbelMax(c: Call, s: Streams, logits: unknown, options: 
   c.stageOperands(a, null, out, null);
   c.allocFresh(out);
   const { key, counter } = s;
-  c.launch(GUMBEL_MAX, rows, cols, null, a.ptr, out.ptr, rows, cols, key.lo, key.hi, counter.lo, counter.hi);
+  if (c.runsNow(1)) c.ranNow(GUMBEL_MAX, rows, cols, c.host.kernels.gumbel_max(a.ptr, out.ptr, rows, cols, key.lo, key.hi, counter.lo, counter.hi));
+  else c.launch(GUMBEL_MAX, rows, cols, null, a.ptr, out.ptr, rows, cols, key.lo, key.hi, counter.lo, counter.hi);
 }

@@ -25,7 +25,10 @@ export function prepareSoftmax(c: Call, op: 0 | 1 | 2, x: unknown, options: Soft
   c.stageOperands(a, null, out, null);
   c.allocFresh(out);
   const spec = op === 0 ? SOFTMAX : op === 1 ? LOG_SOFTMAX : LOG_SUM_EXP;
-  if (typeof tau === "number") c.launch(spec, rows, cols, null, a.ptr, out.ptr, rows, cols, tau);
+  if (c.runsNow(tau)) {
+    const k = c.host.kernels;
+    c.ranNow(spec, rows, cols, (op === 0 ? k.softmax : op === 1 ? k.log_softmax : k.log_sum_exp)(a.ptr, out.ptr, rows, cols, tau));
+  } else if (typeof tau === "number") c.launch(spec, rows, cols, null, a.ptr, out.ptr, rows, cols, tau);
   else c.launch(spec, rows, cols, tau, a.ptr, out.ptr, rows, cols, 0);
 }
 
@@ -49,6 +52,7 @@ export function prepareSoftmaxGrad(c: Call, y: unknown, v: unknown, options: Bac
   c.allocFresh(out);
   if (dt) c.allocFresh(dt);
   const dp = dt ? dt.ptr : 0;
-  if (typeof tau === "number") c.launch(SOFTMAX_GRAD, rows, cols, null, a.ptr, b.ptr, out.ptr, dp, rows, cols, tau);
+  if (c.runsNow(tau)) c.ranNow(SOFTMAX_GRAD, rows, cols, c.host.kernels.softmax_grad(a.ptr, b.ptr, out.ptr, dp, rows, cols, tau));
+  else if (typeof tau === "number") c.launch(SOFTMAX_GRAD, rows, cols, null, a.ptr, b.ptr, out.ptr, dp, rows, cols, tau);
   else c.launch(SOFTMAX_GRAD, rows, cols, tau, a.ptr, b.ptr, out.ptr, dp, rows, cols, 0);
 }

@@ -71,6 +71,9 @@ export function prepareStraight(
   const { key, counter } = s;
   const bp = b ? b.ptr : 0;
   const xp = aux ? aux.ptr : 0;
-  if (typeof tau === "number") c.launch(spec, rows, cols, null, a.ptr, bp, out.ptr, xp, rows, cols, tau, extra, key.lo, key.hi, counter.lo, counter.hi);
+  if (c.runsNow(tau)) {
+    const k = c.host.kernels;
+    c.ranNow(spec, rows, cols, (op === 0 ? k.gumbel_rao : k.gapped_st)(a.ptr, bp, out.ptr, xp, rows, cols, tau, extra, key.lo, key.hi, counter.lo, counter.hi));
+  } else if (typeof tau === "number") c.launch(spec, rows, cols, null, a.ptr, bp, out.ptr, xp, rows, cols, tau, extra, key.lo, key.hi, counter.lo, counter.hi);
   else c.launch(spec, rows, cols, tau, a.ptr, bp, out.ptr, xp, rows, cols, 0, extra, key.lo, key.hi, counter.lo, counter.hi);
 }
