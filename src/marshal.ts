@@ -399,10 +399,12 @@ export class Call {
       for (const p of this.blocks) this.host.heap.release(p);
       this.blocks.length = 0;
     }
-    this.clear(this.in1);
-    this.clear(this.in2);
-    this.out1.tensor = this.out2.tensor = null;
-    this.out1.array = this.out2.array = null;
+    // Keep nothing of the caller's alive (deliver() already let go of the outputs it delivered).
+    const { in1, in2, out1, out2 } = this;
+    if (in1.tensor !== null || in1.array !== null) this.clear(in1);
+    if (in2.tensor !== null || in2.array !== null) this.clear(in2);
+    if (out1.tensor !== null || out1.array !== null) out1.tensor = out1.array = null;
+    if (out2.tensor !== null || out2.array !== null) out2.tensor = out2.array = null;
   }
 
   /**
