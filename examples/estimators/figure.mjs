@@ -26,7 +26,7 @@ const FAMILY = {
 };
 const PANEL = { w: 330, h: 300 };
 const PLOT = { left: 58, right: 14, top: 30, bottom: 46 };
-const MARGIN = { top: 70, left: 16, bottom: 128 };
+const MARGIN = { top: 70, left: 16, bottom: 100 };
 
 /** @param {string} s */
 const esc = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
