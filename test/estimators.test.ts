@@ -153,7 +153,7 @@ describe("bias at 4 standard errors", () => {
 describe("Gumbel-Softmax: unbiased for the relaxed objective, biased for the discrete one", () => {
   test("the relaxed objective's exact gradient (quadrature) passes its own checks", () => {
     const { theta, target } = report.problem;
-    for (const tau of [0.5, 2]) {
+    for (const tau of [1, 2]) {
       const r = relaxed(theta, target, tau);
       expect(Math.abs(r.checks.sumMean)).toBeLessThan(1e-12); // sum_k E[y_k] = 1
       expect(Math.abs(r.checks.sumGradient)).toBeLessThan(1e-12); // shift invariance
