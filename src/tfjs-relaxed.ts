@@ -25,9 +25,10 @@ function perUnit(t: Temperature, units: number): Float32Array {
 }
 
 /**
- * The gradients are computed with the density, in one kernel pass, when the engine is recording
- * a gradient (inside tf.grad, tf.variableGrads, an optimizer's minimize); otherwise only the
- * density, and the backward (if one comes after all) runs the pass again.
+ * Whether the engine records a gradient (inside tf.grad, tf.variableGrads, an optimizer's
+ * minimize): then the gradients are computed with the density, in one kernel pass; otherwise
+ * only the density, and a backward (should one come after all) runs the pass again. Asked
+ * before the op starts: inside its forward the engine reports no tape (a kernel is running).
  */
 function recording(): boolean {
   return tf.engine().isTapeOn();
@@ -41,6 +42,7 @@ export function relaxedCategoricalLogProb(gw: GumbelWasm, logits: unknown, value
   sameShape(fn, l, "logits", v, "value");
   const t = temperatureArg(fn, "temperature", temperature, rows, lead, "row", true);
   const inputs = t.tensor ? [l, v, t.tensor] : [l, v];
+  const tape = recording();
   return op(inputs, () => {
     const ld = read(l);
     const y = read(v);
@@ -50,7 +52,7 @@ export function relaxedCategoricalLogProb(gw: GumbelWasm, logits: unknown, value
         checkLogitRows(gw, fn, "logits", ld, rows, cols);
         return categoricalDensity(gw, fn, ld, y, taus, rows, cols, grad);
       }, lead);
-    let grads = recording();
+    let grads = tape;
     let parts = density(grads);
     return {
       value: wrap(parts[0]!, lead),
@@ -91,13 +93,14 @@ export function relaxedBernoulliLogProb(gw: GumbelWasm, logits: unknown, value: 
   const shape = l.shape;
   const t = temperatureArg(fn, "temperature", temperature, n, shape, "element", true);
   const inputs = t.tensor ? [l, v, t.tensor] : [l, v];
+  const tape = recording();
   return op(inputs, () => {
     const ld = read(l);
     for (let i = 0; i < n; i++) if (Number.isNaN(ld[i])) throw new RangeError(`${fn}: logits${at(shape, i)} is NaN`);
     const y = read(v);
     const taus = perUnit(t, n);
     const density = (grad: boolean) => as(fn, () => bernoulliRun(gw, fn, BERN_LOG_PROB, ld, taus, y, n, grad ? 3 : 1), null, shape);
-    let grads = recording();
+    let grads = tape;
     let parts = density(grads);
     return {
       value: wrap(parts[0]!, shape),

@@ -160,6 +160,25 @@ describe.each(["cpu", "wasm"] as const)("tfjs %s backend", (backend) => {
     });
   });
 
+  test("the relaxed densities run one kernel pass per step: with the gradients under a tape, without them outside", async () => {
+    const g = await init({ seed: 1 });
+    const calls: string[] = [];
+    const kernels = g.kernels as unknown as Record<string, (...a: number[]) => number>;
+    // Count the density kernels' calls, and whether each wrote gradients (a non-zero dlogits pointer).
+    const counted = { ...kernels };
+    counted.relaxed_categorical_log_prob = (...a) => (calls.push(a[4] ? "grad" : "plain"), kernels.relaxed_categorical_log_prob!(...a));
+    counted.relaxed_bernoulli = (...a) => (calls.push(a[5] ? "grad" : "plain"), kernels.relaxed_bernoulli!(...a));
+    Object.defineProperty(g, "kernels", { value: counted });
+    const o = tfOps(g);
+    const l = tf.tensor(randoms(95, 12, 2), [2, 6]);
+    const y = tf.softmax(l);
+    tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(o.relaxedCategoricalLogProb(a, b, 0.5)))([l, y]);
+    tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(o.relaxedBernoulliLogProb(a, b, 0.5)))([l, y]);
+    o.relaxedCategoricalLogProb(l, y, 0.5);
+    o.relaxedBernoulliLogProb(l, y, 0.5);
+    expect(calls).toEqual(["grad", "grad", "plain", "plain"]);
+  });
+
   describe("gradients: tf.grad of the same formula composed from tfjs ops, on the same noise", () => {
     test("gumbelSoftmax w.r.t. logits and tau: soft, hard (the soft sample's gradient), tau a scalar or one per row", () => {
       const [rows, cols] = [6, 11];
