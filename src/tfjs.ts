@@ -113,7 +113,7 @@ const GAPPED_ST_KEYS = optionKeys<TfGappedSTOptions>(
  * @example
  * const ops = tfOps(await init());
  * const y = ops.gumbelSoftmax(tf.randomNormal([100, 20, 10]), { tau: 0.5, seed: 1 });
- * const g = tf.grad((l) => ops.gumbelSoftmax(l, { tau: 0.5, hard: true, seed: 1 }).mul(w).sum())(logits);
+ * const dlogits = tf.grad((l) => ops.gumbelSoftmax(l, { tau: 0.5, hard: true, seed: 1 }))(logits, dy);
  */
 export function tfOps(gw: GumbelWasm): TfOps {
   const g = checkInstance(gw);
