@@ -33,13 +33,14 @@ export const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.len
 
 /**
  * Times `impls` (name -> function, sync or async) in `rounds` tinybench runs of `time` ms per
- * task, the order rotated each round. @returns one object per round: name -> median ms per call
+ * task, the order rotated each round; `more`: other tinybench options (e.g. fewer minimum
+ * `iterations` than its 64 for calls of a second). @returns one object per round: name -> median ms per call
  */
-export async function rotatedRounds(impls, rounds, time) {
+export async function rotatedRounds(impls, rounds, time, more = {}) {
   const names = Object.keys(impls);
   const perRound = [];
   for (let r = 0; r < rounds; r++) {
-    const bench = new Bench({ time, warmupTime: 30 });
+    const bench = new Bench({ time, warmupTime: 30, ...more });
     for (const name of names.map((_, j) => names[(j + r) % names.length])) bench.add(name, impls[name]);
     await bench.run();
     const round = {};

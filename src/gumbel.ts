@@ -52,7 +52,8 @@ export class GumbelWasm {
   /** sampleTokens' records and work space. */
   private readonly tokenParams = new TokenParams();
   private readonly workspace = new Region();
-  private readonly streams: Streams;
+  /** @internal Each call's seed and offset, and the instance's own stream (gumbel-wasm/tfjs reserves from it). */
+  readonly streams: Streams;
   private readonly launcher: Launcher;
   /**
    * How many threads run large batches of the async calls: the workers of `init({ threads })`,

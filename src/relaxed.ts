@@ -175,27 +175,39 @@ export class RelaxedOneHotCategorical {
     if (y.length !== rows * cols) {
       throw new RangeError(`${fn}: value has ${y.length} elements, expected rows x cols = ${rows} x ${cols}`);
     }
-    const tol = probsTolerance(cols);
-    for (let r = 0; r < rows; r++) {
-      let s = 0;
-      for (let k = 0; k < cols; k++) {
-        const v = y[r * cols + k]!;
-        if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: value[${r}, ${k}] must be in [0, 1], got ${v}`);
-        s += v;
-      }
-      if (!(Math.abs(s - 1) <= tol)) {
-        throw new RangeError(`${fn}: row ${r} of value sums to ${s}, not 1 (within ${tol.toExponential(0)}): not on the simplex`);
-      }
-    }
-    const n = rows * cols;
-    return staged(this.gw, fn, [this.raw, y, this.tauRows], [rows, grad ? n : 0, grad ? rows : 0], ([l, yp, t, dst, dl, dt]) =>
-      this.gw.kernels.relaxed_categorical_log_prob(l!, yp!, t!, dst!, dl!, dt!, rows, cols),
-    );
+    return categoricalDensity(this.gw, fn, this.raw, y, this.tauRows, rows, cols, grad);
   }
 }
 
+/**
+ * @internal log p of each row of `y` (rows x cols, checked to lie on the simplex) under the
+ * relaxed one-hot categorical of `logits` (already checked) at temperature `taus[r]`:
+ * `[logProb]`, or with `grad` `[logProb, dlogits, dtemperature]`. The class and
+ * gumbel-wasm/tfjs call it; errors name `fn`.
+ */
+export function categoricalDensity(
+  gw: GumbelWasm, fn: string, logits: Float32Array, y: Float32Array, taus: Float32Array, rows: number, cols: number, grad: boolean,
+): Float32Array[] {
+  const tol = probsTolerance(cols);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let k = 0; k < cols; k++) {
+      const v = y[r * cols + k]!;
+      if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: value[${r}, ${k}] must be in [0, 1], got ${v}`);
+      s += v;
+    }
+    if (!(Math.abs(s - 1) <= tol)) {
+      throw new RangeError(`${fn}: row ${r} of value sums to ${s}, not 1 (within ${tol.toExponential(0)}): not on the simplex`);
+    }
+  }
+  const n = rows * cols;
+  return staged(gw, fn, [logits, y, taus], [rows, grad ? n : 0, grad ? rows : 0], ([l, yp, t, dst, dl, dt]) =>
+    gw.kernels.relaxed_categorical_log_prob(l!, yp!, t!, dst!, dl!, dt!, rows, cols),
+  );
+}
+
 /** NaN, +Inf or an all -Inf row: the kernels' own validation pass, and their error naming the place. */
-function checkLogitRows(gw: GumbelWasm, fn: string, name: string, x: Float32Array, rows: number, cols: number): void {
+export function checkLogitRows(gw: GumbelWasm, fn: string, name: string, x: Float32Array, rows: number, cols: number): void {
   let bad = -1;
   staged(gw, fn, [x], [], ([p]) => {
     bad = gw.kernels.check_rows(p!, rows, cols);
@@ -332,18 +344,29 @@ export class RelaxedBernoulli {
     if (y.length % this.size !== 0) {
       throw new RangeError(`${fn}: value has ${y.length} elements, not a multiple of the batch size ${this.size}`);
     }
-    for (let i = 0; i < y.length; i++) {
-      const v = y[i]!;
-      if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: value[${i}] must be in [0, 1], got ${v}`);
-    }
-    const m = y.length;
-    return staged(this.gw, fn, [this.logits, this.tau, y], outputs === 3 ? [m, m, m] : [m, 0, 0], ([l, t, yp, dst, a1, a2]) =>
-      this.gw.kernels.relaxed_bernoulli(op, l!, t!, yp!, dst!, a1!, a2!, m, this.size),
-    );
+    return bernoulliRun(this.gw, fn, op, this.logits, this.tau, y, this.size, outputs);
   }
 
   /** logits <-> probs, elementwise in wasm. */
   private map(op: number, x: Float32Array): Float32Array {
     return staged(this.gw, "RelaxedBernoulli", [x], [x.length], ([src, dst]) => this.gw.kernels.relaxed_bernoulli(op, 0, 0, src!, dst!, 0, 0, x.length, x.length))[0]!;
   }
+}
+
+/**
+ * @internal A relaxed Bernoulli kernel `op` (BERN_LOG_PROB, BERN_CDF) at each value of `y` (in
+ * [0, 1], checked; `logits` and `taus` of `size` elements, already checked, repeat over it):
+ * `[result]`, or with 3 outputs `[logProb, dlogits, dtemperature]`. Errors name `fn`.
+ */
+export function bernoulliRun(
+  gw: GumbelWasm, fn: string, op: number, logits: Float32Array, taus: Float32Array, y: Float32Array, size: number, outputs: 1 | 3,
+): Float32Array[] {
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i]!;
+    if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: value[${i}] must be in [0, 1], got ${v}`);
+  }
+  const m = y.length;
+  return staged(gw, fn, [logits, taus, y], outputs === 3 ? [m, m, m] : [m, 0, 0], ([l, t, yp, dst, a1, a2]) =>
+    gw.kernels.relaxed_bernoulli(op, l!, t!, yp!, dst!, a1!, a2!, m, size),
+  );
 }

@@ -55,6 +55,23 @@ export class Streams {
     checkStreamEnd(fn, ctr, count);
   }
 
+  /**
+   * Where a draw of `count` elements from the instance's own stream starts, as the seed and
+   * offset to pass explicitly: a call given them draws exactly what a call without `seed` would
+   * (wrapping at 2^64 as `resolve` does). The stream moves only at `advance(count)`, once the
+   * draw has succeeded. (gumbel-wasm/tfjs: the backward recomputes the forward's noise.)
+   */
+  reserve(count: number): { seed: bigint; offset: bigint } {
+    const auto = this.autoOffset;
+    if (auto.hi === TWO32 - 1 && auto.lo + count > TWO32) auto.lo = auto.hi = 0;
+    return { seed: wordsToBigInt(this.autoSeed), offset: wordsToBigInt(auto) };
+  }
+
+  /** Moves the instance's own stream past `count` elements drawn at `reserve`'s seed and offset. */
+  advance(count: number): void {
+    addWords(this.autoOffset, count, this.autoOffset);
+  }
+
   /** The current call uses streams of its own (per-row seeds): the instance's does not move. */
   none(): void {
     this.autoDraw = 0;

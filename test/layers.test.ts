@@ -32,9 +32,10 @@ const SRC_LAYERS: string[][] = [
   ["rng.ts", "anneal.ts"], // streams as objects; temperature schedules
   ["gumbel.ts"], // the public class
   ["distributions.ts", "relaxed.ts"], // distribution classes over the class
+  ["tfjs-args.ts", "tfjs-relaxed.ts"], // gumbel-wasm/tfjs: tensor arguments, the relaxed densities as tfjs ops
   ["init.ts"], // init()
   ["public.ts"], // the export list
-  ["index.ts", "node.ts", "workerd.ts", "worker.ts", "worker-node.ts"], // entry points, and the workers'
+  ["index.ts", "node.ts", "workerd.ts", "worker.ts", "worker-node.ts", "tfjs.ts"], // entry points (tfjs.ts: gumbel-wasm/tfjs), and the workers'
 ];
 const layerOf = new Map(SRC_LAYERS.flatMap((files, i) => files.map((f) => [f, i] as const)));
 

@@ -3,8 +3,9 @@
 // miniflare). Each runs the same probe and must give Node's bits exactly. A runtime that cannot
 // start fails its test: nothing is skipped.
 import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
@@ -65,6 +66,7 @@ describe("the packed package", () => {
       "README.md", "package.json", "build/gumbel-simd.wasm", "build/gumbel-scalar.wasm",
       "dist/index.js", "dist/index.d.ts", "dist/node.js", "dist/node.d.ts", "dist/workerd.js", "dist/workerd.d.ts",
       "dist/init.js", "dist/public.d.ts", "dist/gumbel.d.ts", "dist/memory.d.ts",
+      "dist/tfjs.js", "dist/tfjs.d.ts", "dist/tfjs-args.js", "dist/tfjs-relaxed.js",
     ]) {
       expect(paths).toContain(need);
     }
@@ -87,6 +89,11 @@ describe("the packed package", () => {
       node: "./dist/node.js", browser: "./dist/index.js", default: "./dist/index.js",
     });
     expect(Object.keys(pkg.scripts ?? {}).filter((s) => /^(pre|post)?install$/.test(s))).toEqual([]);
+    // gumbel-wasm/tfjs: a subpath of its own; tfjs-core an optional peer, never a dependency.
+    expect(pkg.exports["./tfjs"]).toEqual({ types: "./dist/tfjs.d.ts", default: "./dist/tfjs.js" });
+    expect(Object.keys(pkg.peerDependencies)).toEqual(["@tensorflow/tfjs-core"]);
+    expect(pkg.peerDependenciesMeta["@tensorflow/tfjs-core"]).toEqual({ optional: true });
+    expect(pkg.dependencies).toBeUndefined();
   });
 
   test("the browser entry reaches no Node built-in: esbuild bundles it for the browser with nothing external", async () => {
@@ -102,6 +109,69 @@ describe("the packed package", () => {
     expect(code).toContain('new URL("../build/gumbel-simd.wasm", import.meta.url)');
     expect(code).not.toMatch(/node:|readFile|require\(/);
     expect(code).not.toMatch(/\beval\(|new Function/);
+  });
+
+  test("nothing of tfjs reaches the main entry; gumbel-wasm/tfjs bundles with tfjs-core its only import", async () => {
+    const bundle = async (contents: string, external: string[] = []) => {
+      const result = await esbuild.build({
+        stdin: { contents, resolveDir: fixture.dir },
+        bundle: true, write: false, format: "esm", platform: "browser", logLevel: "silent", external,
+      });
+      return result.outputFiles[0]!.text;
+    };
+    // The whole main entry (not only init): no tfjs code, no import of it.
+    expect(await bundle('export * from "gumbel-wasm";')).not.toMatch(/@tensorflow\/|customGrad|dataSync/);
+    // The subpath: tfjs-core stays the application's (external), everything else is in the bundle.
+    const code = await bundle('export { tfOps } from "gumbel-wasm/tfjs";', ["@tensorflow/tfjs-core"]);
+    expect(code).toContain("customGrad");
+    expect(new Set([...code.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]))).toEqual(new Set(["@tensorflow/tfjs-core"]));
+    expect(code).not.toMatch(/node:|readFile|require\(/);
+  });
+
+  test("gumbel-wasm/tfjs in Node: without tfjs-core the import names it; with it (a peer) the ops and their types work", async () => {
+    const script = [
+      'import * as tf from "@tensorflow/tfjs-core";',
+      'import "@tensorflow/tfjs-backend-cpu";',
+      'import { init } from "gumbel-wasm";',
+      'import { tfOps } from "gumbel-wasm/tfjs";',
+      "tf.enableProdMode();",
+      "const gw = await init();",
+      "const ops = tfOps(gw);",
+      "const logits = tf.tensor([[1, 2, 3], [0, 0, -Infinity]]);",
+      "const y = ops.gumbelSoftmax(logits, { tau: 0.5, seed: 42, hard: true });",
+      "const g = tf.grad((l) => ops.relaxedCategoricalLogProb(l, tf.tensor([[0.2, 0.3, 0.5]]), 0.5))(tf.tensor([[1, 2, 3]]));",
+      "const same = gw.gumbelSoftmax(logits.dataSync(), { cols: 3, tau: 0.5, seed: 42, hard: true });",
+      "console.log(JSON.stringify({ same: Array.from(y.dataSync()).every((v, i) => Object.is(v, same[i])), shape: y.shape, grad: g.shape }));",
+    ].join("\n");
+    writeFileSync(join(fixture.dir, "tfjs.mjs"), script);
+    // No tfjs-core in the project: only the subpath fails, naming the missing peer.
+    const missing = await run(process.execPath, ["tfjs.mjs"], { cwd: fixture.dir }).then(() => null, (e: { stderr: string }) => e.stderr);
+    expect(missing).toMatch(/Cannot find (package|module) '@tensorflow\/tfjs-core'/);
+    // The application installs the peer (here: links the root's).
+    const root = fileURLToPath(new URL("../node_modules/@tensorflow/", import.meta.url));
+    mkdirSync(join(fixture.dir, "node_modules/@tensorflow"), { recursive: true });
+    for (const p of ["tfjs-core", "tfjs-backend-cpu"]) {
+      if (!existsSync(join(fixture.dir, "node_modules/@tensorflow", p))) symlinkSync(join(root, p), join(fixture.dir, "node_modules/@tensorflow", p), "dir");
+    }
+    const result = JSON.parse((await run(process.execPath, ["tfjs.mjs"], { cwd: fixture.dir })).stdout.trim().split("\n").at(-1)!);
+    expect(result).toEqual({ same: true, shape: [2, 3], grad: [1, 3] });
+    // TypeScript: the subpath's types, with tfjs-core's, through the exports map.
+    const tsc = new URL("../node_modules/typescript/bin/tsc", import.meta.url).pathname;
+    const args = ["--noEmit", "--strict", "--target", "es2022", "--module", "nodenext", "--moduleResolution", "nodenext", "--lib", "es2022,dom", "--skipLibCheck"];
+    const typed = [
+      'import * as tf from "@tensorflow/tfjs-core";',
+      'import { init } from "gumbel-wasm";',
+      'import { tfOps, type TfGumbelSoftmaxOptions } from "gumbel-wasm/tfjs";',
+      "const ops = tfOps(await init());",
+      "const o: TfGumbelSoftmaxOptions = { tau: tf.scalar(0.5), hard: true, seed: 1n };",
+      "const y: tf.Tensor2D = ops.gumbelSoftmax(tf.zeros([2, 3]) as tf.Tensor2D, o);",
+      "console.log(y);",
+    ].join("\n");
+    writeFileSync(join(fixture.dir, "typed-tfjs.mts"), typed);
+    await run(process.execPath, [tsc, ...args, "typed-tfjs.mts"], { cwd: fixture.dir });
+    writeFileSync(join(fixture.dir, "wrong-tfjs.mts"), typed.replace("hard: true", "hard: true, cols: 3"));
+    const failed = await run(process.execPath, [tsc, ...args, "wrong-tfjs.mts"], { cwd: fixture.dir }).then(() => null, (e: { stdout: string }) => e.stdout);
+    expect(failed).toMatch(/wrong-tfjs\.mts\(5,\d+\): error TS2353: Object literal may only specify known properties, and 'cols' does not exist/);
   });
 
   test("TypeScript users get the types through the exports map (a typed consumer compiles, a wrong call does not)", async () => {
