@@ -19,7 +19,7 @@ function ticks(lo, hi, n = 6) {
 }
 
 /**
- * @typedef {{ label: string, points: [number, number][], dashed?: boolean, hollow?: boolean, colour?: string }} Series
+ * @typedef {{ label: string, points: [number, number][], dashed?: boolean, hollow?: boolean, markers?: boolean, colour?: string }} Series
  * @param {{ title: string, subtitle?: string, note?: string, xLabel: string, yLabel: string, series: Series[],
  *   yMin?: number, yMax?: number, xMin?: number, xMax?: number, width?: number, height?: number, xTicks?: number[] }} chart
  * @returns {string} an SVG document
@@ -29,6 +29,7 @@ export function lineChart(chart) {
   const H = chart.height ?? 460;
   const P = { left: 70, right: 20, top: chart.subtitle ? 70 : 50, bottom: 60 + (chart.note ? 16 : 0) };
   const legendH = 18 * chart.series.length + 10;
+  const legendW = 48 + 6.6 * Math.max(...chart.series.map((s) => s.label.length));
   const all = chart.series.flatMap((s) => s.points);
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]);
@@ -66,14 +67,14 @@ export function lineChart(chart) {
     if (!s.hollow && s.points.length > 1) {
       out.push(`<polyline points="${pts}" fill="none" stroke="${c}" stroke-width="2"${s.dashed ? ` stroke-dasharray="6 4"` : ""}/>`);
     }
-    for (const [x, y] of s.points) {
+    for (const [x, y] of s.markers === false ? [] : s.points) {
       out.push(
         `<circle cx="${num(X(x))}" cy="${num(Y(y))}" r="${s.hollow ? 5 : 3}" fill="${s.hollow ? "#fff" : c}" stroke="${c}" stroke-width="${s.hollow ? 2 : 1}"><title>${esc(`${s.label}: ${x}, ${Number(y.toFixed(2))}`)}</title></circle>`,
       );
     }
     const ly = P.top + 14 + 18 * k;
-    const lx = P.left + pw - 290;
-    if (k === 0) out.push(`<rect x="${lx - 8}" y="${P.top + 4}" width="288" height="${legendH}" fill="#fff" stroke="#ccc" opacity="0.9"/>`);
+    const lx = P.left + pw - legendW - 4;
+    if (k === 0) out.push(`<rect x="${lx - 8}" y="${P.top + 4}" width="${num(legendW + 8)}" height="${legendH}" fill="#fff" stroke="#ccc" opacity="0.9"/>`);
     out.push(
       s.hollow
         ? `<circle cx="${lx + 12}" cy="${ly}" r="5" fill="#fff" stroke="${c}" stroke-width="2"/>`

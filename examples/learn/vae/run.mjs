@@ -22,8 +22,8 @@ import { parseArgs } from "node:util";
 import { anneal, init } from "gumbel-wasm";
 import { BINARIZE_SEED, binarize, loadMnist } from "../lib/mnist.mjs";
 import { duration, progress } from "../lib/progress.mjs";
-import { lineChart } from "../lib/svg.mjs";
 import { loadTf } from "../lib/tf.mjs";
+import { chart } from "./chart.mjs";
 import { ESTIMATORS, batches, createVae } from "./model.mjs";
 
 const DEFAULTS = {
@@ -143,30 +143,7 @@ console.log(`(${record.cpu}, ${record.cores} cores, Node ${record.node}; whole r
 if (opt.json) writeFileSync(String(opt.json), JSON.stringify(record));
 if (opt.out) {
   mkdirSync(String(opt.out), { recursive: true });
-  const { losses: _, ...slim } = record; // per-step losses only in --json
-  writeFileSync(join(String(opt.out), "vae.json"), `${JSON.stringify({ ...slim, runs: runs.map(({ losses, ...r }) => r) }, null, 1)}\n`);
+  // The per-step losses only in --json.
+  writeFileSync(join(String(opt.out), "vae.json"), `${JSON.stringify({ ...record, runs: runs.map(({ losses, ...r }) => r) }, null, 1)}\n`);
   writeFileSync(join(String(opt.out), "vae.svg"), chart(record));
-}
-
-/** The curves: test -ELBO (hard samples) on the first eval-images test images against the step. @param {typeof record} r */
-function chart(r) {
-  const ends = r.runs.map((x) => x.curve.at(-1)?.[1] ?? 0);
-  return lineChart({
-    title: "Categorical VAE on binarized MNIST: test -ELBO during training (lower is better)",
-    subtitle: `20 x 10 latents, batch ${r.config.batch}, Adam ${r.config.lr}, tau = max(0.5, exp(-${r.config.rate} t)) every ${r.config.every} steps · tfjs ${r.backend}, ${r.cpu}`,
-    note: `-ELBO in nats on the first ${Math.min(r.config.evalImages, r.config.testImages)} test images, one exact (one-hot) posterior sample each, KL in closed form; dashed: the paper's Table 1 after its full training`,
-    xLabel: "training step",
-    yLabel: "test -ELBO (nats)",
-    yMin: Math.floor(Math.min(...ends, ...r.runs.map((x) => x.paper)) / 10) * 10 - 10,
-    yMax: Math.max(200, Math.ceil(Math.max(...ends) / 10) * 10 + 40),
-    series: [
-      ...r.runs.map((x) => ({ label: x.label, points: x.curve.slice(1) })),
-      ...r.runs.map((x, k) => ({
-        label: `${x.label}: paper ${x.paper}`,
-        dashed: true,
-        colour: ["#0072B2", "#D55E00", "#009E73"][k],
-        points: /** @type {[number, number][]} */ ([[0, x.paper], [r.config.steps, x.paper]]),
-      })),
-    ],
-  });
 }
