@@ -1,5 +1,7 @@
 // Argument checks shared by the public calls. Each error names the call and the argument.
 
+import { FAULT_NAN, FAULT_POS_INF } from "./abi.js";
+
 /** 2^32: 64-bit seeds and counters travel as two 32-bit words. */
 export const TWO32 = 4294967296;
 const TWO64 = 1n << 64n;
@@ -139,4 +141,23 @@ export function addWords(w: Words, n: number, out: Words): Words {
   out.lo = lo % TWO32;
   out.hi = (w.hi + Math.floor(lo / TWO32)) % TWO32;
   return out;
+}
+
+/**
+ * The error for row `row` (its `values`) that a kernel's validation pass refused with `fault`
+ * (check_fault()): the place of the first NaN or +Inf, or the row being all -Inf.
+ */
+export function rowError(fn: string, name: string, values: ArrayLike<number>, row: number, fault: number): RangeError {
+  if (fault === FAULT_NAN || fault === FAULT_POS_INF) {
+    let k = 0;
+    while (k < values.length && !(fault === FAULT_NAN ? Number.isNaN(values[k]) : values[k] === Infinity)) k++;
+    const what = fault === FAULT_NAN ? "NaN" : "+Inf (only -Inf, a mask, is allowed)";
+    return new RangeError(`${fn}: ${name}[${row}, ${k}] is ${what}`);
+  }
+  return new RangeError(`${fn}: row ${row} of ${name} is all -Inf: at least one class must be unmasked`);
+}
+
+/** The one check of every float input: a Float32Array, an array of numbers or a Tensor. */
+export function floatInputError(fn: string, name: string, x: unknown): TypeError {
+  return new TypeError(`${fn}: ${name} must be a Float32Array, an array of numbers or a Tensor, got ${describe(x)}`);
 }

@@ -4,9 +4,9 @@
 // take exactly the keys of their types: another key is a TypeError (src/options.ts).
 
 import { DIST_CDF, DIST_LOG_CDF, DIST_LOG_PDF, DIST_PDF, DIST_QUANTILE, DIST_SAMPLE } from "./abi.js";
-import { checkCount, describe, isNumberArray } from "./checks.js";
+import { checkCount, describe, floatInputError, isNumberArray } from "./checks.js";
 import type { GumbelWasm } from "./gumbel.js";
-import { floatInputError, runStaged } from "./marshal.js";
+import { runStaged } from "./marshal.js";
 import { Tensor } from "./memory.js";
 import type { ShapeOptions, StreamOptions } from "./types.js";
 import { checkOptions, checkParams, NOTES, optionKeys, type OptionKeys } from "./options.js";

@@ -7,9 +7,9 @@
 // region, so the tensor path allocates nothing; an async call gets a Call of its own, whose staged
 // arrays stay in blocks of its own until its workers are done.
 
-import { FAULT_NAN, FAULT_POS_INF, type Kernels } from "./abi.js";
+import type { Kernels } from "./abi.js";
 import { SPECS, type RowSpec } from "./specs.js";
-import { article, describe, isNumberArray } from "./checks.js";
+import { article, describe, floatInputError, isNumberArray, rowError } from "./checks.js";
 import { Heap, Region, Tensor, type DType, type TensorOwner } from "./memory.js";
 
 const MAX_I32 = 0x7fffffff;
@@ -74,25 +74,6 @@ function stagedOut(o: OutPlan | null): number {
 /** Whether byte ranges [a, a + m) and [b, b + n) of wasm memory intersect. */
 function intersects(a: number, m: number, b: number, n: number): boolean {
   return m > 0 && n > 0 && a < b + n && b < a + m;
-}
-
-/**
- * The error for row `row` (its `values`) that a kernel's validation pass refused with `fault`
- * (check_fault()): the place of the first NaN or +Inf, or the row being all -Inf.
- */
-export function rowError(fn: string, name: string, values: ArrayLike<number>, row: number, fault: number): RangeError {
-  if (fault === FAULT_NAN || fault === FAULT_POS_INF) {
-    let k = 0;
-    while (k < values.length && !(fault === FAULT_NAN ? Number.isNaN(values[k]) : values[k] === Infinity)) k++;
-    const what = fault === FAULT_NAN ? "NaN" : "+Inf (only -Inf, a mask, is allowed)";
-    return new RangeError(`${fn}: ${name}[${row}, ${k}] is ${what}`);
-  }
-  return new RangeError(`${fn}: row ${row} of ${name} is all -Inf: at least one class must be unmasked`);
-}
-
-/** The one check of every float input: a Float32Array, an array of numbers or a Tensor. */
-export function floatInputError(fn: string, name: string, x: unknown): TypeError {
-  return new TypeError(`${fn}: ${name} must be a Float32Array, an array of numbers or a Tensor, got ${describe(x)}`);
 }
 
 export class Call {

@@ -6,10 +6,10 @@
 // types: another key is a TypeError (src/options.ts).
 
 import { BERN_CDF, BERN_LOG_PROB, BERN_LOGIT, BERN_SAMPLE, BERN_SIGMOID } from "./abi.js";
-import { checkTaus, describe, isNumberArray } from "./checks.js";
+import { checkTaus, describe, floatInputError, isNumberArray, rowError } from "./checks.js";
 import { parseCategorical, probsTolerance, type CategoricalParams } from "./distributions.js";
 import type { GumbelWasm } from "./gumbel.js";
-import { floatInputError, rowError, runStaged } from "./marshal.js";
+import { runStaged } from "./marshal.js";
 import { Tensor } from "./memory.js";
 import type { StreamOptions } from "./types.js";
 import { checkOptions, checkParams, NOTES, optionKeys, type OptionKeys } from "./options.js";
