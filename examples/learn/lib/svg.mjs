@@ -1,5 +1,5 @@
 // A hand-written SVG line chart (no plotting dependency, like bench/chart.mjs): lines with
-// markers, optional reference points drawn as hollow markers, a legend, linear or log axes.
+// markers (or without), reference points drawn as hollow markers, dashed lines, a legend, linear axes.
 
 const COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#000000"]; // Okabe-Ito
 
@@ -21,7 +21,8 @@ function ticks(lo, hi, n = 6) {
 /**
  * @typedef {{ label: string, points: [number, number][], dashed?: boolean, hollow?: boolean, markers?: boolean, colour?: string }} Series
  * @param {{ title: string, subtitle?: string, note?: string, xLabel: string, yLabel: string, series: Series[],
- *   yMin?: number, yMax?: number, xMin?: number, xMax?: number, width?: number, height?: number, xTicks?: number[] }} chart
+ *   yMin?: number, yMax?: number, xMin?: number, xMax?: number, width?: number, height?: number, xTicks?: number[],
+ *   legend?: "left" | "right" }} chart the legend in the top left or (default) top right corner
  * @returns {string} an SVG document
  */
 export function lineChart(chart) {
@@ -73,7 +74,7 @@ export function lineChart(chart) {
       );
     }
     const ly = P.top + 14 + 18 * k;
-    const lx = P.left + pw - legendW - 4;
+    const lx = chart.legend === "left" ? P.left + 14 : P.left + pw - legendW - 4;
     if (k === 0) out.push(`<rect x="${lx - 8}" y="${P.top + 4}" width="${num(legendW + 8)}" height="${legendH}" fill="#fff" stroke="#ccc" opacity="0.9"/>`);
     out.push(
       s.hollow

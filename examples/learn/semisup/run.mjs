@@ -134,10 +134,11 @@ if (opt.out) {
       xMin: 0,
       xMax: Math.max(...classes, 100),
       xTicks: [0, 10, 20, 50, 100],
+      legend: "left",
       series: [
         { label: "ours (tfjs, CPU)", points: results.map((r) => [r.classes, r.ratio]) },
         { label: "ratio of multiply-adds", dashed: true, markers: false, colour: "#888888", points: results.map((r) => [r.classes, r.macRatio]) },
-        { label: "Jang et al. Figure 5 (GPU)", hollow: true, points: [[10, 2], [100, 9.9]] },
+        { label: "Jang et al. Figure 5 (GPU)", hollow: true, colour: "#D55E00", points: [[10, 2], [100, 9.9]] },
       ],
     }),
   );
