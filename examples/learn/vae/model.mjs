@@ -7,9 +7,11 @@
 //   st  straight-through Gumbel-Softmax: z = one_hot(argmax(logits + g)) forward, the gradient
 //       of the relaxed z backward.
 //   sf  score function (REINFORCE) with a baseline: z = one_hot(Gumbel-Max sample) (gw.gumbelMax),
-//       the encoder gets sum_latents (f - b) / s * grad log q(z | x) with f = -log p(x | z), b a
+//       the encoder gets [(f - b) grad log q(z | x) + grad KL] / s with f = -log p(x | z), b a
 //       moving average of f and s = max(1, sqrt(moving variance of f)) (the paper found this
-//       variance normalisation necessary for SF); the decoder's gradient is the usual one.
+//       variance normalisation necessary for SF; it divides the encoder's whole gradient, so that
+//       the score term keeps its weight against the closed-form KL's); the decoder's gradient is
+//       the usual one.
 // Every estimator minimises E[-log p(x | z)] + KL(q(z | x) || uniform), the KL in closed form:
 // sum over latents of sum_k q_k log(q_k K), q = softmax(logits) (as the authors' code does).
 // The noise of step t is elements [t B 200, (t + 1) B 200) of the training seed's stream.
@@ -99,12 +101,13 @@ export function createVae(tf, gw, { estimator, batch = 100, lr = 1e-3, seed = 1,
         const variance = fs.reduce((a, b) => a + (b - mean) ** 2, 0) / batch;
         moments ??= { mean, variance }; // the first step's baseline is its own batch mean
         const scale = Math.max(1, Math.sqrt(moments.variance));
-        const signal = tf.tensor1d(Array.from(fs, (v) => (v - /** @type {{ mean: number }} */ (moments).mean) / scale));
+        const signal = tf.tensor1d(Array.from(fs, (v) => v - /** @type {{ mean: number }} */ (moments).mean));
         moments.mean = BASELINE_DECAY * moments.mean + (1 - BASELINE_DECAY) * mean;
         moments.variance = BASELINE_DECAY * moments.variance + (1 - BASELINE_DECAY) * variance;
         const k = kl(logits, batch);
         negElbo = mean + k.dataSync().reduce((a, b) => a + b, 0) / batch;
-        return tf.mean(tf.add(tf.add(f, k), tf.mul(signal, logq)));
+        // f reaches the decoder only; k and the score term the encoder only, both divided by s.
+        return tf.mean(tf.add(f, tf.div(tf.add(k, tf.mul(signal, logq)), scale)));
       };
       return /** @type {Tensor} */ (optimizer.minimize(cost, true, variables));
     });
