@@ -28,7 +28,7 @@ function ticks(lo, hi, n = 6) {
 export function lineChart(chart) {
   const W = chart.width ?? 760;
   const H = chart.height ?? 460;
-  const P = { left: 70, right: 20, top: chart.subtitle ? 70 : 50, bottom: 60 + (chart.note ? 16 : 0) };
+  const P = { left: 70, right: 30, top: chart.subtitle ? 70 : 50, bottom: 60 + (chart.note ? 16 : 0) };
   const legendH = 18 * chart.series.length + 10;
   const legendW = 48 + 6.6 * Math.max(...chart.series.map((s) => s.label.length));
   const all = chart.series.flatMap((s) => s.points);
