@@ -22,13 +22,13 @@ const PLOT = { left: 52, right: 14, top: 26, bottom: 58 }; // inside a panel
 const COLOURS = ["#000000", "#0072B2", "#56B4E9", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#8C6D00", "#666666", "#AAAAAA"];
 const MARKERS = ["circle", "square", "diamond", "triangle", "down", "circle", "square", "diamond", "triangle", "down"];
 
-/** @param {string} s */
-function esc(s) {
+/** @param {string} s text escaped for SVG */
+export function esc(s) {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-/** @param {number} x */
-function num(x) {
+/** @param {number} x a coordinate, to 0.1 */
+export function num(x) {
   return Number(x.toFixed(1)).toString();
 }
 
@@ -47,12 +47,12 @@ function decadeLabel(e) {
 }
 
 /**
- * A marker centred on (x, y).
+ * A marker centred on (x, y): filled, or hollow (white inside, `colour` outline); `r` its size.
  * @param {string} kind @param {number} x @param {number} y @param {string} colour @param {string} tip
+ * @param {{ r?: number, hollow?: boolean }} [style]
  */
-function marker(kind, x, y, colour, tip) {
-  const r = 3.2;
-  const style = `fill="${colour}" stroke="#fff" stroke-width="0.8"`;
+export function marker(kind, x, y, colour, tip, { r = 3.2, hollow = false } = {}) {
+  const style = hollow ? `fill="#fff" stroke="${colour}" stroke-width="1.4"` : `fill="${colour}" stroke="#fff" stroke-width="0.8"`;
   const title = `<title>${esc(tip)}</title>`;
   switch (kind) {
     case "square":

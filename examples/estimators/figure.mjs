@@ -11,6 +11,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { esc, marker as benchMarker, num } from "../../bench/chart.mjs";
+
+/** The markers of bench/chart.mjs, a little larger; hollow for a measured value (filled: exact). */
+const marker = (/** @type {string} */ kind, /** @type {number} */ x, /** @type {number} */ y, /** @type {string} */ colour, /** @type {string} */ tip, hollow = false) =>
+  benchMarker(kind, x, y, colour, tip, { r: 3.6, hollow });
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -28,40 +33,11 @@ const PANEL = { w: 330, h: 300 };
 const PLOT = { left: 58, right: 14, top: 30, bottom: 46 };
 const MARGIN = { top: 70, left: 16, bottom: 100 };
 
-/** @param {string} s */
-const esc = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-/** @param {number} x */
-const num = (x) => Number(x.toFixed(1)).toString();
 /** @param {number} e */
 const decade = (e) => (e < -3 || e > 3 ? `1e${e}` : e < 0 ? (10 ** e).toFixed(-e) : String(10 ** e));
 /** @param {number} x */
 const sig = (x) => (x === 0 ? "0" : x.toPrecision(3));
 
-/**
- * @param {string} kind @param {number} x @param {number} y @param {string} colour @param {string} tip
- * @param {boolean} [hollow] a measured value (filled: exact)
- */
-function marker(kind, x, y, colour, tip, hollow = false) {
-  const r = 3.6;
-  const style = hollow ? `fill="#fff" stroke="${colour}" stroke-width="1.4"` : `fill="${colour}" stroke="#fff" stroke-width="0.8"`;
-  const title = `<title>${esc(tip)}</title>`;
-  switch (kind) {
-    case "square":
-      return `<rect x="${num(x - r)}" y="${num(y - r)}" width="${num(2 * r)}" height="${num(2 * r)}" ${style}>${title}</rect>`;
-    case "diamond": {
-      const d = r * 1.35;
-      return `<polygon points="${num(x)},${num(y - d)} ${num(x + d)},${num(y)} ${num(x)},${num(y + d)} ${num(x - d)},${num(y)}" ${style}>${title}</polygon>`;
-    }
-    case "triangle":
-    case "down": {
-      const s = kind === "down" ? -1 : 1;
-      const d = r * 1.3;
-      return `<polygon points="${num(x)},${num(y - s * d)} ${num(x + d)},${num(y + s * d * 0.8)} ${num(x - d)},${num(y + s * d * 0.8)}" ${style}>${title}</polygon>`;
-    }
-    default:
-      return `<circle cx="${num(x)}" cy="${num(y)}" r="${num(r)}" ${style}>${title}</circle>`;
-  }
-}
 
 /** Whole decades around the values. @param {number[]} values */
 function decades(values) {
