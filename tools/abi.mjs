@@ -33,9 +33,10 @@
 //
 // `node tools/abi.mjs` (run by `npm run build:wasm`); `--check` exits 1 if the file is stale.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { posix } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeOrCheck } from "./generated.mjs";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const OUT = "src/abi.ts";
@@ -380,14 +381,5 @@ export function generate(overrides = {}) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const text = generate();
-  if (process.argv.includes("--check")) {
-    const old = readFileSync(root + OUT, "utf8");
-    if (old !== text) {
-      console.error(`${OUT} is stale: run node tools/abi.mjs`);
-      process.exit(1);
-    }
-  } else {
-    writeFileSync(root + OUT, text);
-  }
+  writeOrCheck(root, OUT, generate(), "node tools/abi.mjs");
 }

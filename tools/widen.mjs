@@ -17,8 +17,9 @@
 //
 // `node tools/widen.mjs` (run by `npm run build:wasm`); `--check` exits 1 if the file is stale.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { writeOrCheck } from "./generated.mjs";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const OUT = "assembly/inline/wide.ts";
@@ -208,14 +209,5 @@ export function generate() {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const text = generate();
-  if (process.argv.includes("--check")) {
-    const old = readFileSync(root + OUT, "utf8");
-    if (old !== text) {
-      console.error(`${OUT} is stale: run node tools/widen.mjs`);
-      process.exit(1);
-    }
-  } else {
-    writeFileSync(root + OUT, text);
-  }
+  writeOrCheck(root, OUT, generate(), "node tools/widen.mjs");
 }
