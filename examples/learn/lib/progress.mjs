@@ -1,4 +1,6 @@
-// Progress of a long run on stderr: done / total, elapsed, and the time left at the mean rate so far.
+// Progress of a long run on stderr: done / total, elapsed, and the time left at the mean rate so far; and where a run ran, for its record.
+
+import { cpus } from "node:os";
 
 /** @param {number} s seconds */
 export function duration(s) {
@@ -27,5 +29,19 @@ export function progress(total, { every = 10, quiet = false } = {}) {
       process.stderr.write(`${what} | ${((100 * done) / total).toFixed(1)}% in ${duration(elapsed)}, about ${duration(left)} left\n`);
     },
     elapsed: () => (performance.now() - start) / 1000,
+  };
+}
+
+/**
+ * Where a run ran, for its record: date, CPU, cores, Node and the tfjs backend.
+ * @param {{ getBackend(): string }} tf
+ */
+export function machine(tf) {
+  return {
+    date: new Date().toISOString(),
+    cpu: cpus()[0]?.model ?? "unknown",
+    cores: cpus().length,
+    node: process.versions.node,
+    backend: tf.getBackend(),
   };
 }

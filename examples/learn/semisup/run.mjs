@@ -11,13 +11,12 @@
 // --out (folder of semisup.json and semisup.svg; "" writes nothing)  --json  --quiet
 
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { init } from "gumbel-wasm";
 import { BINARIZE_SEED, PIXELS, loadMnist } from "../lib/mnist.mjs";
-import { duration, progress } from "../lib/progress.mjs";
+import { duration, machine, progress } from "../lib/progress.mjs";
 import { lineChart } from "../lib/svg.mjs";
 import { loadTf } from "../lib/tf.mjs";
 import { HIDDEN, ZDIM, createM2 } from "./model.mjs";
@@ -100,11 +99,7 @@ for (const K of classes) {
 }
 
 const record = {
-  date: new Date().toISOString(),
-  cpu: cpus()[0]?.model ?? "unknown",
-  cores: cpus().length,
-  node: process.versions.node,
-  backend: tf.getBackend(),
+  ...machine(tf),
   config: { batch, rounds, warmup, hidden: HIDDEN, zdim: ZDIM },
   results,
   seconds: bar.elapsed(),

@@ -15,13 +15,12 @@
 // --quiet (no progress lines).
 
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { anneal, init } from "gumbel-wasm";
 import { BINARIZE_SEED, binarize, loadMnist } from "../lib/mnist.mjs";
-import { duration, progress } from "../lib/progress.mjs";
+import { duration, machine, progress } from "../lib/progress.mjs";
 import { loadTf } from "../lib/tf.mjs";
 import { chart } from "./chart.mjs";
 import { ESTIMATORS, batches, createVae } from "./model.mjs";
@@ -121,11 +120,7 @@ for (const estimator of estimators) {
 }
 
 const record = {
-  date: new Date().toISOString(),
-  cpu: cpus()[0]?.model ?? "unknown",
-  cores: cpus().length,
-  node: process.versions.node,
-  backend: tf.getBackend(),
+  ...machine(tf),
   config: { steps, batch, lr: Number(opt.lr), rate: Number(opt.rate), every: int("every"), trainImages: train.n, testImages: test.n, evalEvery, evalImages, iwSamples, iwImages },
   runs,
 };
