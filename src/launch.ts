@@ -142,7 +142,7 @@ export class Launcher {
 
   /** A prepared call, run here: its first output (any `soft` delivered first), or `{ dlogits, dtau }` (`pair`). */
   sync(c: Call, pair = false): unknown {
-    const bad = c.ran ? c.bad : this.run(c);
+    const bad = this.run(c);
     if (bad >= 0) c.check(bad);
     if (c.spec !== null && c.spec.stream !== null) this.streams.drawn();
     return pair ? pairResult(c) : result(c);
