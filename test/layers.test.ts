@@ -35,7 +35,7 @@ const SRC_LAYERS: string[][] = [
   ["tfjs-args.ts", "tfjs-relaxed.ts"], // gumbel-wasm/tfjs: tensor arguments, the relaxed densities as tfjs ops
   ["init.ts"], // init()
   ["public.ts"], // the export list
-  ["index.ts", "node.ts", "workerd.ts", "worker.ts", "worker-node.ts", "tfjs.ts"], // entry points (tfjs.ts: gumbel-wasm/tfjs), and the workers'
+  ["index.ts", "node.ts", "workerd.ts", "worker.ts", "worker-node.ts", "tfjs.ts", "transformers.ts"], // entry points (tfjs.ts: gumbel-wasm/tfjs, transformers.ts: gumbel-wasm/transformers), and the workers'
 ];
 const layerOf = new Map(SRC_LAYERS.flatMap((files, i) => files.map((f) => [f, i] as const)));
 
