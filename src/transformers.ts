@@ -9,7 +9,7 @@
 // `do_sample: false`). This processor, last in the list, samples a token per row and leaves only
 // that token's logit finite, so the greedy sampler emits exactly it.
 
-import { LogitsProcessor, type Tensor as HfTensor } from "@huggingface/transformers";
+import { LogitsProcessor, LogitsProcessorList, type Tensor as HfTensor } from "@huggingface/transformers";
 import { describe, parseU64, type Words } from "./checks.js";
 import { GumbelWasm } from "./gumbel.js";
 import { checkOptions, optionKeys } from "./options.js";
@@ -127,7 +127,8 @@ export class SampleTokensProcessor extends LogitsProcessor {
   }
 
   /**
-   * generate()'s options with this processor last in `logits_processor`, `do_sample: false` and
+   * generate()'s options with this processor last in `logits_processor` (a LogitsProcessorList
+   * holding the caller's processors, then this one), `do_sample: false` and
    * `num_beams: 1` (set here, since a model's generation_config.json may turn sampling or beam
    * search on). Refuses what would fight the processor: `do_sample: true` (transformers.js
    * would apply its own temperature and top-k first), `num_beams > 1` (beam search keeps the
@@ -135,14 +136,14 @@ export class SampleTokensProcessor extends LogitsProcessor {
    * `temperature`/`top_k`/`top_p`/`min_p` (set them on the processor), `num_return_sequences`
    * and contrastive search.
    */
-  generateOptions<O extends object = Record<never, never>>(options?: O): O & { do_sample: false; num_beams: 1; logits_processor: unknown[] } {
+  generateOptions<O extends object = Record<never, never>>(options?: O): O & { do_sample: false; num_beams: 1; logits_processor: LogitsProcessorList } {
     const o = (options ?? {}) as Record<string, unknown>;
     if (typeof o !== "object" || o === null) throw new TypeError(`${NAME}.generateOptions: options must be an object, got ${describe(options)}`);
     if (o.do_sample !== undefined && o.do_sample !== false) {
       throw new RangeError(`${NAME}.generateOptions: do_sample must be false (or left out): the processor samples; with do_sample true transformers.js would apply its own temperature and top-k first`);
     }
     if (o.num_beams !== undefined && o.num_beams !== 1) {
-      throw new RangeError(`${NAME}.generateOptions: num_beams must be 1, got ${describe(o.num_beams)}: beam search keeps the best continuations by score, and the processor leaves one finite score per row`);
+      throw new RangeError(`${NAME}.generateOptions: num_beams must be 1, got ${typeof o.num_beams === "number" ? o.num_beams : describe(o.num_beams)}: beam search keeps the best continuations by score, and the processor leaves one finite score per row`);
     }
     for (const key in REFUSED) {
       if (o[key] === undefined || (key === "num_return_sequences" && o[key] === 1)) continue;
@@ -154,7 +155,9 @@ export class SampleTokensProcessor extends LogitsProcessor {
     }
     const list = given === undefined || given === null ? [] : [...(given as Iterable<unknown>)];
     if (list.includes(this)) throw new TypeError(`${NAME}.generateOptions: logits_processor already holds this processor`);
-    return { ...(o as O), do_sample: false, num_beams: 1, logits_processor: [...list, this] };
+    const processors = new LogitsProcessorList();
+    processors.extend([...(list as LogitsProcessor[]), this]);
+    return { ...(o as O), do_sample: false, num_beams: 1, logits_processor: processors };
   }
 
   /** Called by generate() at each step: samples each row, leaves only its token finite. */
@@ -212,5 +215,6 @@ function copy(v: PerRow | undefined): PerRow | undefined {
 }
 
 function isIterable(v: unknown): v is Iterable<unknown> {
-  return typeof v === "object" && v !== null && typeof (v as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function";
+  // A LogitsProcessorList is callable: a function object.
+  return (typeof v === "object" || typeof v === "function") && v !== null && typeof (v as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function";
 }

@@ -53,6 +53,22 @@ function agrees(result: Probe, threads = 2, backend = "simd"): void {
   expect(result.fallback).toEqual(expected.default);
 }
 
+/**
+ * Type-checks `code` as the fixture project's file `name` (a consumer's strict tsc, types through
+ * the exports map): null when it compiles, else what tsc printed. `skipLibCheck` for the peers'
+ * own declaration files; without it (the main entry alone), lib es2022 + dom: no
+ * "esnext.disposable" (the package declares Symbol.dispose itself).
+ */
+async function typecheck(name: string, code: string, skipLibCheck = true): Promise<string | null> {
+  const tsc = new URL("../node_modules/typescript/bin/tsc", import.meta.url).pathname;
+  const args = ["--noEmit", "--strict", "--target", "es2022", "--module", "nodenext", "--moduleResolution", "nodenext", "--lib", "es2022,dom"];
+  writeFileSync(join(fixture.dir, name), code);
+  return run(process.execPath, [tsc, ...args, ...(skipLibCheck ? ["--skipLibCheck"] : []), name], { cwd: fixture.dir }).then(
+    () => null,
+    (e: { stdout: string }) => e.stdout,
+  );
+}
+
 /** Runs a command in the fixture project and parses the JSON line it prints. */
 async function probe(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Probe> {
   const { stdout } = await run(cmd, args, { cwd: fixture.dir, env: { ...process.env, NO_COLOR: "1", ...env } });
@@ -66,7 +82,7 @@ describe("the packed package", () => {
       "README.md", "package.json", "build/gumbel-simd.wasm", "build/gumbel-scalar.wasm",
       "dist/index.js", "dist/index.d.ts", "dist/node.js", "dist/node.d.ts", "dist/workerd.js", "dist/workerd.d.ts",
       "dist/init.js", "dist/public.d.ts", "dist/gumbel.d.ts", "dist/memory.d.ts",
-      "dist/tfjs.js", "dist/tfjs.d.ts", "dist/tfjs-args.js", "dist/tfjs-relaxed.js",
+      "dist/tfjs.js", "dist/tfjs.d.ts", "dist/tfjs-args.js", "dist/tfjs-relaxed.js", "dist/transformers.js", "dist/transformers.d.ts",
     ]) {
       expect(paths).toContain(need);
     }
@@ -89,10 +105,13 @@ describe("the packed package", () => {
       node: "./dist/node.js", browser: "./dist/index.js", default: "./dist/index.js",
     });
     expect(Object.keys(pkg.scripts ?? {}).filter((s) => /^(pre|post)?install$/.test(s))).toEqual([]);
-    // gumbel-wasm/tfjs: a subpath of its own; tfjs-core an optional peer, never a dependency.
+    // gumbel-wasm/tfjs and gumbel-wasm/transformers: subpaths of their own; tfjs-core and
+    // transformers.js optional peers, never dependencies.
     expect(pkg.exports["./tfjs"]).toEqual({ types: "./dist/tfjs.d.ts", default: "./dist/tfjs.js" });
-    expect(Object.keys(pkg.peerDependencies)).toEqual(["@tensorflow/tfjs-core"]);
+    expect(pkg.exports["./transformers"]).toEqual({ types: "./dist/transformers.d.ts", default: "./dist/transformers.js" });
+    expect(Object.keys(pkg.peerDependencies)).toEqual(["@huggingface/transformers", "@tensorflow/tfjs-core"]);
     expect(pkg.peerDependenciesMeta["@tensorflow/tfjs-core"]).toEqual({ optional: true });
+    expect(pkg.peerDependenciesMeta["@huggingface/transformers"]).toEqual({ optional: true });
     expect(pkg.dependencies).toBeUndefined();
   });
 
@@ -119,14 +138,62 @@ describe("the packed package", () => {
       });
       return result.outputFiles[0]!.text;
     };
-    // The whole main entry (not only init): no tfjs code, no import of it.
-    expect(await bundle('export * from "gumbel-wasm";')).not.toMatch(/@tensorflow\/|customGrad|dataSync/);
+    // The whole main entry (not only init): no tfjs or transformers.js code, no import of them.
+    expect(await bundle('export * from "gumbel-wasm";')).not.toMatch(/@tensorflow\/|customGrad|dataSync|@huggingface\/|LogitsProcessor/);
     // The subpath: tfjs-core stays the application's (external), everything else is in the bundle.
     const code = await bundle('export { tfOps } from "gumbel-wasm/tfjs";', ["@tensorflow/tfjs-core"]);
     expect(code).toContain("customGrad");
     expect(new Set([...code.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]))).toEqual(new Set(["@tensorflow/tfjs-core"]));
     expect(code).not.toMatch(/node:|readFile|require\(/);
+    // gumbel-wasm/transformers: transformers.js stays the application's, its only import.
+    const hf = await bundle('export { SampleTokensProcessor } from "gumbel-wasm/transformers";', ["@huggingface/transformers"]);
+    expect(hf).toContain("generateOptions");
+    expect(new Set([...hf.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]))).toEqual(new Set(["@huggingface/transformers"]));
+    expect(hf).not.toMatch(/node:|readFile|require\(/);
   });
+
+  test("gumbel-wasm/transformers in Node: without transformers.js the import names it; with it (a peer) generate() samples through it, typed", async () => {
+    // The tiny bigram model of examples/llm, written into the project by the script itself.
+    writeFileSync(join(fixture.dir, "tiny-model.mjs"), readFileSync(new URL("../examples/llm/tiny-model.mjs", import.meta.url)));
+    const script = [
+      'import { AutoModelForCausalLM, Tensor, env } from "@huggingface/transformers";',
+      'import { init } from "gumbel-wasm";',
+      'import { SampleTokensProcessor } from "gumbel-wasm/transformers";',
+      'import { writeTinyModel } from "./tiny-model.mjs";',
+      'const dir = new URL("./models/", import.meta.url).pathname;',
+      'const tiny = writeTinyModel(dir + "bigram", { vocab: 10 });',
+      "env.allowRemoteModels = false;",
+      "env.localModelPath = dir;",
+      "const gw = await init();",
+      'const model = await AutoModelForCausalLM.from_pretrained("bigram", { dtype: "fp32" });',
+      "const p = new SampleTokensProcessor(gw, { temperature: 0.5, seeds: [3] });",
+      'const ids = await model.generate(p.generateOptions({ input_ids: new Tensor("int64", [4n], [1, 1]), max_new_tokens: 5 }));',
+      "const got = ids.tolist()[0].slice(1).map(Number);",
+      "let last = 4; const want = [];",
+      "for (let t = 0; t < 5; t++) want.push(last = gw.sampleTokens(tiny.logits(last), { cols: 10, temperature: 0.5, seeds: [3], offset: t * 10 })[0]);",
+      "console.log(JSON.stringify({ same: JSON.stringify(got) === JSON.stringify(want), step: p.step }));",
+    ].join("\n");
+    writeFileSync(join(fixture.dir, "transformers.mjs"), script);
+    const missing = await run(process.execPath, ["transformers.mjs"], { cwd: fixture.dir }).then(() => null, (e: { stderr: string }) => e.stderr);
+    expect(missing).toMatch(/Cannot find (package|module) '@huggingface\/transformers'/);
+    // The application installs the peer (here: links the root's).
+    mkdirSync(join(fixture.dir, "node_modules/@huggingface"), { recursive: true });
+    const hf = join(fixture.dir, "node_modules/@huggingface/transformers");
+    if (!existsSync(hf)) symlinkSync(fileURLToPath(new URL("../node_modules/@huggingface/transformers", import.meta.url)), hf, "dir");
+    const result = JSON.parse((await run(process.execPath, ["transformers.mjs"], { cwd: fixture.dir })).stdout.trim().split("\n").at(-1)!);
+    expect(result).toEqual({ same: true, step: 5 });
+    // TypeScript: the subpath's types through the exports map, with transformers.js's.
+    const typed = [
+      'import { init } from "gumbel-wasm";',
+      'import { SampleTokensProcessor, type SampleTokensProcessorOptions } from "gumbel-wasm/transformers";',
+      "const o: SampleTokensProcessorOptions = { temperature: [0.7, 0], topP: 0.9, seeds: [1n, 2] };",
+      "const p = new SampleTokensProcessor(await init(), o);",
+      "const g: { do_sample: false; num_beams: 1; max_new_tokens: number } = p.generateOptions({ max_new_tokens: 8 });",
+      "console.log(g, p.step);",
+    ].join("\n");
+    expect(await typecheck("typed-transformers.mts", typed)).toBeNull();
+    expect(await typecheck("wrong-transformers.mts", typed.replace("topP: 0.9", "top_p: 0.9"))).toMatch(/wrong-transformers\.mts\(3,\d+\): error TS2561: Object literal may only specify known properties, but 'top_p' does not exist in type 'SampleTokensProcessorOptions'\. Did you mean to write 'topP'\?/);
+  }, 60_000);
 
   test("gumbel-wasm/tfjs in Node: without tfjs-core the import names it; with it (a peer) the ops and their types work", async () => {
     const script = [
@@ -156,8 +223,6 @@ describe("the packed package", () => {
     const result = JSON.parse((await run(process.execPath, ["tfjs.mjs"], { cwd: fixture.dir })).stdout.trim().split("\n").at(-1)!);
     expect(result).toEqual({ same: true, shape: [2, 3], grad: [1, 3] });
     // TypeScript: the subpath's types, with tfjs-core's, through the exports map.
-    const tsc = new URL("../node_modules/typescript/bin/tsc", import.meta.url).pathname;
-    const args = ["--noEmit", "--strict", "--target", "es2022", "--module", "nodenext", "--moduleResolution", "nodenext", "--lib", "es2022,dom", "--skipLibCheck"];
     const typed = [
       'import * as tf from "@tensorflow/tfjs-core";',
       'import { init } from "gumbel-wasm";',
@@ -167,11 +232,8 @@ describe("the packed package", () => {
       "const y: tf.Tensor2D = ops.gumbelSoftmax(tf.zeros([2, 3]) as tf.Tensor2D, o);",
       "console.log(y);",
     ].join("\n");
-    writeFileSync(join(fixture.dir, "typed-tfjs.mts"), typed);
-    await run(process.execPath, [tsc, ...args, "typed-tfjs.mts"], { cwd: fixture.dir });
-    writeFileSync(join(fixture.dir, "wrong-tfjs.mts"), typed.replace("hard: true", "hard: true, cols: 3"));
-    const failed = await run(process.execPath, [tsc, ...args, "wrong-tfjs.mts"], { cwd: fixture.dir }).then(() => null, (e: { stdout: string }) => e.stdout);
-    expect(failed).toMatch(/wrong-tfjs\.mts\(5,\d+\): error TS2353: Object literal may only specify known properties, and 'cols' does not exist/);
+    expect(await typecheck("typed-tfjs.mts", typed)).toBeNull();
+    expect(await typecheck("wrong-tfjs.mts", typed.replace("hard: true", "hard: true, cols: 3"))).toMatch(/wrong-tfjs\.mts\(5,\d+\): error TS2353: Object literal may only specify known properties, and 'cols' does not exist/);
   });
 
   test("TypeScript users get the types through the exports map (a typed consumer compiles, a wrong call does not)", async () => {
@@ -183,17 +245,9 @@ describe("the packed package", () => {
       "const k: Tensor<\"int32\"> = gw.gumbelMax(t, { seed: 1 });",
       "console.log(y, k.data);",
     ].join("\n");
-    const tsc = new URL("../node_modules/typescript/bin/tsc", import.meta.url).pathname;
-    // lib es2022 + dom: no "esnext.disposable" (the package declares Symbol.dispose itself).
-    const args = ["--noEmit", "--strict", "--target", "es2022", "--module", "nodenext", "--moduleResolution", "nodenext", "--lib", "es2022,dom"];
-    writeFileSync(join(fixture.dir, "typed.mts"), good);
-    await run(process.execPath, [tsc, ...args, "typed.mts"], { cwd: fixture.dir });
-    writeFileSync(join(fixture.dir, "wrong.mts"), good.replace("tau: 0.5", 'tau: "hot"'));
-    const failed = await run(process.execPath, [tsc, ...args, "wrong.mts"], { cwd: fixture.dir }).then(
-      () => null,
-      (e: { stdout: string }) => e,
-    );
-    expect(failed?.stdout).toMatch(/wrong\.mts\(3,\d+\): error TS2322: Type 'string' is not assignable to type 'number/);
+    expect(await typecheck("typed.mts", good, false)).toBeNull();
+    const failed = await typecheck("wrong.mts", good.replace("tau: 0.5", 'tau: "hot"'), false);
+    expect(failed).toMatch(/wrong\.mts\(3,\d+\): error TS2322: Type 'string' is not assignable to type 'number/);
   });
 
   test("Node finds its entry (node.js, the file system) and gives the same bits on SIMD, scalar and the fallback", async () => {
