@@ -1,7 +1,8 @@
 // The README's JavaScript examples run as written (against the built package, imported by its
-// own name), so the documentation cannot drift from the API.
+// own name), so the documentation cannot drift from the API. Each runs from a folder of its own
+// where `./examples/` is the repository's.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, test } from "vitest";
@@ -19,6 +20,8 @@ test("the README has runnable examples", () => {
 
 test.each(blocks.map((b, i) => [i, b] as const))("README example %i runs without error", (i, code) => {
   mkdirSync(dir, { recursive: true });
+  // Examples import the repository's example modules as `./examples/...`, as from its root.
+  if (!existsSync(join(dir, "examples"))) symlinkSync(join(root, "examples"), join(dir, "examples"), "dir");
   const file = join(dir, `example-${i}.mjs`);
   writeFileSync(file, code);
   const run = spawnSync(process.execPath, [file], { cwd: root, encoding: "utf8" });
