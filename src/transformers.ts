@@ -79,9 +79,12 @@ export class SampleTokensProcessor extends LogitsProcessor {
   readonly #seeds: readonly U64[] | undefined;
   readonly #seed: U64 | undefined;
   readonly #offset: bigint;
-  /** generate()'s list of sequences (the same array at every step of one call). */
-  #ids: unknown = null;
-  #length = 0;
+  /**
+   * Each generate() call's progress, keyed by the list of sequences it passes (the same array at
+   * every step of one call): calls that share the processor, one after another or at once
+   * (generate awaits the model between steps), each count their own tokens.
+   */
+  #calls = new WeakMap<object, { length: number; step: number }>();
   #step = 0;
   #out = new Int32Array(0);
 
@@ -121,7 +124,7 @@ export class SampleTokensProcessor extends LogitsProcessor {
     this.#offset = (BigInt(w.hi) << 32n) | BigInt(w.lo);
   }
 
-  /** New tokens sampled so far in the current (or last) generate() call. */
+  /** New tokens sampled so far in the generate() call that last ran a step. */
   get step(): number {
     return this.#step;
   }
@@ -177,15 +180,15 @@ export class SampleTokensProcessor extends LogitsProcessor {
       );
     }
     const length = (inputIds[0] as unknown[] | undefined)?.length ?? 0;
-    if (inputIds !== this.#ids) {
+    let call = this.#calls.get(inputIds);
+    if (call === undefined) {
       // A new generate() call: its first new token is token 0 of every request.
-      this.#ids = inputIds;
-      this.#step = 0;
-    } else if (length !== this.#length + 1) {
-      throw new RangeError(`${NAME}: the sequences grew from ${this.#length} to ${length} tokens between two steps of one generate() call; expected one token a step`);
+      call = { length, step: 0 };
+      this.#calls.set(inputIds, call);
+    } else if (length !== call.length + 1) {
+      throw new RangeError(`${NAME}: the sequences grew from ${call.length} to ${length} tokens between two steps of one generate() call; expected one token a step`);
     }
-    this.#length = length;
-    const step = this.#step;
+    const step = call.step;
     if (this.#out.length < rows) this.#out = new Int32Array(rows);
     const out = this.#out.subarray(0, rows);
     const data = logits.data;
@@ -204,7 +207,8 @@ export class SampleTokensProcessor extends LogitsProcessor {
       data.fill(-Infinity, start, t);
       data.fill(-Infinity, t + 1, start + vocab);
     }
-    this.#step = step + 1;
+    call.length = length;
+    this.#step = call.step = step + 1;
     return logits;
   }
 }

@@ -129,6 +129,9 @@ describe("SampleTokensProcessor in generate()", () => {
     expect(p.step).toBe(T);
     expect(await generate(p, rows, T)).toEqual(a);
     expect(await generate(new SampleTokensProcessor(gw, { temperature: 1.2, seeds: [5, 6] }), rows, T)).toEqual(a);
+    // Calls that share the processor at once (generate awaits the model between steps) each
+    // count their own tokens.
+    expect(await Promise.all([generate(p, rows, T), generate(p, rows, T), generate(p, rows, T - 4)])).toEqual([a, a, a.map((r) => r.slice(0, T - 4))]);
     const other = await generate(new SampleTokensProcessor(gw, { temperature: 1.2, seeds: [7, 8] }), rows, T);
     expect(other[0]).not.toEqual(a[0]);
     expect(other[1]).not.toEqual(a[1]);
