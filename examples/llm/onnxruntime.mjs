@@ -63,7 +63,7 @@ try {
   const settings = (q) => ["temperature", "topK", "topP", "minP"].filter((k) => q[k] !== undefined).map((k) => `${k} ${q[k]}`).join(", ");
   const heads = requests.map((q, r) => `  ${r} ${q.name.padEnd(8)} ${settings(q).padEnd(26)} seed ${String(q.seed).padEnd(5)} prompt [${q.prompt}]`);
   const width = Math.max(...heads.map((h) => h.length));
-  console.log(`onnxruntime-node ${ort.env.versions.node ?? ""}, tiny bigram model: vocab ${model.vocab}, rank ${model.rank} (${model.dir})`);
+  console.log(`onnxruntime-node ${ort.env.versions.node ?? ""}, tiny bigram model: vocab ${model.vocab}, rank ${model.rank} (${values.model ? `in ${model.dir}` : "in a temporary folder"})`);
   console.log(`${requests.length} requests, ${tokens} new tokens each: ${tokens} steps of one model run and one sampleTokens call (${ms.toFixed(1)} ms)`);
   heads.forEach((h, r) => console.log(`${h.padEnd(width)} -> ${batched[r].join(" ")}`));
   console.log(`${`  0 ${requests[0].name}, decoded alone`.padEnd(width)} -> ${alone.join(" ")}`);
