@@ -17,7 +17,8 @@
 //
 //   node bench/generate.mjs [--rounds 21] [--time 300] [--out bench/results/generate.json]
 //
-// The figure goes next to the JSON (generate.svg).
+// The figure goes next to the JSON (generate.svg); bench/generate-report.mjs prints the table and
+// redraws the figure from a JSON.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -29,7 +30,8 @@ import { init } from "gumbel-wasm";
 import { SampleTokensProcessor } from "gumbel-wasm/transformers";
 import { writeTinyModel } from "../examples/llm/tiny-model.mjs";
 import { duration, progress } from "../examples/learn/lib/progress.mjs";
-import { COLOURS, esc, fmt, machineLine, marker, num } from "./chart.mjs";
+import { fmt } from "./chart.mjs";
+import { markdownTable, NO_TOPP, renderGenerateChart, STEP_MS } from "./generate-report.mjs";
 import { benchOptions, median, rotatedRounds, writeResults } from "./rounds.mjs";
 
 const { rounds: ROUNDS, time: TIME, out: OUT } = benchOptions("generate", { rounds: 21, time: 300 });
@@ -37,8 +39,6 @@ const VOCABS = [32000, 128256];
 const RANK = 8;
 const NEW_TOKENS = 32;
 const PROMPT = "w5 w17 w42 w99";
-/** The model step of a real LLM, for the share the sampler would take beside it. */
-const STEP_MS = 20;
 // A generate() call takes 5 ms to a second: one sample a round is enough (tinybench's default
 // minimums, 64 samples and 16 warmups, would take minutes), and no warmup (the checks ran every
 // configuration twice, and the rounds keep them warm). Many short rounds rather than a few long
@@ -72,7 +72,6 @@ const CONFIGS = [
   { id: "proc-top50", configuration: "top-k 50", sampler: "processor", processor: { topK: 50 }, vs: "tjs-top50" },
   { id: "proc-topp", configuration: "top-p 0.9", sampler: "processor", processor: { topP: 0.9 } },
 ];
-const NO_TOPP = "none: its TopPLogitsWarper is unimplemented in 4.3.1";
 
 const failures = [];
 const fail = (msg) => {
@@ -155,7 +154,7 @@ const results = {
   notes: [
     "msPerToken: the median over rounds of (a generate() call's median time in the round) / maxNewTokens; tokensPerSecond = 1000 / msPerToken",
     "samplerMsPerToken: the median over rounds of (config - greedy) ms per token; samplerShare: the median over rounds of (config - greedy) / config",
-    `shareBeside${STEP_MS}Ms: samplerMsPerToken / (samplerMsPerToken + ${STEP_MS})`,
+    "shareBesideStep: samplerMsPerToken / (samplerMsPerToken + config.stepMs), the share beside a real model's step of stepMs",
     "processorVsTransformersJs: the median over rounds of (transformers.js ms) / (processor ms), the same filter: above 1 when the processor is faster",
     "greedyArgmaxUs: generate()'s greedy argmax over one row (transformers.js's max()), timed alone: the greedy floor and the processor's runs pay it, transformers.js's sampler does not, so its samplerMsPerToken is its sampler minus this",
     `transformers.js top-p: ${NO_TOPP}`,
@@ -177,7 +176,7 @@ function summarize(c, perRound) {
     Object.assign(out, {
       samplerMsPerToken: samplerMs,
       samplerShare: median(perRound.map((r) => (r[c.id] - r.greedy) / r[c.id])),
-      [`shareBeside${STEP_MS}Ms`]: samplerMs / (samplerMs + STEP_MS),
+      shareBesideStep: samplerMs / (samplerMs + STEP_MS),
     });
   }
   if (c.vs) out.processorVsTransformersJs = median(perRound.map((r) => r[c.vs] / r[c.id]));
@@ -187,30 +186,9 @@ function summarize(c, perRound) {
   return out;
 }
 
-const pct = (x) => (x === undefined ? "" : `${(100 * x).toFixed(Math.abs(x) < 0.1 ? 1 : 0)} %`);
-console.log(
-  `| V | configuration | sampler | tokens/s | ms / token | sampler ms / token | sampler share | share beside a ${STEP_MS} ms step | processor vs transformers.js |\n` +
-    "|---:|---|---|---:|---:|---:|---:|---:|---:|",
-);
-for (const { vocab, configs } of results.cases) {
-  for (const r of configs) {
-    const ratio = r.processorVsTransformersJs === undefined ? "" : `${r.processorVsTransformersJs.toFixed(1)}x`;
-    const sampler = r.sampler === "none" ? "none" : r.sampler === "processor" ? "processor" : "transformers.js";
-    console.log(
-      `| ${vocab} | ${r.configuration} | ${sampler} | ${Math.round(r.tokensPerSecond)} | ${fmt(r.msPerToken)} | ` +
-        `${r.samplerMsPerToken === undefined ? "" : fmt(r.samplerMsPerToken)} | ${pct(r.samplerShare)} | ${pct(r[`shareBeside${STEP_MS}Ms`])} | ${ratio} |`,
-    );
-    if (r.id === "proc-topp") console.log(`| ${vocab} | top-p 0.9 | transformers.js | — | — | — | — | — | ${NO_TOPP} |`);
-  }
-}
-console.log(
-  `\n${results.cpu} (${results.cores} cores), Node ${results.node}; @huggingface/transformers ${hfVersion}, onnxruntime-node ${ortVersion}; ` +
-    `batch 1, ${NEW_TOKENS} new tokens a call, tiny bigram model (rank ${RANK}); medians over ${ROUNDS} rounds. ` +
-    `Greedy argmax alone: ${results.cases.map((c) => `${fmt(c.greedyArgmaxUs)} µs at V = ${c.vocab}`).join(", ")} ` +
-    "(in the floor; transformers.js's sampler replaces it, so its sampler figures are its sampler minus this).",
-);
+console.log(markdownTable(results));
 writeResults(OUT, results);
-const svg = OUT.replace(/\.json$/, "") + ".svg";
+const svg = `${OUT.replace(/\.json$/, "")}.svg`;
 writeFileSync(svg, renderGenerateChart(results));
 process.stderr.write(`wrote ${svg}\n`);
 if (failures.length) process.exitCode = 1;
@@ -254,104 +232,4 @@ function checkTokens(tiny, c, prompt, tokens, what) {
       if (above / z >= c.processor.topP + 1e-4) fail(`${at}: outside the top-p ${c.processor.topP} nucleus (${(above / z).toFixed(4)} more likely)`);
     }
   });
-}
-
-// ------------------------------------------------------------------ figure
-
-/**
- * ms per token as horizontal bars, one panel per V (a linear scale each): "model + generate()"
- * (the greedy floor) and the sampler on top of it.
- */
-function renderGenerateChart(report) {
-  const W = 820;
-  const LABEL_W = 270;
-  const PLOT_W = 400;
-  const BAR_H = 16;
-  const ROW_H = 24;
-  const TOP = 84;
-  const PANEL_GAP = 36;
-  const floorColour = COLOURS[9];
-  const samplerColour = { "transformers.js": COLOURS[3], processor: COLOURS[1] };
-  const rows = (configs) => {
-    const out = [];
-    for (const c of configs) {
-      out.push(c);
-      if (c.id === "proc-topp") out.push({ configuration: "top-p 0.9", sampler: "transformers.js", none: true });
-    }
-    return out;
-  };
-  const panelH = (n) => 22 + n * ROW_H + 30;
-  const heights = report.cases.map((c) => panelH(rows(c.configs).length));
-  const H = TOP + heights.reduce((a, b) => a + b, 0) + PANEL_GAP * (report.cases.length - 1) + 56;
-  const out = [
-    `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
-    `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="20" y="26" font-size="16" font-weight="bold">${esc("generate() on a tiny model: ms per new token (lower is better)")}</text>`,
-    `<text x="20" y="46" fill="#333">${esc(machineLine(report))}</text>`,
-    `<text x="20" y="62" fill="#666" font-size="10">${esc(
-      `transformers.js ${report.transformersJs}, onnxruntime-node ${report.onnxruntimeNode}; bigram LM (rank ${report.config.rank}), batch 1, ${report.config.maxNewTokens} new tokens a call; bars: the greedy floor + what sampling adds`,
-    )}</text>`,
-  ];
-  let y0 = TOP;
-  report.cases.forEach((c, p) => {
-    const list = rows(c.configs);
-    const greedy = c.configs.find((r) => r.id === "greedy").msPerToken;
-    const top = Math.max(...c.configs.map((r) => r.msPerToken));
-    const step = niceStep(top / 5);
-    const axisMax = Math.ceil(top / step) * step;
-    const xAt = (v) => LABEL_W + (PLOT_W * v) / axisMax;
-    const g = [`<g transform="translate(0,${y0})">`, `<text x="20" y="12" font-weight="bold">V = ${c.vocab}</text>`];
-    const plotTop = 22;
-    const plotBottom = plotTop + list.length * ROW_H;
-    for (let v = 0; v <= axisMax + step / 2; v += step) {
-      const x = num(xAt(v));
-      g.push(`<line x1="${x}" x2="${x}" y1="${plotTop}" y2="${plotBottom}" stroke="${v === 0 ? "#888" : "#e4e4e4"}"/>`);
-      g.push(`<text x="${x}" y="${plotBottom + 13}" text-anchor="middle" fill="#444">${Number(v.toPrecision(3))}</text>`);
-    }
-    g.push(`<text x="${LABEL_W + PLOT_W / 2}" y="${plotBottom + 27}" text-anchor="middle" fill="#444">ms per token</text>`);
-    list.forEach((r, k) => {
-      const y = plotTop + k * ROW_H + (ROW_H - BAR_H) / 2;
-      const mid = y + BAR_H / 2;
-      const who = r.sampler === "none" ? "no sampler" : r.sampler === "processor" ? "gumbel-wasm processor" : "transformers.js";
-      g.push(`<text x="${LABEL_W - 8}" y="${num(mid)}" dy="3.5" text-anchor="end">${esc(`${r.configuration.replace(/`/g, "")}: ${who}`)}</text>`);
-      if (r.none) {
-        g.push(`<text x="${LABEL_W + 6}" y="${num(mid)}" dy="3.5" fill="#888" font-style="italic">${esc(NO_TOPP)}</text>`);
-        return;
-      }
-      const floor = Math.min(greedy, r.msPerToken);
-      const tip = `V = ${c.vocab}, ${r.configuration}, ${who}: ${fmt(r.msPerToken)} ms per token, ${Math.round(r.tokensPerSecond)} tokens/s`;
-      g.push(`<rect x="${LABEL_W}" y="${num(y)}" width="${num(xAt(floor) - LABEL_W)}" height="${BAR_H}" fill="${floorColour}"><title>${esc(tip)}</title></rect>`);
-      if (r.sampler !== "none" && r.msPerToken > floor) {
-        g.push(
-          `<rect x="${num(xAt(floor))}" y="${num(y)}" width="${num(xAt(r.msPerToken) - xAt(floor))}" height="${BAR_H}" fill="${samplerColour[r.sampler]}"><title>${esc(tip)}</title></rect>`,
-        );
-      }
-      const ratio = r.processorVsTransformersJs ? ` · ${r.processorVsTransformersJs.toFixed(1)}x transformers.js` : "";
-      g.push(`<text x="${num(xAt(r.msPerToken) + 5)}" y="${num(mid)}" dy="3.5" fill="#222">${esc(`${fmt(r.msPerToken)} ms · ${Math.round(r.tokensPerSecond)} tok/s${ratio}`)}</text>`);
-    });
-    g.push(`</g>`);
-    out.push(g.join("\n"));
-    y0 += heights[p] + PANEL_GAP;
-  });
-  // Legend.
-  const ly = H - 26;
-  const items = [
-    [floorColour, "model step + generate() (the greedy floor)"],
-    [samplerColour["transformers.js"], "transformers.js's sampler"],
-    [samplerColour.processor, "gumbel-wasm SampleTokensProcessor"],
-  ];
-  let lx = 20;
-  for (const [colour, label] of items) {
-    out.push(marker("square", lx + 6, ly, colour, label, { r: 6 }), `<text x="${lx + 17}" y="${ly}" dy="4">${esc(label)}</text>`);
-    lx += 30 + label.length * 6;
-  }
-  out.push(`</svg>`, "");
-  return out.join("\n");
-}
-
-/** 1, 2 or 5 times a power of ten, at least `x`. */
-function niceStep(x) {
-  const p = 10 ** Math.floor(Math.log10(x));
-  return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= x);
 }
