@@ -19,7 +19,7 @@ const MARGIN = { top: 76, left: 20, right: 20, bottom: 16 };
 const PLOT = { left: 52, right: 14, top: 26, bottom: 58 }; // inside a panel
 
 /** Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), then greys. */
-const COLOURS = ["#000000", "#0072B2", "#56B4E9", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#8C6D00", "#666666", "#AAAAAA"];
+export const COLOURS = ["#000000", "#0072B2", "#56B4E9", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#8C6D00", "#666666", "#AAAAAA"];
 const MARKERS = ["circle", "square", "diamond", "triangle", "down", "circle", "square", "diamond", "triangle", "down"];
 
 /** @param {string} s text escaped for SVG */
@@ -33,7 +33,7 @@ export function num(x) {
 }
 
 /** @param {number} x three significant digits, at most 2 decimals (as in the table) */
-function fmt(x) {
+export function fmt(x) {
   const d = Math.max(0, Math.min(2, 2 - Math.floor(Math.log10(Math.abs(x) || 1))));
   return x.toFixed(d);
 }
@@ -70,6 +70,18 @@ export function marker(kind, x, y, colour, tip, { r = 3.2, hollow = false } = {}
     default:
       return `<circle cx="${num(x)}" cy="${num(y)}" r="${num(r)}" ${style}>${title}</circle>`;
   }
+}
+
+/**
+ * Where and how a report was made, for a chart's subtitle: date, CPU, cores, Node, rounds.
+ * @param {{ date?: string, cpu?: string, cores?: number, node?: string, config?: { rounds?: number, quick?: boolean } }} report
+ */
+export function machineLine(report) {
+  const date = typeof report.date === "string" ? report.date.replace("T", " ").replace(/\.\d+Z$/, " UTC") : "";
+  const cores = report.cores ? `, ${report.cores} cores` : "";
+  const quick = report.config?.quick ? ", quick run" : "";
+  const rounds = report.config?.rounds ? `, median of ${report.config.rounds} rounds` : "";
+  return `${date} · ${report.cpu ?? "unknown CPU"}${cores} · Node ${report.node ?? "?"}${rounds}${quick}`;
 }
 
 /**
@@ -116,13 +128,9 @@ export function renderChart(report) {
   );
 
   // Title and the machine.
-  const date = typeof report.date === "string" ? report.date.replace("T", " ").replace(/\.\d+Z$/, " UTC") : "";
-  const cores = report.cores ? `, ${report.cores} cores` : "";
-  const quick = report.config?.quick ? ", quick run" : "";
-  const rounds = report.config?.rounds ? `, median of ${report.config.rounds} rounds` : "";
   out.push(
     `<text x="${MARGIN.left}" y="26" font-size="16" font-weight="bold">gumbel-wasm: ns per element, log scale (lower is better)</text>`,
-    `<text x="${MARGIN.left}" y="46" fill="#333">${esc(`${date} · ${report.cpu ?? "unknown CPU"}${cores} · Node ${report.node ?? "?"}${rounds}${quick}`)}</text>`,
+    `<text x="${MARGIN.left}" y="46" fill="#333">${esc(machineLine(report))}</text>`,
     `<text x="${MARGIN.left}" y="62" fill="#666" font-size="10">${esc("x: shape (rows x cols); 1x10 measures call overhead")}</text>`,
   );
 

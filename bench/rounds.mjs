@@ -1,4 +1,4 @@
-// What bench/distributions.mjs and bench/tokens.mjs share: their flags, the seeded generator of
+// What bench/distributions.mjs, bench/tokens.mjs and bench/generate.mjs share: their flags, the seeded generator of
 // their inputs and hand-written peers, and the timing: every implementation of a case in one
 // tinybench run per round, the order rotated round by round, medians over the rounds.
 
@@ -8,12 +8,15 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Bench } from "tinybench";
 
-/** `--rounds` (default 5), `--time` (ms per task and round, default 150), `--out` (default bench/results/<name>.json). */
-export function benchOptions(name) {
+/**
+ * `--rounds` (default 5), `--time` (ms per task and round, default 150), `--out` (default bench/results/<name>.json).
+ * @param {string} name @param {{ rounds?: number, time?: number }} [defaults] other defaults than 5 and 150
+ */
+export function benchOptions(name, defaults = {}) {
   const { values } = parseArgs({
     options: {
-      rounds: { type: "string", default: "5" },
-      time: { type: "string", default: "150" },
+      rounds: { type: "string", default: String(defaults.rounds ?? 5) },
+      time: { type: "string", default: String(defaults.time ?? 150) },
       out: { type: "string", default: fileURLToPath(new URL(`results/${name}.json`, import.meta.url)) },
     },
   });
@@ -34,9 +37,10 @@ export const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.len
 /**
  * Times `impls` (name -> function, sync or async) in `rounds` tinybench runs of `time` ms per
  * task, the order rotated each round; `more`: other tinybench options (e.g. fewer minimum
- * `iterations` than its 64 for calls of a second). @returns one object per round: name -> median ms per call
+ * `iterations` than its 64 for calls of a second); `onRound(r, round)`: called after each round
+ * (for progress). @returns one object per round: name -> median ms per call
  */
-export async function rotatedRounds(impls, rounds, time, more = {}) {
+export async function rotatedRounds(impls, rounds, time, more = {}, onRound = () => {}) {
   const names = Object.keys(impls);
   const perRound = [];
   for (let r = 0; r < rounds; r++) {
@@ -46,6 +50,7 @@ export async function rotatedRounds(impls, rounds, time, more = {}) {
     const round = {};
     for (const task of bench.tasks) round[task.name] = task.result.latency?.p50 ?? task.result.period;
     perRound.push(round);
+    onRound(r, round);
   }
   return perRound;
 }
