@@ -30,7 +30,8 @@ const SRC_LAYERS: string[][] = [
   ["launch.ts"], // running a prepared call: here, in runs of one temperature, or on the pool
   ["softmax.ts", "sampling.ts", "straight.ts", "topk.ts", "tokens.ts"], // each call's preparation
   ["rng.ts", "anneal.ts"], // streams as objects; temperature schedules
-  ["gumbel.ts"], // the public class
+  ["gumbel-sync.ts"], // the public class's synchronous calls
+  ["gumbel.ts"], // the public class: the async calls and the pool's lifecycle
   ["distributions.ts", "relaxed.ts"], // distribution classes over the class
   ["tfjs-args.ts", "tfjs-relaxed.ts"], // gumbel-wasm/tfjs: tensor arguments, the relaxed densities as tfjs ops
   ["init.ts"], // init()
