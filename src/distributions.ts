@@ -5,10 +5,11 @@
 
 import { DIST_CDF, DIST_LOG_CDF, DIST_LOG_PDF, DIST_PDF, DIST_QUANTILE, DIST_SAMPLE } from "./abi.js";
 import { checkCount, describe, floatInputError, isNumberArray } from "./checks.js";
+import { argmaxRows, checkDraws, drawBatches, oneHot, Repeated } from "./draws.js";
 import type { GumbelWasm } from "./gumbel.js";
 import { runStaged } from "./marshal.js";
 import { Tensor } from "./memory.js";
-import type { ShapeOptions, StreamOptions } from "./types.js";
+import type { ModeOptions, SampleOptions, ShapeOptions, StreamOptions } from "./types.js";
 import { checkOptions, checkParams, NOTES, optionKeys, type OptionKeys } from "./options.js";
 
 /** Parameters of a batch of categorical distributions: unnormalised `logits` or `probs`. */
@@ -26,10 +27,12 @@ const CATEGORICAL_KEYS = optionKeys<CategoricalParams>(
   { noun: "parameter", notes: { tau: NO_TEMPERATURE, temperature: NO_TEMPERATURE } },
 );
 /** Categorical.sample's options. */
-const CATEGORICAL_SAMPLE_KEYS = optionKeys<StreamOptions>(
-  { seed: true, offset: true },
-  { draws: "each call draws one class per row: call again, at offset + rows * cols, for more", notes: { tau: NOTES.TAU_ONE, temperature: NOTES.TAU_ONE } },
+const CATEGORICAL_SAMPLE_KEYS = optionKeys<SampleOptions>(
+  { seed: true, offset: true, n: true },
+  { draws: NOTES.DRAWS_N, notes: { tau: NOTES.TAU_ONE, temperature: NOTES.TAU_ONE } },
 );
+/** Categorical.mode's options. */
+const MODE_KEYS = optionKeys<ModeOptions>({ oneHot: true });
 
 /**
  * How far from 1 a row of `probs` may sum: 1e-6 * (cols + 1), a few float32 roundings per
@@ -42,6 +45,8 @@ export function probsTolerance(cols: number): number {
 /** Categorical parameters parsed: the logits sampling uses (as given, or `log(probs)`) and the shape. */
 export interface ParsedCategorical {
   raw: Float32Array;
+  /** The parameters as given (logits, or probs before any normalising), in float32: the mode is their first largest per row. */
+  given: Float32Array;
   rows: number;
   cols: number;
 }
@@ -70,8 +75,9 @@ export function parseCategorical(gw: GumbelWasm, fn: string, params: Categorical
     throw new RangeError(`${fn}: cols = ${cols} does not divide the length of ${name} (${values.length})`);
   }
   const rows = values.length / cols;
+  const asGiven = probs !== undefined ? values.slice() : values;
   if (probs !== undefined) values = logOfProbs(gw, fn, values, rows, cols, params.normalize ?? false);
-  return { raw: values, rows, cols };
+  return { raw: values, given: asGiven, rows, cols };
 }
 
 /** Validates probabilities and returns their logarithms (computed in wasm; log 0 = -Inf). */
@@ -106,8 +112,10 @@ function logOfProbs(gw: GumbelWasm, fn: string, p: Float32Array, rows: number, c
  * A batch of categorical distributions, one per row (like `torch.distributions.Categorical`).
  * @example
  * const d = new Categorical(gw, { probs: [0.2, 0.8, 0.5, 0.5], cols: 2 });
- * d.sample({ seed: 1 }); // Int32Array(2): one class per row
- * d.logProb([1, 0]);     // Float32Array [log 0.8, log 0.5]
+ * d.sample({ seed: 1 });       // Int32Array(2): one class per row
+ * d.sample({ seed: 1, n: 3 }); // Int32Array(6): 3 draws of the batch, draw-major
+ * d.logProb([1, 0]);           // Float32Array [log 0.8, log 0.5]
+ * d.mode();                    // Int32Array [1, 0]
  */
 export class Categorical {
   readonly rows: number;
@@ -118,39 +126,80 @@ export class Categorical {
   readonly probs: Float32Array;
   /** The logits sampling uses: as given, or `log(probs)` (for `gumbelMax`'s exact bits). */
   private readonly raw: Float32Array;
+  /** The parameters as given, for the mode. */
+  private readonly given: Float32Array;
+  /** `raw` repeated for the draws of one kernel call. */
+  private readonly tiles: Repeated;
   private readonly gw: GumbelWasm;
 
   constructor(gw: GumbelWasm, params: CategoricalParams) {
-    const { raw, rows, cols } = parseCategorical(gw, "Categorical", params);
+    const { raw, given, rows, cols } = parseCategorical(gw, "Categorical", params);
     this.gw = gw;
     this.cols = cols;
     this.rows = rows;
     this.raw = raw;
+    this.given = given;
+    this.tiles = new Repeated(raw);
     // Normalised: one wasm pass each (they validate the rows: NaN, +Inf, all -Inf).
     this.logits = gw.logSoftmax(raw, { cols }) as Float32Array;
     this.probs = gw.softmax(raw, { cols }) as Float32Array;
   }
 
-  /** One class per row (Gumbel-Max: exactly `gw.gumbelMax` on these logits). Options: seed, offset. */
-  sample(options: StreamOptions = {}): Int32Array {
-    checkOptions("Categorical.sample", options, CATEGORICAL_SAMPLE_KEYS);
-    return this.gw.gumbelMax(this.raw, { ...options, cols: this.cols }) as Int32Array;
+  /**
+   * `n` draws of one class per row (default 1), draw-major: n * rows indices, draw i at
+   * i * rows. Gumbel-Max: draw i is exactly `gw.gumbelMax` on these logits at stream offset
+   * `offset + i * rows * cols`. Options: seed, offset, n.
+   */
+  sample(options: SampleOptions = {}): Int32Array {
+    const fn = "Categorical.sample";
+    checkOptions(fn, options, CATEGORICAL_SAMPLE_KEYS);
+    const { rows, cols } = this;
+    const n = checkDraws(fn, options.n, rows * cols, 1);
+    const out = new Int32Array(n * rows);
+    drawBatches(this.gw, fn, options, n, rows * cols, (first, m, seed, offset) => {
+      this.gw.gumbelMax(this.tiles.times(m), { cols, seed, offset, out: out.subarray(first * rows, (first + m) * rows) });
+    });
+    return out;
   }
 
-  /** log P(value[r]) per row; `value` holds one class index per row. */
+  /**
+   * log P(value[i]) for each class index of `value`: one per row (rows entries), or one per row
+   * of each of several draws (a multiple of rows, draw-major, as `sample({ n })` gives them).
+   */
   logProb(value: ArrayLike<number>): Float32Array {
     const fn = "Categorical.logProb";
+    const { rows, cols } = this;
     if (!isNumberArray(value)) throw new TypeError(`${fn}: value must be an array of class indices, got ${describe(value)}`);
-    if (value.length !== this.rows) throw new RangeError(`${fn}: value has ${value.length} entries, expected one per row (${this.rows})`);
-    const out = new Float32Array(this.rows);
-    for (let r = 0; r < this.rows; r++) {
-      const k = value[r]!;
-      if (!Number.isInteger(k) || k < 0 || k >= this.cols) {
-        throw new RangeError(`${fn}: value[${r}] must be a class index from 0 to ${this.cols - 1}, got ${k}`);
+    if (rows === 0 ? value.length !== 0 : value.length % rows !== 0) {
+      throw new RangeError(`${fn}: value has ${value.length} entries, not a multiple of the rows (${rows}): one class per row, for each draw`);
+    }
+    const out = new Float32Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const k = value[i]!;
+      if (!Number.isInteger(k) || k < 0 || k >= cols) {
+        throw new RangeError(`${fn}: value[${i}] must be a class index from 0 to ${cols - 1}, got ${k}`);
       }
-      out[r] = this.logits[r * this.cols + k]!;
+      out[i] = this.logits[(i % rows) * cols + k]!;
     }
     return out;
+  }
+
+  /**
+   * The most probable class of each row: the first largest logit (largest probability, for a
+   * distribution given by probs), as `gumbelMax`'s ties and `sampleTokens`' greedy rule go.
+   * Masked classes are never the mode. Options: `oneHot: true` gives one-hot rows (rows x cols
+   * float32) instead of the indices.
+   */
+  mode(options: { oneHot: true }): Float32Array;
+  mode(options?: { oneHot?: false }): Int32Array;
+  mode(options?: ModeOptions): Int32Array | Float32Array;
+  mode(options?: ModeOptions): Int32Array | Float32Array {
+    const fn = "Categorical.mode";
+    checkOptions(fn, options, MODE_KEYS);
+    const hot = options?.oneHot ?? false;
+    if (typeof hot !== "boolean") throw new TypeError(`${fn}: oneHot must be a boolean, got ${describe(hot)}`);
+    const index = argmaxRows(this.given, this.rows, this.cols);
+    return hot ? oneHot(index, this.cols) : index;
   }
 
   /** Entropy per row, -sum_k p_k log p_k (masked classes add 0), in nats. */

@@ -141,7 +141,7 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
 export const NOTES = {
   DRAWS_PER_ROW: "each call draws one sample per row: repeat the rows, or call again at the next offset, for more",
   DRAWS_COUNT: "the count is the first argument, n",
-  DRAWS_BATCH: "each call draws one sample of the batch: call again, at the next offset, for more",
+  DRAWS_N: 'did you mean "n"? (the number of draws of the whole batch)',
   TAU_ONE: "this call samples softmax(logits) itself, at temperature 1: divide the logits by the temperature first, or use sampleTokens({ temperature })",
   OWN_STREAM: "the stream supplies seed and offset: use gw.rng(seed, offset), or the gw call itself",
 } as const;

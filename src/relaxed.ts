@@ -8,10 +8,11 @@
 import { BERN_CDF, BERN_LOG_PROB, BERN_LOGIT, BERN_SAMPLE, BERN_SIGMOID } from "./abi.js";
 import { checkTaus, describe, floatInputError, isNumberArray, rowError } from "./checks.js";
 import { parseCategorical, probsTolerance, type CategoricalParams } from "./distributions.js";
+import { argmaxRows, checkDraws, drawBatches, oneHot, repeat, Repeated } from "./draws.js";
 import type { GumbelWasm } from "./gumbel.js";
 import { runStaged } from "./marshal.js";
 import { Tensor } from "./memory.js";
-import type { StreamOptions } from "./types.js";
+import type { GumbelSoftmaxOptions, SampleOptions, StreamOptions } from "./types.js";
 import { checkOptions, checkParams, NOTES, optionKeys, type OptionKeys } from "./options.js";
 
 /** Gradients of the log-density at a batch of values. */
@@ -39,11 +40,11 @@ function float32Values(fn: string, name: string, v: unknown): Float32Array {
   throw floatInputError(fn, name, v);
 }
 
-/** The stream options a sample passes on (seed and offset), the options checked against `keys`. */
-function streamOf(fn: string, options: unknown, keys: OptionKeys): StreamOptions {
+/** A sample's options checked against `keys`: the stream (seed and offset) and n (checked: `min` or more, `batchElements` each). */
+function drawsOf(fn: string, options: unknown, keys: OptionKeys, batchElements: number, min: 0 | 1): { stream: StreamOptions; n: number } {
   checkOptions(fn, options, keys);
-  const { seed, offset } = (options ?? {}) as StreamOptions;
-  return { seed, offset };
+  const { seed, offset, n } = (options ?? {}) as SampleOptions;
+  return { stream: { seed, offset }, n: checkDraws(fn, n, batchElements, min) };
 }
 
 /** Runs `kernel` through the instance's marshalling (marshal.ts `runStaged`): inputs in, outputs out. */
@@ -77,7 +78,7 @@ const RELAXED_CATEGORICAL_KEYS = optionKeys<RelaxedCategoricalParams>(
   { noun: "parameter" },
 );
 /** rsample's, sample's and sampleHard's options. */
-const RELAXED_CATEGORICAL_SAMPLE_KEYS = optionKeys<StreamOptions>({ seed: true, offset: true }, { draws: NOTES.DRAWS_BATCH });
+const RELAXED_CATEGORICAL_SAMPLE_KEYS = optionKeys<SampleOptions>({ seed: true, offset: true, n: true }, { draws: NOTES.DRAWS_N });
 
 /**
  * RelaxedOneHotCategorical (Concrete, Gumbel-Softmax): one distribution per row over the
@@ -90,6 +91,8 @@ const RELAXED_CATEGORICAL_SAMPLE_KEYS = optionKeys<StreamOptions>({ seed: true, 
  * d.logProb(y);                        // Float32Array(2)
  * const { hard, soft } = d.sampleHard({ seed: 1 }); // one-hot rows, and y
  * d.logProbGrad(y);                    // { logProb, dlogits, dtemperature }
+ * d.logProb(d.rsample({ seed: 1, n: 4 })); // Float32Array(8): 4 draws of 2 rows
+ * d.mode();                            // Float32Array [0, 0, 1, 1, 0, 0]
  */
 export class RelaxedOneHotCategorical {
   readonly rows: number;
@@ -102,67 +105,97 @@ export class RelaxedOneHotCategorical {
   readonly probs: Float32Array;
   /** Logits as given, or `log(probs)`: what sampling and the gradients use. */
   private readonly raw: Float32Array;
+  /** The parameters as given, for the mode. */
+  private readonly given: Float32Array;
   private readonly tauRows: Float32Array;
+  /** `raw` and the per-row temperatures repeated for the draws of one kernel call. */
+  private readonly tiles: Repeated;
+  private readonly tauTiles: Repeated;
   private readonly gw: GumbelWasm;
 
   constructor(gw: GumbelWasm, params: RelaxedCategoricalParams) {
     const fn = "RelaxedOneHotCategorical";
-    const { raw, rows, cols } = parseCategorical(gw, fn, params, RELAXED_CATEGORICAL_KEYS);
+    const { raw, given, rows, cols } = parseCategorical(gw, fn, params, RELAXED_CATEGORICAL_KEYS);
     checkLogitRows(gw, fn, params.logits !== undefined ? "logits" : "probs", raw, rows, cols);
     const tau = parseTemperature(fn, params.temperature, rows, "row");
     this.gw = gw;
     this.rows = rows;
     this.cols = cols;
     this.raw = raw;
+    this.given = given;
     this.temperature = tau.given;
     this.tauRows = tau.each;
+    this.tiles = new Repeated(raw);
+    this.tauTiles = new Repeated(tau.each);
     this.logits = gw.logSoftmax(raw, { cols }) as Float32Array;
     this.probs = gw.softmax(raw, { cols }) as Float32Array;
   }
 
   /**
-   * A reparameterised sample of the batch (rows x cols; one per call): exactly
-   * `gw.gumbelSoftmax(logits, { cols, tau: temperature, seed, offset })`. Options: seed, offset.
+   * `n` reparameterised samples of the batch (default 1), draw-major: n * rows * cols values,
+   * draw i at i * rows * cols. Draw i is exactly `gw.gumbelSoftmax(logits, { cols, tau:
+   * temperature, seed, offset: offset + i * rows * cols })`. Options: seed, offset, n.
    */
-  rsample(options: StreamOptions = {}): Float32Array {
-    return this.draw("RelaxedOneHotCategorical.rsample", options);
+  rsample(options: SampleOptions = {}): Float32Array {
+    return this.draw("RelaxedOneHotCategorical.rsample", options, false).soft;
   }
 
   /** The same as `rsample` (the sample is differentiable either way). */
-  sample(options: StreamOptions = {}): Float32Array {
-    return this.draw("RelaxedOneHotCategorical.sample", options);
-  }
-
-  private draw(fn: string, options: StreamOptions): Float32Array {
-    const { seed, offset } = streamOf(fn, options, RELAXED_CATEGORICAL_SAMPLE_KEYS);
-    return this.gw.gumbelSoftmax(this.raw, { cols: this.cols, tau: this.temperature, seed, offset }) as Float32Array;
+  sample(options: SampleOptions = {}): Float32Array {
+    return this.draw("RelaxedOneHotCategorical.sample", options, false).soft;
   }
 
   /**
-   * Straight-through: `hard` = one_hot(argmax) of the sample `rsample` draws with the same
-   * seed and offset, `soft` = that sample (what the gradient goes through).
+   * Straight-through: `hard` = one_hot(argmax) of each row of the samples `rsample` draws with
+   * the same options, `soft` = those samples (what the gradient goes through).
    */
-  sampleHard(options: StreamOptions = {}): HardSample {
-    const { seed, offset } = streamOf("RelaxedOneHotCategorical.sampleHard", options, RELAXED_CATEGORICAL_SAMPLE_KEYS);
-    const soft = new Float32Array(this.rows * this.cols);
-    const hard = this.gw.gumbelSoftmax(this.raw, { cols: this.cols, tau: this.temperature, hard: true, soft, seed, offset }) as Float32Array;
-    return { hard, soft };
+  sampleHard(options: SampleOptions = {}): HardSample {
+    return this.draw("RelaxedOneHotCategorical.sampleHard", options, true);
   }
 
   /**
-   * log p(value[r]) per row, in float64 rounded to float32. `value` is rows x cols, each row on
-   * the simplex: entries in [0, 1], summing to 1 within `probsTolerance(cols)`; masked classes
-   * must be 0 (else -Inf). Exact zeros give the limit along the zeros shrinking together:
-   * +Inf, -Inf or finite as m(tau+1) - K tau is > 0, < 0 or 0 (m zeros, K unmasked classes).
+   * The one-hot of the first largest logit of each row (largest probability, for a
+   * distribution given by probs): rows x cols, float32, as TF-Agents' GumbelSoftmax.mode. Masked
+   * classes are never the mode.
+   */
+  mode(): Float32Array {
+    return oneHot(argmaxRows(this.given, this.rows, this.cols), this.cols);
+  }
+
+  private draw(fn: string, options: SampleOptions, hard: boolean): HardSample {
+    const { rows, cols } = this;
+    const size = rows * cols;
+    const { stream, n } = drawsOf(fn, options, RELAXED_CATEGORICAL_SAMPLE_KEYS, size, 1);
+    const soft = new Float32Array(n * size);
+    const out = hard ? new Float32Array(n * size) : soft;
+    drawBatches(this.gw, fn, stream, n, size, (first, m, seed, offset) => {
+      const tau = typeof this.temperature === "number" ? this.temperature : this.tauTiles.times(m);
+      const o: GumbelSoftmaxOptions = { cols, tau, seed, offset, out: out.subarray(first * size, (first + m) * size) };
+      if (hard) {
+        o.hard = true;
+        o.soft = soft.subarray(first * size, (first + m) * size);
+      }
+      this.gw.gumbelSoftmax(this.tiles.times(m), o);
+    });
+    return { hard: out, soft };
+  }
+
+  /**
+   * log p(value[r]) per row, in float64 rounded to float32. `value` is rows x cols (one per
+   * row), or several draws of it (n * rows * cols, draw-major, as `rsample({ n })` gives them:
+   * n * rows results), each row on the simplex: entries in [0, 1], summing to 1 within
+   * `probsTolerance(cols)`; masked classes must be 0 (else -Inf). Exact zeros give the limit
+   * along the zeros shrinking together: +Inf, -Inf or finite as m(tau+1) - K tau is > 0, < 0
+   * or 0 (m zeros, K unmasked classes).
    */
   logProb(value: Values): Float32Array {
     return this.run("RelaxedOneHotCategorical.logProb", value, false)[0]!;
   }
 
   /**
-   * logProb and its gradients: `dlogits` (rows x cols) w.r.t. the logits (w.r.t. log(probs)
-   * for a distribution given by probs), `dtemperature` (one per row). At a value with zeros,
-   * `dlogits` is the finite limit and `dtemperature` is -Inf.
+   * logProb and its gradients: `dlogits` (the value's shape) w.r.t. the logits (w.r.t.
+   * log(probs) for a distribution given by probs), `dtemperature` (one per row of the value),
+   * each draw's own. At a value with zeros, `dlogits` is the finite limit and `dtemperature` is -Inf.
    */
   logProbGrad(value: Values): RelaxedLogProbGrad {
     const [logProb, dlogits, dtemperature] = this.run("RelaxedOneHotCategorical.logProbGrad", value, true);
@@ -172,10 +205,12 @@ export class RelaxedOneHotCategorical {
   private run(fn: string, value: Values, grad: boolean): Float32Array[] {
     const { rows, cols } = this;
     const y = float32Values(fn, "value", value);
-    if (y.length !== rows * cols) {
-      throw new RangeError(`${fn}: value has ${y.length} elements, expected rows x cols = ${rows} x ${cols}`);
+    const size = rows * cols;
+    if (size === 0 ? y.length !== 0 : y.length % size !== 0) {
+      throw new RangeError(`${fn}: value has ${y.length} elements, not a multiple of rows x cols = ${rows} x ${cols}`);
     }
-    return categoricalDensity(this.gw, fn, this.raw, y, this.tauRows, rows, cols, grad);
+    const n = size === 0 ? 1 : y.length / size;
+    return categoricalDensity(this.gw, fn, repeat(this.raw, n), y, repeat(this.tauRows, n), n * rows, cols, grad);
   }
 }
 
@@ -233,7 +268,7 @@ export interface RelaxedBernoulliSampleOptions extends StreamOptions {
   n?: number;
 }
 const RELAXED_BERNOULLI_KEYS = optionKeys<RelaxedBernoulliParams>({ logits: true, probs: true, temperature: true }, { noun: "parameter" });
-const RELAXED_BERNOULLI_SAMPLE_KEYS = optionKeys<RelaxedBernoulliSampleOptions>({ seed: true, offset: true, n: true });
+const RELAXED_BERNOULLI_SAMPLE_KEYS = optionKeys<RelaxedBernoulliSampleOptions>({ seed: true, offset: true, n: true }, { draws: NOTES.DRAWS_N });
 
 /**
  * RelaxedBernoulli (binary Concrete): `y = sigmoid((logits + L) / temperature)` with L a
@@ -322,13 +357,8 @@ export class RelaxedBernoulli {
   }
 
   private draw(fn: string, options: RelaxedBernoulliSampleOptions, hard: boolean): HardSample {
-    const stream = streamOf(fn, options, RELAXED_BERNOULLI_SAMPLE_KEYS);
-    const n = options.n ?? 1;
-    if (typeof n !== "number") throw new TypeError(`${fn}: n must be a number, got ${describe(n)}`);
+    const { stream, n } = drawsOf(fn, options, RELAXED_BERNOULLI_SAMPLE_KEYS, 2 * this.size, 0);
     const count = n * this.size;
-    if (!Number.isInteger(n) || n < 0 || 2 * count > 0x7fffffff >> 2) {
-      throw new RangeError(`${fn}: n must be an integer from 0 to ${Math.floor((0x7fffffff >> 2) / (2 * this.size))}, got ${n}`);
-    }
     // The noise is drawn into wasm memory, where the kernel reads it: nothing copied but the results.
     const gw = this.gw;
     gw.drawFrom("gumbelNoise", stream, 2 * count);

@@ -32,6 +32,20 @@ export interface StreamOptions {
   /** Counter of the first element drawn, 0 to 2^64-1; default 0. Needs a seed. */
   offset?: U64;
 }
+/** The options of a distribution's `sample`, `rsample` and `sampleHard`. */
+export interface SampleOptions extends StreamOptions {
+  /**
+   * How many draws of the whole batch, a positive integer; default 1 (exactly one call's draw
+   * of earlier versions). Draw-major: draw i fills the output from i * (the batch's values) on
+   * and uses stream elements from offset + i * (the elements one draw of the batch consumes).
+   */
+  n?: number;
+}
+/** `Categorical.mode`'s options. */
+export interface ModeOptions {
+  /** One-hot rows (rows x cols, float32) instead of one class index per row; default false. */
+  oneHot?: boolean;
+}
 export interface OutOption<O> {
   /** Where to write the result (same shape); nothing is allocated when it is a tensor. */
   out?: O;

@@ -58,7 +58,8 @@ describe("Categorical", () => {
     expect(() => new Categorical(gw, { logits: [1, Number.NaN] })).toThrow(/^logSoftmax: x\[0, 1\] is NaN$/);
     const ok = new Categorical(gw, { logits: [1, 2] });
     expect(() => ok.logProb([2])).toThrow(/^Categorical.logProb: value\[0\] must be a class index from 0 to 1, got 2$/);
-    expect(() => ok.logProb([0, 1])).toThrow(/^Categorical.logProb: value has 2 entries, expected one per row \(1\)$/);
+    const two = new Categorical(gw, { logits: [1, 2, 0, 0], cols: 2 });
+    expect(() => two.logProb([0, 1, 1])).toThrow(/^Categorical.logProb: value has 3 entries, not a multiple of the rows \(2\): one class per row, for each draw$/);
   });
 });
 

@@ -7,8 +7,8 @@ import { beforeAll, describe, expect, test } from "vitest";
 import {
   anneal, Categorical, Gumbel, init, RelaxedBernoulli, RelaxedOneHotCategorical, type BackwardOptions, type CategoricalParams,
   type GappedSTOptions, type GumbelParams, type GumbelRaoOptions, type GumbelSoftmaxOptions, type GumbelWasm, type InitOptions,
-  type OutOption, type RelaxedBernoulliParams, type RelaxedBernoulliSampleOptions, type RelaxedCategoricalParams, type ShapeOptions,
-  type StraightForward, type StreamOptions, type TauOptions,
+  type ModeOptions, type OutOption, type RelaxedBernoulliParams, type RelaxedBernoulliSampleOptions, type RelaxedCategoricalParams,
+  type SampleOptions, type ShapeOptions, type StraightForward, type StreamOptions, type TauOptions,
 } from "../src/node.js";
 import type { SampleTokensOptions } from "../src/tokens.js";
 import { dispose, ENTRIES, esc, harness, settle, X6, type Entry } from "./options-entries.js";
@@ -147,13 +147,17 @@ describe("suggestions", () => {
     ["min_p", () => gw.sampleTokens(x, { cols: 3, min_p: 0.1 } as never), /\(did you mean "minP"\?\)$/],
     ["k", () => gw.sampleTokens(x, { cols: 3, k: 2 } as never), /\(did you mean "topK"\?\)$/],
     ["vocab_size", () => gw.sampleTokens(x, { cols: 3, vocab_size: 3 } as never), /\(did you mean "cols"\?\)$/],
-    ["rsample n", () => new RelaxedOneHotCategorical(gw, { logits: x, cols: 3, temperature: 1 }).rsample({ n: 5 } as never),
-      /^RelaxedOneHotCategorical\.rsample: unknown option "n" \(each call draws one sample of the batch/],
+    ["rsample count", () => new RelaxedOneHotCategorical(gw, { logits: x, cols: 3, temperature: 1 }).rsample({ count: 5 } as never),
+      /^RelaxedOneHotCategorical\.rsample: unknown option "count" \(did you mean "n"\? \(the number of draws of the whole batch\)\)$/],
     ["rsample sample_shape", () => new RelaxedOneHotCategorical(gw, { logits: x, cols: 3, temperature: 1 }).rsample({ sample_shape: [5] } as never),
-      /unknown option "sample_shape" \(each call draws one sample of the batch/],
+      /unknown option "sample_shape" \(did you mean "n"\?\)$/],
+    ["sampleHard num_samples", () => new RelaxedOneHotCategorical(gw, { logits: x, cols: 3, temperature: 1 }).sampleHard({ num_samples: 5 } as never),
+      /unknown option "num_samples" \(did you mean "n"\?\)$/],
     ["RelaxedBernoulli sample_shape", () => new RelaxedBernoulli(gw, { logits: x, temperature: 1 }).rsample({ sample_shape: 5 } as never), /\(did you mean "n"\?\)$/],
     ["RelaxedBernoulli size", () => new RelaxedBernoulli(gw, { logits: x, temperature: 1 }).sample({ size: 5 } as never), /^RelaxedBernoulli\.sample: .*\(did you mean "n"\?\)$/],
-    ["Categorical.sample n", () => new Categorical(gw, { logits: x, cols: 3 }).sample({ n: 5 } as never), /unknown option "n" \(each call draws one class per row/],
+    ["Categorical.sample size", () => new Categorical(gw, { logits: x, cols: 3 }).sample({ size: 5 } as never), /^Categorical\.sample: unknown option "size" \(did you mean "n"\?\)$/],
+    ["Categorical.sample draws", () => new Categorical(gw, { logits: x, cols: 3 }).sample({ draws: 5 } as never), /unknown option "draws" \(did you mean "n"\? \(the number/],
+    ["Categorical.mode one_hot", () => new Categorical(gw, { logits: x, cols: 3 }).mode({ one_hot: true } as never), /^Categorical\.mode: unknown option "one_hot" \(did you mean "oneHot"\?\)$/],
     ["gumbelSoftmax n", () => gw.gumbelSoftmax(x, { cols: 3, n: 5 } as never), /unknown option "n" \(each call draws one sample per row/],
     ["gumbelMax size", () => gw.gumbelMax(x, { cols: 3, size: 5 } as never), /unknown option "size" \(each call draws one sample per row/],
     ["sampleTokens num_samples", () => gw.sampleTokens(x, { cols: 3, num_samples: 5 } as never), /unknown option "num_samples" \(each call draws one token per row/],
@@ -240,7 +244,7 @@ const noIndex: true[] = [] as unknown as [
   NoIndex<ShapeOptions>, NoIndex<TauOptions>, NoIndex<StreamOptions>, NoIndex<OutOption<Float32Array>>, NoIndex<GumbelSoftmaxOptions>,
   NoIndex<GumbelRaoOptions>, NoIndex<GappedSTOptions>, NoIndex<StraightForward>, NoIndex<BackwardOptions>, NoIndex<SampleTokensOptions>,
   NoIndex<CategoricalParams>, NoIndex<GumbelParams>, NoIndex<RelaxedCategoricalParams>, NoIndex<RelaxedBernoulliParams>,
-  NoIndex<RelaxedBernoulliSampleOptions>, NoIndex<InitOptions>, NoIndex<Parameters<typeof anneal.exponential>[0]>,
+  NoIndex<RelaxedBernoulliSampleOptions>, NoIndex<SampleOptions>, NoIndex<ModeOptions>, NoIndex<InitOptions>, NoIndex<Parameters<typeof anneal.exponential>[0]>,
   NoIndex<Parameters<typeof anneal.linear>[0]>,
 ];
 
@@ -307,8 +311,11 @@ test("TypeScript refuses the misspelt keys at compile time too (each line below 
   t(() => gw.rng(1).gumbelMax(x, { offset: 2 }));
   // @ts-expect-error
   t(() => new Categorical(gw, { logits: X6, cols: 3, temperature: 1 }));
+  const cat = new Categorical(gw, { logits: X6, cols: 3 });
+  // @ts-expect-error n, as torch's and TFP's sample shape
+  t(() => cat.sample({ size: 2 }));
   // @ts-expect-error
-  t(() => new Categorical(gw, { logits: X6, cols: 3 }).sample({ n: 2 }));
+  t(() => cat.mode({ one_hot: true }));
   // @ts-expect-error
   t(() => new Gumbel(gw, { mu: 1 }));
   // @ts-expect-error
@@ -317,9 +324,9 @@ test("TypeScript refuses the misspelt keys at compile time too (each line below 
   t(() => new RelaxedOneHotCategorical(gw, { logits: X6, cols: 3, tau: 1 }));
   const rel = new RelaxedOneHotCategorical(gw, { logits: X6, cols: 3, temperature: 1 });
   // @ts-expect-error
-  t(() => rel.rsample({ n: 5 }));
+  t(() => rel.rsample({ num_samples: 5 }));
   // @ts-expect-error
-  t(() => rel.sampleHard({ n: 5 }));
+  t(() => rel.sampleHard({ sample_shape: [5] }));
   // @ts-expect-error
   t(() => new RelaxedBernoulli(gw, { logits: X6, tau: 1 }));
   const bern = new RelaxedBernoulli(gw, { logits: X6, temperature: 1 });
@@ -335,6 +342,12 @@ test("TypeScript refuses the misspelt keys at compile time too (each line below 
   const out = gw.tensor(2, 3);
   const r = gw.gumbelSoftmax(x, { tau: 0.5, out, seed: 1 });
   expect(r.free).toBeTypeOf("function");
+  // mode's result follows oneHot: the indices, or one-hot rows
+  const idx: Int32Array = cat.mode();
+  const hot: Float32Array = cat.mode({ oneHot: true });
+  // @ts-expect-error the indices are not float32
+  const wrongType: Float32Array = cat.mode({ oneHot: false });
+  expect([idx.length, hot.length, wrongType.length]).toEqual([2, 6, 2]);
   const v = { cols: 3, tau: 0.5 };
   expect(gw.softmax(X6, v)).toBeInstanceOf(Float32Array);
   x.free();
