@@ -361,7 +361,7 @@ export class RelaxedBernoulli {
     const count = n * this.size;
     // The noise is drawn into wasm memory, where the kernel reads it: nothing copied but the results.
     const gw = this.gw;
-    gw.drawFrom("gumbelNoise", stream, 2 * count);
+    gw.drawFrom(fn, stream, 2 * count);
     const [soft, h] = staged(gw, fn, [this.logits, this.tau], [count, hard ? count : 0, 2 * count], ([l, t, dst, hd, g]) => {
       gw.noiseAt(g!, 2 * count);
       gw.kernels.relaxed_bernoulli(BERN.sample, l!, t!, g!, dst!, hd!, 0, count, this.size);

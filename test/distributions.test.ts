@@ -2,9 +2,21 @@
 // against the probabilities (chi-square), validation of probs, and the masks.
 import { describe, expect, test } from "vitest";
 import { Categorical, Gumbel, init } from "../src/node.js";
-import { chiSquareTest, ksPValue, ksStatistic, logSoftmaxRef, softmaxRef } from "./reference.js";
+import { argmaxRef, chiSquareTest, gumbelOfBits, ksPValue, ksStatistic, logSoftmaxRef, softmaxRef, streamBitsRef } from "./reference.js";
 
 const gw = await init();
+
+/** Counts of the pairs (x[2j], x[2j+1]) of classes 0 .. K-1, cell a * K + b. */
+function pairCounts(x: ArrayLike<number>, K: number): Float64Array {
+  const counts = new Float64Array(K * K);
+  for (let j = 0; j + 1 < x.length; j += 2) counts[x[j]! * K + x[j + 1]!]!++;
+  return counts;
+}
+
+/** p x p: the law of a pair of independent draws from p. */
+function outer(p: number[]): number[] {
+  return p.flatMap((a) => p.map((b) => a * b));
+}
 
 describe("Categorical", () => {
   test("from logits: probs, normalised logits, logProb and entropy against float64; samples are gumbelMax's", () => {
@@ -60,6 +72,144 @@ describe("Categorical", () => {
     expect(() => ok.logProb([2])).toThrow(/^Categorical.logProb: value\[0\] must be a class index from 0 to 1, got 2$/);
     const two = new Categorical(gw, { logits: [1, 2, 0, 0], cols: 2 });
     expect(() => two.logProb([0, 1, 1])).toThrow(/^Categorical.logProb: value has 3 entries, not a multiple of the rows \(2\): one class per row, for each draw$/);
+  });
+});
+
+describe("Categorical: n draws of the batch, logProb over them, mode", () => {
+  const logits = [2, 1, 0.5, -Infinity, -1, 0, 3, 0.25, 1, 1, 1, 1];
+  const d = new Categorical(gw, { logits, cols: 4 });
+  const B = 12; // stream elements per draw of the batch: rows * cols
+
+  test("sample({ n }): draw-major, draw i the float64 reference's argmax of logits + noise at offset + i * rows * cols", () => {
+    const n = 5;
+    const got = d.sample({ seed: 9, offset: 3, n });
+    expect(got).toBeInstanceOf(Int32Array);
+    expect(got.length).toBe(n * 3);
+    const bits = streamBitsRef(9n, 3n, n * B);
+    for (let i = 0; i < n; i++) {
+      for (let r = 0; r < 3; r++) {
+        // float32(l + g), g from the reference generator in float64 (a near-tie may round either way)
+        const sum = Array.from({ length: 4 }, (_, k) => Math.fround(logits[r * 4 + k]! + gumbelOfBits(bits[i * B + r * 4 + k]!)));
+        const want = argmaxRef(sum, 4)[0]!;
+        const k = got[i * 3 + r]!;
+        expect(logits[r * 4 + k]).not.toBe(-Infinity);
+        if (k !== want) expect(Math.abs(sum[k]! - sum[want]!)).toBeLessThanOrEqual(4e-6 * Math.max(1, Math.abs(sum[want]!)));
+      }
+    }
+    // n omitted: the call of earlier versions, bit for bit (gumbelMax's), and the same as n = 1.
+    const one = d.sample({ seed: 9, offset: 3 });
+    expect(one).toEqual(gw.gumbelMax(logits, { cols: 4, seed: 9, offset: 3 }));
+    expect(d.sample({ seed: 9, offset: 3, n: 1 })).toEqual(one);
+    expect(Array.from(got.subarray(0, 3))).toEqual(Array.from(one));
+  });
+
+  test("draws split across calls replay bit for bit; the stream's end; the instance's stream moves by n * rows * cols", async () => {
+    const five = d.sample({ seed: 9, offset: 3, n: 5 });
+    const ones = [0, 1, 2, 3, 4].flatMap((i) => Array.from(d.sample({ seed: 9, offset: 3 + i * B })));
+    expect(Array.from(five)).toEqual(ones);
+    const split = [...d.sample({ seed: 9, offset: 3, n: 2 }), ...d.sample({ seed: 9, offset: 3 + 2 * B, n: 3 })];
+    expect(Array.from(five)).toEqual(split);
+    // The same as gumbelMax on the batch repeated n times (its row r draws offset + r * cols on).
+    const tiled = Array.from({ length: 5 }, () => logits).flat();
+    expect(five).toEqual(gw.gumbelMax(tiled, { cols: 4, seed: 9, offset: 3 }));
+    // Across the calls the draws are split into (1 MiB of stream elements each): 1 x 1000, 600 draws.
+    const wide = Float32Array.from({ length: 1000 }, (_, k) => Math.sin(k));
+    const w = new Categorical(gw, { logits: wide });
+    const many = w.sample({ seed: 4n, offset: 2n ** 40n, n: 600 });
+    expect(many).toEqual(gw.gumbelMax(Array.from({ length: 600 }, () => Array.from(wide)).flat(), { cols: 1000, seed: 4n, offset: 2n ** 40n }));
+    // Up to the last element of the stream (2^64 - 1), not past it; a refused call draws nothing.
+    const end = 2n ** 64n - 5n * BigInt(B);
+    expect(Array.from(d.sample({ seed: 9, offset: end, n: 5 }).subarray(12))).toEqual(Array.from(d.sample({ seed: 9, offset: end + 4n * BigInt(B) })));
+    expect(() => d.sample({ seed: 9, offset: end, n: 6 })).toThrow(/^Categorical\.sample: offset \+ 72 elements runs past the end of the stream \(2\^64\)$/);
+    // Without a seed: the instance's stream from where it is, moving past all n draws.
+    const [a, b] = [await init({ seed: 77 }), await init({ seed: 77 })];
+    const [da, db] = [new Categorical(a, { logits, cols: 4 }), new Categorical(b, { logits, cols: 4 })];
+    const first = da.sample({ n: 5 });
+    expect(Array.from(first)).toEqual([0, 1, 2, 3, 4].flatMap(() => Array.from(db.sample())));
+    expect(first).toEqual(d.sample({ seed: a.defaultSeed, n: 5 }));
+    expect(da.sample({ n: 2 })).toEqual(d.sample({ seed: 77, offset: 5 * B, n: 2 }));
+    expect(a.randomBits(2)).toEqual(b.randomBits(2, { seed: 77, offset: 7 * B }));
+  });
+
+  test("the n draws are independent draws of the law: counts and pairs of consecutive draws (chi-square); copies or overlapping streams fail", () => {
+    const probs = [0.5, 0.3, 0.2];
+    const one = new Categorical(gw, { probs });
+    const n = 30000;
+    const x = one.sample({ seed: 31, n });
+    const counts = [0, 0, 0];
+    for (const k of x) counts[k]!++;
+    expect(chiSquareTest(counts, probs).p).toBeGreaterThan(1e-3);
+    expect(chiSquareTest(counts, [0.45, 0.35, 0.2]).p).toBeLessThan(1e-6);
+    expect(chiSquareTest(pairCounts(x, 3), outer(probs)).p).toBeGreaterThan(1e-3);
+    // What the test catches: n copies of one draw, or draw i at offset + i (streams overlapping).
+    const copies = new Int32Array(n).fill(x[0]!);
+    expect(chiSquareTest(pairCounts(copies, 3), outer(probs)).p).toBeLessThan(1e-6);
+    const overlapping = Int32Array.from({ length: 6000 }, (_, i) => one.sample({ seed: 31, offset: i })[0]!);
+    expect(chiSquareTest(pairCounts(overlapping, 3), outer(probs)).p).toBeLessThan(1e-6);
+    // Several rows: row r's draws follow row r's probabilities.
+    const two = new Categorical(gw, { probs: [0.1, 0.9, 0.6, 0.4], cols: 2 });
+    const y = two.sample({ seed: 8, n: 20000 });
+    for (let r = 0; r < 2; r++) {
+      let ones = 0;
+      for (let i = r; i < y.length; i += 2) ones += y[i]!;
+      expect(chiSquareTest([20000 - ones, ones], [two.probs[2 * r]!, two.probs[2 * r + 1]!]).p).toBeGreaterThan(1e-3);
+    }
+  });
+
+  test("logProb over a sample dimension: n x rows log-probabilities, draw-major, against float64", () => {
+    const lp = logSoftmaxRef(logits, 4);
+    const x = d.sample({ seed: 2, n: 4 });
+    const got = d.logProb(x);
+    expect(got.length).toBe(12);
+    x.forEach((k, i) => expect(Math.abs(got[i]! - lp[(i % 3) * 4 + k]!)).toBeLessThan(1e-6));
+    expect(Array.from(d.logProb(x.subarray(6, 9)))).toEqual(Array.from(got.subarray(6, 9)));
+    expect(d.logProb([3, 0, 0, 0, 0, 3])).toEqual(Float32Array.from([-Infinity, d.logits[4]!, d.logits[8]!, d.logits[0]!, d.logits[4]!, d.logits[11]!]));
+    expect(d.logProb([]).length).toBe(0);
+    expect(() => d.logProb([0, 0, 0, 0])).toThrow(/^Categorical\.logProb: value has 4 entries, not a multiple of the rows \(3\): one class per row, for each draw$/);
+    expect(() => d.logProb([0, 0, 0, 0, 4, 0])).toThrow(/^Categorical\.logProb: value\[4\] must be a class index from 0 to 3, got 4$/);
+  });
+
+  test("mode(): the first largest logit per row (ties to the first, masks never), as indices or one-hot; from probs, the largest probability", () => {
+    const rows = [[1, 3, 3, 0], [-Infinity, -Infinity, -5, -Infinity], [2, 2, 2, 2], [-Infinity, 0, 0, -1], [-0, 0, -1, -2], [1e30, 1e30, -1e30, 3]];
+    const flat = rows.flat();
+    const m = new Categorical(gw, { logits: flat, cols: 4 });
+    const idx = m.mode();
+    expect(idx).toBeInstanceOf(Int32Array);
+    expect(Array.from(idx)).toEqual(Array.from(argmaxRef(flat, 4)));
+    expect(Array.from(idx)).toEqual([1, 2, 0, 1, 0, 0]);
+    const hot = m.mode({ oneHot: true });
+    expect(hot).toBeInstanceOf(Float32Array);
+    expect(Array.from(hot)).toEqual(Array.from(idx).flatMap((k) => [0, 1, 2, 3].map((j) => (j === k ? 1 : 0))));
+    expect(m.mode({ oneHot: false })).toEqual(idx);
+    expect(m.mode({})).toEqual(idx);
+    // From probs: the class of largest probability, even where log(probs) cannot tell two apart.
+    const p1 = Math.fround(0.45);
+    const p2 = p1 + 2 ** -25; // the next float32 up
+    const q = new Categorical(gw, { probs: [p1, p2, 1 - p1 - p2, 0.2, 0, 0.8], cols: 3 });
+    expect(Array.from(q.mode())).toEqual([1, 2]);
+    // The mode is the most frequent draw.
+    const c = new Categorical(gw, { probs: [0.2, 0.45, 0.35] });
+    const counts = [0, 0, 0];
+    for (const k of c.sample({ seed: 6, n: 5000 })) counts[k]!++;
+    expect(counts.indexOf(Math.max(...counts))).toBe(c.mode()[0]);
+    // A row all -Inf has no mode: refused when the distribution is made.
+    expect(() => new Categorical(gw, { logits: [0, 1, -Infinity, -Infinity], cols: 2 })).toThrow(/row 1 of .* is all -Inf/);
+    expect(() => m.mode({ oneHot: 1 } as never)).toThrow(/^Categorical\.mode: oneHot must be a boolean, got number 1$/);
+    expect(() => m.mode({ one_hot: true } as never)).toThrow(/^Categorical\.mode: unknown option "one_hot" \(did you mean "oneHot"\?\)$/);
+  });
+
+  test("n is a positive integer: a named RangeError or TypeError, nothing drawn", async () => {
+    const [a, b] = [await init({ seed: 5 }), await init({ seed: 5 })];
+    const da = new Categorical(a, { logits, cols: 4 });
+    const max = Math.floor((2 ** 29 - 1) / B);
+    for (const n of [0, -1, 1.5, Number.NaN, Infinity, max + 1]) {
+      expect(() => da.sample({ n })).toThrow(new RegExp(`^Categorical\\.sample: n must be an integer from 1 to ${max}, got ${n}$`));
+      expect(() => da.sample({ seed: 1, n })).toThrow(RangeError);
+    }
+    for (const n of ["2", null, 2n]) expect(() => da.sample({ n: n as never })).toThrow(/^Categorical\.sample: n must be a number, got /);
+    expect(() => da.sample({ offset: 1, n: 2 })).toThrow(/^Categorical\.sample: offset needs a seed$/);
+    expect(() => da.sample({ seed: -1, n: 2 })).toThrow(/^Categorical\.sample: seed must be/);
+    expect(a.randomBits(4)).toEqual(b.randomBits(4)); // the instance's stream has not moved
   });
 });
 

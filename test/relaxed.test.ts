@@ -4,7 +4,7 @@
 // temperatures, errors, and the same bits from the scalar binary.
 import { describe, expect, test } from "vitest";
 import { init, RelaxedBernoulli, RelaxedOneHotCategorical } from "../src/node.js";
-import { chiSquareTest, ksPValue, testRandom } from "./reference.js";
+import { argmaxRef, chiSquareTest, gumbelOfBits, ksPValue, softmaxRef, streamBitsRef, testRandom } from "./reference.js";
 import {
   centralDiff1, ksStatisticTies, relaxedBernoulliCdfRef, relaxedBernoulliLogProbRef, relaxedBoundaryGradRef, relaxedLogProbRef, roundedCdf,
 } from "./reference-relaxed.js";
@@ -301,6 +301,182 @@ describe("RelaxedOneHotCategorical", () => {
   });
 });
 
+describe("RelaxedOneHotCategorical: n draws of the batch, logProb over them, mode", () => {
+  const logits = [2, 1, 0.5, -Infinity, -1, 0, 3, 0.25, 1, 1, 1, 1];
+  const B = 12; // stream elements per draw of the batch: rows * cols
+  const temperatures = [0.7, [0.5, 1, 3]];
+
+  test("rsample, sample and sampleHard({ n }): draw-major, draw i the float64 reference's softmax((logits + g) / tau) at offset + i * rows * cols", () => {
+    for (const temperature of temperatures) {
+      const d = new RelaxedOneHotCategorical(gw, { logits, cols: 4, temperature });
+      const tau = (r: number) => Math.fround(typeof temperature === "number" ? temperature : temperature[r]!);
+      const n = 4;
+      const y = d.rsample({ seed: 9, offset: 5, n });
+      expect(y.length).toBe(n * B);
+      expect(d.sample({ seed: 9, offset: 5, n })).toEqual(y);
+      const bits = streamBitsRef(9n, 5n, n * B);
+      for (let i = 0; i < n; i++) {
+        for (let r = 0; r < 3; r++) {
+          // The sum formed in float32 (the sample's definition), the softmax in float64.
+          const sum = Array.from({ length: 4 }, (_, k) => Math.fround(logits[r * 4 + k]! + gumbelOfBits(bits[i * B + r * 4 + k]!)));
+          const want = softmaxRef(sum, 4, tau(r));
+          want.forEach((v, k) => expect(Math.abs(y[i * B + r * 4 + k]! - v)).toBeLessThanOrEqual(2e-6));
+        }
+      }
+      const { hard, soft } = d.sampleHard({ seed: 9, offset: 5, n });
+      expect(soft).toEqual(y);
+      for (let i = 0; i < n; i++) {
+        const at = { seed: 9, offset: 5 + i * B };
+        expect(Array.from(y.subarray(i * B, (i + 1) * B))).toEqual(Array.from(gw.gumbelSoftmax(logits, { cols: 4, tau: temperature, ...at })));
+        expect(Array.from(hard.subarray(i * B, (i + 1) * B))).toEqual(Array.from(gw.gumbelSoftmax(logits, { cols: 4, tau: temperature, hard: true, ...at })));
+      }
+      // n omitted: the call of earlier versions, bit for bit and length for length.
+      expect(d.rsample({ seed: 9, offset: 5 })).toEqual(gw.gumbelSoftmax(logits, { cols: 4, tau: temperature, seed: 9, offset: 5 }));
+      expect(d.rsample({ seed: 9, offset: 5, n: 1 })).toEqual(y.slice(0, B));
+      expect(d.sampleHard({ seed: 9, offset: 5 })).toEqual({ hard: hard.slice(0, B), soft: y.slice(0, B) });
+    }
+  });
+
+  test("draws split across calls replay bit for bit (and across the calls the draws are split into); the instance's stream moves by n * rows * cols", async () => {
+    const d = new RelaxedOneHotCategorical(gw, { logits, cols: 4, temperature: [0.5, 1, 3] });
+    const five = d.rsample({ seed: 3n, offset: 2n ** 50n, n: 5 });
+    const at = (i: number) => ({ seed: 3n, offset: 2n ** 50n + BigInt(i * B) });
+    expect(Array.from(five)).toEqual([0, 1, 2, 3, 4].flatMap((i) => Array.from(d.rsample(at(i)))));
+    expect(Array.from(five)).toEqual([...d.rsample({ ...at(0), n: 2 }), ...d.rsample({ ...at(2), n: 3 })]);
+    const hard = d.sampleHard({ ...at(0), n: 5 }).hard;
+    expect(Array.from(hard)).toEqual([...d.sampleHard({ ...at(0), n: 3 }).hard, ...d.sampleHard({ ...at(3), n: 2 }).hard]);
+    // 2 x 1000 with per-row temperatures, 140 draws: two kernel calls (131 draws of 2000 stream
+    // elements fill the first), the same bits as one gumbelSoftmax call on the batch repeated 140 times.
+    const wide = Float32Array.from({ length: 2000 }, (_, k) => 3 * Math.sin(k));
+    const w = new RelaxedOneHotCategorical(gw, { logits: wide, cols: 1000, temperature: [0.5, 2] });
+    const tiled = new Float32Array(140 * 2000).map((_, i) => wide[i % 2000]!);
+    const taus = new Float32Array(140 * 2).map((_, i) => [0.5, 2][i % 2]!);
+    const many = w.sampleHard({ seed: 4, offset: 7, n: 140 });
+    const firstDifference = (u: Float32Array, v: Float32Array) => (u.length !== v.length ? -2 : u.findIndex((x, i) => !Object.is(x, v[i])));
+    expect(firstDifference(many.soft, gw.gumbelSoftmax(tiled, { cols: 1000, tau: taus, seed: 4, offset: 7 }))).toBe(-1);
+    expect(firstDifference(many.hard, gw.gumbelSoftmax(tiled, { cols: 1000, tau: taus, hard: true, seed: 4, offset: 7 }))).toBe(-1);
+    // Without a seed: the instance's stream from where it is, moving past all n draws.
+    const [a, b] = [await init({ seed: 78 }), await init({ seed: 78 })];
+    const make = (g: typeof gw) => new RelaxedOneHotCategorical(g, { logits, cols: 4, temperature: 0.5 });
+    const [da, db] = [make(a), make(b)];
+    const first = da.sampleHard({ n: 3 });
+    expect(Array.from(first.soft)).toEqual([0, 1, 2].flatMap(() => Array.from(db.rsample())));
+    expect(first.soft).toEqual(make(gw).rsample({ seed: a.defaultSeed, n: 3 }));
+    expect(da.rsample({ n: 2 })).toEqual(make(gw).rsample({ seed: 78, offset: 3 * B, n: 2 }));
+    expect(a.randomBits(2)).toEqual(b.randomBits(2, { seed: 78, offset: 5 * B }));
+  });
+
+  test("the n draws are independent draws of the law: KS of a coordinate across draws, correlation of consecutive draws; copies or overlapping streams fail", () => {
+    // Two classes [l, 0]: y_0 is RelaxedBernoulli(l, tau), whose cdf the reference has.
+    const cases: Array<[number, number]> = [[0.8, 0.6], [-1.5, 2]];
+    const d = new RelaxedOneHotCategorical(gw, { logits: cases.flatMap(([l]) => [l, 0]), cols: 2, temperature: cases.map(([, t]) => t) });
+    const n = 20000;
+    const y = d.rsample({ seed: 12, n });
+    /** Pearson correlation of coordinate 0 of row r in draws 2j and 2j + 1. */
+    const lagCorrelation = (v: Float32Array, r: number) => {
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let j = 0; 4 * j + 2 * r + 4 < v.length; j += 2) {
+        a.push(v[4 * j + 2 * r]!);
+        b.push(v[4 * (j + 1) + 2 * r]!);
+      }
+      const mean = (x: number[]) => x.reduce((s, t) => s + t, 0) / x.length;
+      const [ma, mb] = [mean(a), mean(b)];
+      let [sab, saa, sbb] = [0, 0, 0];
+      a.forEach((_, i) => ((sab += (a[i]! - ma) * (b[i]! - mb)), (saa += (a[i]! - ma) ** 2), (sbb += (b[i]! - mb) ** 2)));
+      return { rho: sab / Math.sqrt(saa * sbb), pairs: a.length };
+    };
+    cases.forEach(([l, tau], r) => {
+      const t = Math.fround(tau);
+      const xs = Float64Array.from({ length: n }, (_, i) => y[i * 4 + 2 * r]!);
+      expect(ksPValue(ksStatisticTies(xs, roundedCdf((v) => relaxedBernoulliCdfRef(Math.fround(l), t, v))), n)).toBeGreaterThan(1e-3);
+      expect(ksPValue(ksStatisticTies(xs, roundedCdf((v) => relaxedBernoulliCdfRef(Math.fround(l), t * 1.1, v))), n)).toBeLessThan(1e-3);
+      const { rho, pairs } = lagCorrelation(y, r);
+      expect(Math.abs(rho)).toBeLessThan(4 / Math.sqrt(pairs));
+    });
+    // What the test catches: draw i at offset + i (streams overlapping; a copy would have rho = 1).
+    const overlapping = new Float32Array(4 * 4000);
+    for (let i = 0; i < 4000; i++) overlapping.set(d.rsample({ seed: 12, offset: i }), 4 * i);
+    const { rho, pairs } = lagCorrelation(overlapping, 0);
+    expect(Math.abs(rho)).toBeGreaterThan(8 / Math.sqrt(pairs));
+    // sampleHard's n draws: the argmax frequencies follow probs, pairs of draws independent.
+    const one = new RelaxedOneHotCategorical(gw, { probs: [0.5, 0.3, 0.2], temperature: 0.4 });
+    const hard = one.sampleHard({ seed: 13, n: 30000 }).hard;
+    const idx = argmaxRef(hard, 3);
+    const counts = [0, 0, 0];
+    const pairCounts = new Array<number>(9).fill(0);
+    idx.forEach((k, i) => {
+      counts[k]!++;
+      if (i % 2 === 1) pairCounts[idx[i - 1]! * 3 + k]!++;
+    });
+    expect(chiSquareTest(counts, [0.5, 0.3, 0.2]).p).toBeGreaterThan(1e-3);
+    expect(chiSquareTest(pairCounts, [0.5, 0.3, 0.2].flatMap((p) => [0.5, 0.3, 0.2].map((q) => p * q))).p).toBeGreaterThan(1e-3);
+  });
+
+  test("logProb and logProbGrad over a sample dimension: n x rows results, draw-major, each draw's own (against float64)", () => {
+    const temperature = [0.5, 1, 3];
+    const d = new RelaxedOneHotCategorical(gw, { logits, cols: 4, temperature });
+    const y = d.rsample({ seed: 2, n: 3 });
+    const lp = d.logProb(y);
+    expect(lp.length).toBe(9);
+    for (let i = 0; i < 9; i++) {
+      const r = i % 3;
+      close(lp[i]!, relaxedLogProbRef(row(logits, r, 4), y.subarray(i * 4, (i + 1) * 4), Math.fround(temperature[r]!)), 4e-7);
+    }
+    const g = d.logProbGrad(y);
+    expect([g.logProb.length, g.dlogits.length, g.dtemperature.length]).toEqual([9, 36, 9]);
+    expect(g.logProb).toEqual(lp);
+    for (let i = 0; i < 3; i++) {
+      const one = d.logProbGrad(y.subarray(i * B, (i + 1) * B));
+      expect(one.logProb).toEqual(lp.slice(i * 3, (i + 1) * 3));
+      expect(one.dlogits).toEqual(g.dlogits.slice(i * B, (i + 1) * B));
+      expect(one.dtemperature).toEqual(g.dtemperature.slice(i * 3, (i + 1) * 3));
+    }
+    // A tensor of draws is read in place.
+    const t = gw.tensorFrom(y, 4);
+    expect(d.logProb(t)).toEqual(lp);
+    t.free();
+    const L = "RelaxedOneHotCategorical.logProb";
+    expect(() => d.logProb(y.subarray(0, 18))).toThrow(new RegExp(`^${L}: value has 18 elements, not a multiple of rows x cols = 3 x 4$`));
+    const bad = y.slice();
+    bad[5 * 4 + 2] = -0.5; // draw 1, row 2: row 5 of the value
+    expect(() => d.logProb(bad)).toThrow(new RegExp(`^${L}: value\\[5, 2\\] must be in \\[0, 1\\], got -0.5$`));
+    expect(d.logProb([]).length).toBe(0);
+  });
+
+  test("mode(): one-hot of the first largest logit per row (ties to the first, masks never); from probs, the largest probability", () => {
+    const rows = [[1, 3, 3, 0], [-Infinity, -Infinity, -5, -Infinity], [2, 2, 2, 2], [-Infinity, 0, 0, -1]];
+    const d = new RelaxedOneHotCategorical(gw, { logits: rows.flat(), cols: 4, temperature: [0.5, 1, 2, 0.1] });
+    const m = d.mode();
+    expect(m).toBeInstanceOf(Float32Array);
+    expect(Array.from(m)).toEqual(Array.from(argmaxRef(rows.flat(), 4)).flatMap((k) => [0, 1, 2, 3].map((j) => (j === k ? 1 : 0))));
+    expect(Array.from(argmaxRef(m, 4))).toEqual([1, 2, 0, 1]);
+    const p1 = Math.fround(0.45);
+    const q = new RelaxedOneHotCategorical(gw, { probs: [p1, p1 + 2 ** -25, 1 - 2 * p1 - 2 ** -25], temperature: 1 });
+    expect(Array.from(q.mode())).toEqual([0, 1, 0]);
+    // At a small temperature the samples gather at one-hot vectors, the mode's the most often.
+    const c = new RelaxedOneHotCategorical(gw, { logits: [0.2, 1, 0.5], temperature: 0.05 });
+    const counts = [0, 0, 0];
+    for (const k of argmaxRef(c.sampleHard({ seed: 5, n: 5000 }).hard, 3)) counts[k]!++;
+    expect(argmaxRef(c.mode(), 3)[0]).toBe(counts.indexOf(Math.max(...counts)));
+  });
+
+  test("n is a positive integer: a named RangeError or TypeError, nothing drawn", async () => {
+    const [a, b] = [await init({ seed: 6 }), await init({ seed: 6 })];
+    const d = new RelaxedOneHotCategorical(a, { logits, cols: 4, temperature: 1 });
+    const R = "RelaxedOneHotCategorical";
+    const max = Math.floor((2 ** 29 - 1) / B);
+    for (const fn of ["rsample", "sample", "sampleHard"] as const) {
+      for (const n of [0, -2, 2.5, Number.NaN, -Infinity, max + 1]) {
+        expect(() => d[fn]({ n })).toThrow(new RegExp(`^${R}\\.${fn}: n must be an integer from 1 to ${max}, got ${n}$`));
+      }
+      expect(() => d[fn]({ seed: 1, n: "3" as never })).toThrow(new RegExp(`^${R}\\.${fn}: n must be a number, got the string "3"$`));
+      expect(() => d[fn]({ offset: 3, n: 2 })).toThrow(new RegExp(`^${R}\\.${fn}: offset needs a seed$`));
+    }
+    expect(a.randomBits(4)).toEqual(b.randomBits(4)); // the instance's stream has not moved
+  });
+});
+
 function d0() {
   return new RelaxedOneHotCategorical(gw, { logits: [1, 2, 3, 4], cols: 2, temperature: [0.5, 2] });
 }
@@ -400,6 +576,19 @@ describe("RelaxedBernoulli", () => {
     expect(Array.from(pm.logProb([0, 1]))).toEqual([0, 0]);
     expect(Array.from(pm.logProb([0.5, 0.5]))).toEqual([-Infinity, -Infinity]);
     expect(Array.from(pm.cdf([0, 0.5, 1, 0, 0.5, 1]))).toEqual([1, 0, 1, 0, 1, 1]); // element q: probs[q % 2]
+  });
+
+  test("n draws split across calls replay bit for bit; the instance's stream moves by 2 n size", async () => {
+    const b = new RelaxedBernoulli(gw, { logits, temperature: 0.5 });
+    const five = b.sampleHard({ seed: 2, offset: 9, n: 5 });
+    const parts = [0, 1, 2, 3, 4].map((i) => b.sampleHard({ seed: 2, offset: 9 + 8 * i }));
+    expect(Array.from(five.soft)).toEqual(parts.flatMap((p) => Array.from(p.soft)));
+    expect(Array.from(five.hard)).toEqual(parts.flatMap((p) => Array.from(p.hard)));
+    expect(Array.from(five.soft)).toEqual([...b.rsample({ seed: 2, offset: 9, n: 2 }), ...b.rsample({ seed: 2, offset: 9 + 16, n: 3 })]);
+    const [x, y] = [await init({ seed: 79 }), await init({ seed: 79 })];
+    const [bx, by] = [new RelaxedBernoulli(x, { logits, temperature: 0.5 }), new RelaxedBernoulli(y, { logits, temperature: 0.5 })];
+    expect(Array.from(bx.rsample({ n: 3 }))).toEqual([0, 1, 2].flatMap(() => Array.from(by.rsample())));
+    expect(x.randomBits(2)).toEqual(y.randomBits(2, { seed: 79, offset: 24 }));
   });
 
   test("boundary y = 0 and 1: +Inf below tau 1, -Inf above, -l and +l at tau 1; dlogits -1 / +1, dtemperature -Inf", () => {
