@@ -79,6 +79,12 @@ function prepareTensors(gw, op, input) {
         dispose,
       };
     }
+    case "backward-dx": {
+      const y = load(input.y);
+      const dy = load(input.dy);
+      const o = keep(gw.tensor(rows, cols));
+      return { call: () => void gw.softmaxBackward(y, dy, { tau, out: o }), output: () => ({ values: o.data }), dispose };
+    }
     default:
       return null;
   }
@@ -113,14 +119,17 @@ function prepareArrays(gw, op, input) {
         output,
       };
     case "backward":
+    case "backward-dx": {
+      const dtau = op === "backward";
       return {
         call: () => {
-          const r = gw.softmaxBackward(input.y, input.dy, { cols, tau });
+          const r = gw.softmaxBackward(input.y, input.dy, { cols, tau, dtau });
           last = r.dlogits;
           lastDtau = r.dtau;
         },
         output,
       };
+    }
     default:
       return null;
   }

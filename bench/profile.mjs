@@ -45,6 +45,7 @@ for (const backend of ["simd", "scalar"]) {
     "gumbel_softmax soft": (i) => k.gumbel_softmax(x.byteOffset, o.byteOffset, 0, rows, cols, 0.5, 0, ...s(i)),
     "gumbel_max": (i) => k.gumbel_max(x.byteOffset, idx.byteOffset, rows, cols, ...s(i)),
     "softmax_grad with dtau": () => k.softmax_grad(y.byteOffset, x.byteOffset, o.byteOffset, idx.byteOffset, rows, cols, 0.5),
+    "softmax_grad without dtau": () => k.softmax_grad(y.byteOffset, x.byteOffset, o.byteOffset, 0, rows, cols, 0.5),
   };
   for (const [name, call] of Object.entries(parts)) {
     table[name] ??= {};

@@ -22,7 +22,7 @@ import { Bench } from "tinybench";
 import { writeChart } from "./chart.mjs";
 import { createOurs } from "./ours.mjs";
 
-/** @typedef {"noise" | "max" | "soft" | "hard" | "backward"} OpName */
+/** @typedef {"noise" | "max" | "soft" | "hard" | "backward" | "backward-dx"} OpName */
 
 /**
  * One (op, shape) problem: shared read-only inputs, the same for every implementation.
@@ -30,17 +30,17 @@ import { createOurs } from "./ours.mjs";
  * @property {number} rows
  * @property {number} cols
  * @property {number} n            rows * cols
- * @property {number} tau          temperature of soft, hard and backward
+ * @property {number} tau          temperature of soft, hard and the backward ops
  * @property {Float32Array} logits N(0, 1) logits
- * @property {Float32Array} y      softmax(logits / tau), for backward
- * @property {Float32Array} dy     N(0, 1) upstream gradient, for backward
+ * @property {Float32Array} y      softmax(logits / tau), for the backward ops
+ * @property {Float32Array} dy     N(0, 1) upstream gradient, for the backward ops
  */
 
 /**
  * What an implementation's output looks like after a call.
  * @typedef {object} Output
  * @property {Float32Array | Int32Array} values  the main result (noise, indices, samples, dlogits)
- * @property {Float32Array} [dtau]               backward only: one value per row
+ * @property {Float32Array} [dtau]               backward only (not backward-dx): one value per row
  */
 
 /**
@@ -75,7 +75,8 @@ const OP_LABELS = {
   max: "gumbelMax",
   soft: `gumbelSoftmax soft τ=${TAU}`,
   hard: "gumbelSoftmax hard",
-  backward: "softmaxBackward",
+  backward: "softmaxBackward with dtau",
+  "backward-dx": "softmaxBackward dlogits only",
 };
 const ALL_OPS = /** @type {OpName[]} */ (Object.keys(OP_LABELS));
 const ALL_SHAPES = ["1x10", "4096x10", "256x1000", "64x32000", "8x128256"];
@@ -242,7 +243,11 @@ function checkOutput(op, input, out) {
       problems.push(...checkArgmaxLaw(input, idx));
       break;
     }
-    case "backward": {
+    case "backward":
+    case "backward-dx": {
+      // backward gives dtau too; backward-dx must not compute it (that is the point of the op).
+      if (op === "backward" && !out.dtau) return ["no dtau"];
+      if (op === "backward-dx" && out.dtau) return ["dtau computed, though backward-dx asks for dlogits only"];
       const { y, dy, tau } = input;
       let worst = 0;
       let scale = 0;
@@ -356,7 +361,7 @@ function parseCli() {
   }
   if (values.help) {
     process.stdout.write(
-      "usage: node bench/run.mjs [--quick] [--shapes 256x1000,1x10] [--ops noise,max,soft,hard,backward]\n" +
+      "usage: node bench/run.mjs [--quick] [--shapes 256x1000,1x10] [--ops noise,max,soft,hard,backward,backward-dx]\n" +
         "                          [--impls simd-tensor,js,tfjs-wasm,...] [--rounds N] [--time MS] [--out FILE]\n" +
         "  writes FILE (default bench/results/latest.json) and a chart next to it\n" +
         "  (bench/results/chart.svg for the default, else FILE with .svg for .json)\n",

@@ -8,6 +8,7 @@
 //   soft      tf.softmax((logits + g) / tau)
 //   hard      tf.cast(tf.oneHot(tf.argMax(logits + g, -1), cols), "float32")
 //   backward  dx = y * (dy - sum(dy * y, -1, keepDims)) / tau, dtau = -sum(dx * log(y), -1)
+//   backward-dx  dx alone
 //
 // plus, on the wasm backend, `tf.multinomial(logits, 1, seed)`, tfjs's own categorical sampler,
 // as a second implementation of `max` (id tfjs-wasm-mn): the same law, softmax(logits), by
@@ -191,12 +192,15 @@ export async function createTfjs(backendName) {
           tf.cast(tf.oneHot(tf.argMax(tf.add(x, gumbel([rows, cols], seed)), -1), cols), "float32");
         return { ...runner((seed) => [hard(seed)]), dispose };
       }
-      case "backward": {
+      case "backward":
+      case "backward-dx": {
         const y = keep(tf.tensor2d(input.y, [rows, cols]));
         const dy = keep(tf.tensor2d(input.dy, [rows, cols]));
+        const withDtau = op === "backward";
         const backward = () => {
           const dot = tf.sum(tf.mul(dy, y), -1, true);
           const dx = tf.div(tf.mul(y, tf.sub(dy, dot)), tauT);
+          if (!withDtau) return [dx];
           const dtau = tf.neg(tf.sum(tf.mul(dx, tf.log(tf.maximum(y, FLT_MIN))), -1));
           return [dx, dtau];
         };

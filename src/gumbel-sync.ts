@@ -266,11 +266,15 @@ export class GumbelSync {
 
   /**
    * Backward pass of y = softmax(x / tau) (and so of Gumbel-Softmax, with x = logits + g):
-   * dlogits = y * (dy - <dy, y>) / tau and, per row, dtau = -<dlogits, x / tau>.
+   * dlogits = y * (dy - <dy, y>) / tau and, when asked (`dtau: true` or a `dtauOut`), per row
+   * dtau = -<dlogits, x / tau> (one log per element); otherwise `dtau` is undefined.
+   * @example
+   * const { dlogits } = gw.softmaxBackward(y, dy, { cols: 5, tau: 0.5 });
+   * const { dlogits: dl, dtau } = gw.softmaxBackward(y, dy, { cols: 5, tau: 0.5, dtau: true });
    */
-  softmaxBackward<X extends FloatInput>(y: X, dy: FloatInput, options?: BackwardOptions): BackwardResult<X> {
+  softmaxBackward<X extends FloatInput, O extends BackwardOptions = {}>(y: X, dy: FloatInput, options?: Exact<O, BackwardOptions>): BackwardResult<X, O> {
     prepareSoftmaxGrad(this.call.begin("softmaxBackward"), y, dy, options, true);
-    return this.launcher.sync(this.call, true) as BackwardResult<X>;
+    return this.launcher.sync(this.call, true) as BackwardResult<X, O>;
   }
 
   /** Forward-mode derivative of y = softmax(x / tau) along `tangent`: y * (t - <t, y>) / tau. */

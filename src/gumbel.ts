@@ -66,9 +66,9 @@ export class GumbelWasm extends GumbelSync {
   }
 
   /** `softmaxBackward` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
-  softmaxBackwardAsync<X extends FloatInput>(y: X, dy: FloatInput, options?: BackwardOptions): Promise<BackwardResult<X>> {
+  softmaxBackwardAsync<X extends FloatInput, O extends BackwardOptions = {}>(y: X, dy: FloatInput, options?: Exact<O, BackwardOptions>): Promise<BackwardResult<X, O>> {
     const c = this.launcher.asyncCall(this, "softmaxBackward");
-    return this.launcher.async(c, true, () => prepareSoftmaxGrad(c, y, dy, options, true)) as Promise<BackwardResult<X>>;
+    return this.launcher.async(c, true, () => prepareSoftmaxGrad(c, y, dy, options, true)) as Promise<BackwardResult<X, O>>;
   }
 
   /**

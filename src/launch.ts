@@ -140,7 +140,7 @@ export class Launcher {
     if (lost) await this.stopped(pool, `the worker pool stopped: ${lost.message}`);
   }
 
-  /** A prepared call, run here: its first output (any `soft` delivered first), or `{ dlogits, dtau }` (`pair`). */
+  /** A prepared call, run here: its first output (any `soft` delivered first), or `{ dlogits, dtau }` (`pair`; dtau undefined unless planned). */
   sync(c: Call, pair = false): unknown {
     const bad = this.run(c);
     if (bad >= 0) c.check(bad);
@@ -195,10 +195,10 @@ function result(c: Call): unknown {
   return r;
 }
 
-/** A finished call's `{ dlogits, dtau }`, from its two outputs. */
+/** A finished call's `{ dlogits, dtau }`, from its two outputs (`dtau` undefined when the second was not planned). */
 function pairResult(c: Call): unknown {
   const dlogits = c.deliver(c.out1);
-  const r = { dlogits, dtau: c.deliver(c.out2) };
+  const r = { dlogits, dtau: c.out2.used ? c.deliver(c.out2) : undefined };
   c.release();
   return r;
 }

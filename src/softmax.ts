@@ -3,7 +3,7 @@
 // (launch.ts), synchronously or on the workers.
 
 import { LOG_SOFTMAX, LOG_SUM_EXP, SOFTMAX, SOFTMAX_GRAD } from "./specs.js";
-import { checkTaus } from "./checks.js";
+import { checkTaus, describe } from "./checks.js";
 import type { Call } from "./marshal.js";
 import { checkOptions, optionKeys } from "./options.js";
 import type { BackwardOptions, SoftmaxOptions } from "./types.js";
@@ -11,7 +11,9 @@ import type { BackwardOptions, SoftmaxOptions } from "./types.js";
 const NO_NOISE = "this call is deterministic: it draws no noise";
 /** softmax, logSoftmax, logSumExp and softmaxJvp. */
 const TAU_OUT_KEYS = optionKeys<SoftmaxOptions>({ cols: true, tau: true, out: true }, { notes: { seed: NO_NOISE, offset: NO_NOISE } });
-const BACKWARD_KEYS = optionKeys<BackwardOptions>({ cols: true, tau: true, out: true, dtauOut: true }, { notes: { seed: NO_NOISE, offset: NO_NOISE } });
+const BACKWARD_KEYS = optionKeys<BackwardOptions>(
+  { cols: true, tau: true, out: true, dtau: true, dtauOut: true }, { notes: { seed: NO_NOISE, offset: NO_NOISE } },
+);
 
 /** softmax (0), logSoftmax (1) and logSumExp (2) of each row of x / tau. */
 export function prepareSoftmax(c: Call, op: 0 | 1 | 2, x: unknown, options: SoftmaxOptions | undefined): void {
@@ -33,21 +35,40 @@ export function prepareSoftmax(c: Call, op: 0 | 1 | 2, x: unknown, options: Soft
 }
 
 /**
- * softmaxBackward (dlogits into out1, dtau into out2) or softmaxJvp (`dtau` false: the
- * derivative along the tangent into out1): one kernel, softmax_grad.
+ * Whether softmaxBackward computes dtau: `dtau: true`, or a `dtauOut` given (with `dtau`
+ * omitted or true). Any other `dtau` is a TypeError, thrown before anything is written.
  */
-export function prepareSoftmaxGrad(c: Call, y: unknown, v: unknown, options: BackwardOptions | undefined, dtau: boolean): void {
-  checkOptions(c.fn, options, dtau ? BACKWARD_KEYS : TAU_OUT_KEYS);
+function wantsDtau(fn: string, o: BackwardOptions): boolean {
+  const d: unknown = o.dtau;
+  if (d === undefined) return o.dtauOut !== undefined;
+  if (d === true) return true;
+  if (d !== false) {
+    // An array or tensor here is meant for dtauOut.
+    const hint = typeof d === "object" && d !== null ? ' (did you mean "dtauOut"?)' : "";
+    throw new TypeError(`${fn}: dtau must be a boolean, got ${describe(d)}${hint}`);
+  }
+  if (o.dtauOut !== undefined) throw new TypeError(`${fn}: dtauOut is only written with dtau: true (or dtau omitted), got dtau: false`);
+  return false;
+}
+
+/**
+ * softmaxBackward (`backward`: dlogits into out1 and, when asked, dtau into out2) or
+ * softmaxJvp (the derivative along the tangent into out1): one kernel, softmax_grad, whose
+ * dtau pointer is 0 (no log computed) when dtau is not asked for.
+ */
+export function prepareSoftmaxGrad(c: Call, y: unknown, v: unknown, options: BackwardOptions | undefined, backward: boolean): void {
+  checkOptions(c.fn, options, backward ? BACKWARD_KEYS : TAU_OUT_KEYS);
   const o = options ?? {};
+  const withDtau = backward && wantsDtau(c.fn, o);
   const a = c.operand("y", y, c.in1);
-  const b = c.operand(dtau ? "dy" : "tangent", v, c.in2);
+  const b = c.operand(backward ? "dy" : "tangent", v, c.in2);
   const cols = c.resolveCols(o.cols, a);
   const rows = c.rowsOf(a, cols);
   c.sameLength(a, b);
   const tau = checkTaus(c.fn, o.tau, rows);
   const isT = a.tensor !== null;
   const out = c.outPlan("out", o.out, "float32", rows, cols, isT, c.out1, null);
-  const dt = dtau ? c.outPlan("dtauOut", o.dtauOut, "float32", rows, 1, isT, c.out2, out) : null;
+  const dt = withDtau ? c.outPlan("dtauOut", o.dtauOut, "float32", rows, 1, isT, c.out2, out) : null;
   c.stageOperands(a, b, out, dt);
   c.allocFresh(out);
   if (dt) c.allocFresh(dt);

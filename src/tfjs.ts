@@ -68,7 +68,8 @@ export interface TfOps {
   /**
    * Gumbel-Softmax (Concrete) samples of a tensor of any rank, the classes on the last axis:
    * exactly `gw.gumbelSoftmax(logits, { cols, tau, hard, seed, offset })`, same shape.
-   * Gradients w.r.t. the logits and a tensor `tau`: `softmaxBackward` of the soft sample.
+   * Gradients w.r.t. the logits and a tensor `tau`: `softmaxBackward` of the soft sample (dtau
+   * computed only for a tensor `tau`).
    */
   gumbelSoftmax<R extends tf.Rank>(logits: tf.Tensor<R>, options?: TfGumbelSoftmaxOptions): tf.Tensor<R>;
   /**
@@ -146,9 +147,10 @@ function gumbelSoftmax(gw: GumbelWasm, logits: unknown, options: TfGumbelSoftmax
     return {
       value: wrap(out, x.shape),
       grad: (dy) => {
-        const { dlogits, dtau } = gw.softmaxBackward(y, read(dy), { cols, tau: tau.value });
-        const dx = wrap(dlogits, x.shape);
-        return tau.tensor ? [dx, temperatureGrad(tau.tensor, dtau)] : [dx];
+        // dtau (one log per element) only for a tensor tau, the one case that has its gradient.
+        if (!tau.tensor) return [wrap(gw.softmaxBackward(y, read(dy), { cols, tau: tau.value }).dlogits, x.shape)];
+        const { dlogits, dtau } = gw.softmaxBackward(y, read(dy), { cols, tau: tau.value, dtau: true });
+        return [wrap(dlogits, x.shape), temperatureGrad(tau.tensor, dtau)];
       },
     };
   });

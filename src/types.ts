@@ -79,10 +79,23 @@ export interface StraightForward {
   soft?: Tensor | Float32Array;
 }
 
-export interface BackwardOptions extends TauOptions, OutOption<Tensor | Float32Array> {
-  /** Where to write dtau (one value per row). */
-  dtauOut?: Tensor | Float32Array;
-}
+/**
+ * What softmaxBackward takes besides y and dy. The gradient w.r.t. tau (one value per row, one
+ * log per element) is computed only when asked: `dtau: true`, or a `dtauOut` to write it into.
+ * `dtau: false` with a `dtauOut` does not compile (and is a TypeError at run time).
+ */
+export type BackwardOptions = TauOptions & OutOption<Tensor | Float32Array> & (
+  | {
+      /** Compute dtau; default false, or true when dtauOut is given. */
+      dtau?: boolean;
+      dtauOut?: undefined;
+    }
+  | {
+      dtau?: true;
+      /** Where to write dtau (one value per row); given, it implies `dtau: true`. */
+      dtauOut?: Tensor | Float32Array;
+    }
+);
 
 export type FloatOut = Tensor | Float32Array;
 export type Result<X, O> = O extends { out: Tensor } ? Tensor : X extends Tensor ? Tensor : Float32Array;
@@ -115,7 +128,34 @@ export interface SampleTokensOptions extends ShapeOptions {
 export type GumbelMaxOptions = ShapeOptions & StreamOptions & OutOption<Tensor<"int32"> | Int32Array>;
 /** What the softmax family takes besides its input. */
 export type SoftmaxOptions = TauOptions & OutOption<FloatOut>;
-/** `{ dlogits, dtau }` of softmaxBackward: tensors for tensor input, else arrays. */
-export type BackwardResult<X> = X extends Tensor ? { dlogits: Tensor; dtau: Tensor } : { dlogits: Float32Array; dtau: Float32Array };
+/** The type of key K of options O (undefined when O has no such key). */
+type Get<O, K extends PropertyKey> = K extends keyof O ? O[K] : undefined;
+/** An output's type: the tensor or array given for it (`G`), else a tensor for tensor input, else a Float32Array. */
+type OutType<X, G> = G extends Tensor ? Tensor : G extends Float32Array ? Float32Array : X extends Tensor ? Tensor : Float32Array;
+/**
+ * The `dtau` of softmaxBackward's result for options `O`: the output when `O` asks for it
+ * (`dtau: true` or a `dtauOut`), `undefined` when it cannot (no `dtau`, or `dtau: false`, and
+ * no `dtauOut`), either when only the run time knows (`dtau: boolean`).
+ */
+type DtauResult<X, O> = O extends unknown ? DtauOf<X, Get<O, "dtau">, Get<O, "dtauOut">> : never;
+/** DtauResult of the types of `dtau` (D) and `dtauOut` (G). */
+type DtauOf<X, D, G> = [G] extends [Tensor | Float32Array]
+  ? OutType<X, G>
+  : [D] extends [true]
+    ? OutType<X, G>
+    : [D] extends [false | undefined]
+      ? [G] extends [undefined]
+        ? undefined
+        : OutType<X, G> | undefined
+      : OutType<X, G> | undefined;
+/**
+ * `{ dlogits, dtau }` of softmaxBackward with options `O`: each the tensor or array given for it
+ * (`out`, `dtauOut`), else a tensor for tensor input, else an array; `dtau` is `undefined`
+ * unless asked for (see `BackwardOptions`).
+ */
+export type BackwardResult<X, O = BackwardOptions> = {
+  dlogits: OutType<X, Get<O, "out">>;
+  dtau: DtauResult<X, O>;
+};
 /** Int32 results (class indices): a tensor for tensor input, else an Int32Array. */
 export type IndexResult<X> = X extends Tensor ? Tensor<"int32"> : Int32Array;

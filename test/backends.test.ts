@@ -75,9 +75,10 @@ describe("SIMD == scalar, bit for bit", () => {
       });
       same(`gumbelMax ${cols}`, (gw) => gw.gumbelMax(x, { cols, seed: s.seed, offset: s.offset }));
       same(`backward ${cols}`, (gw) => {
-        const r = gw.softmaxBackward(y, v, o);
+        const r = gw.softmaxBackward(y, v, { ...o, dtau: true });
         return [r.dlogits, r.dtau];
       });
+      same(`backward without dtau ${cols}`, (gw) => gw.softmaxBackward(y, v, o).dlogits);
       same(`jvp ${cols}`, (gw) => gw.softmaxJvp(y, v, o));
     }
   });
@@ -107,10 +108,12 @@ describe("SIMD == scalar, bit for bit", () => {
       same(`gumbelMax ${rows}x${cols}`, (gw) => gw.gumbelMax(x, { cols, seed: s.seed, offset: s.offset }));
       same(`logSoftmax ${rows}x${cols}`, (gw) => gw.logSoftmax(x, o));
       const y = simd.softmax(x, o);
+      const dy = x.map((v) => (Number.isFinite(v) ? v : 0));
       same(`backward ${rows}x${cols}`, (gw) => {
-        const r = gw.softmaxBackward(y, x.map((v) => (Number.isFinite(v) ? v : 0)), o);
+        const r = gw.softmaxBackward(y, dy, { ...o, dtau: true });
         return [r.dlogits, r.dtau];
       });
+      same(`backward without dtau ${rows}x${cols}`, (gw) => gw.softmaxBackward(y, dy, o).dlogits);
     }
   });
 

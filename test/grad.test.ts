@@ -1,7 +1,9 @@
 // Gradients: the VJP w.r.t. logits, the gradient w.r.t. tau and the JVP, against central
-// finite differences of the float64 reference.
+// finite differences of the float64 reference; dtau computed only when asked (`dtau: true` or
+// a `dtauOut`), bad values of `dtau` refused, and the result's type following the options.
 import { describe, expect, test } from "vitest";
-import { centralDiff, gumbelSoftmaxRef, softmaxRef, softmaxVjpRef, testRandom } from "./reference.js";
+import type { Tensor } from "../src/node.js";
+import { centralDiff, gumbelSoftmaxRef, softmaxDtauRef, softmaxRef, softmaxVjpRef, testRandom } from "./reference.js";
 import { backends, load } from "./setup.js";
 
 const H = 1e-5;
@@ -27,6 +29,37 @@ function gradClose(a: ArrayLike<number>, b: ArrayLike<number>, v: ArrayLike<numb
   return err <= 1e-5 * scale + (2 ** -20 * vmax) / tau;
 }
 
+/**
+ * Whether dtau (from float32 y) matches the float64 reference from the logits x, per row: within
+ * 2^-17 sum_k |dlogits_k| (1 + |x_k - max x| / tau) (the bound the README states), plus the VJP's
+ * own tolerance times the largest |log y|.
+ */
+function dtauClose(got: ArrayLike<number>, x: Float32Array, v: Float32Array, cols: number, tau: number): string {
+  const want = softmaxDtauRef(x, v, cols, tau);
+  const dx = softmaxVjpRef(softmaxRef(x, cols, tau), v, cols, tau);
+  for (let r = 0; r < want.length; r++) {
+    let m = -Infinity;
+    for (let k = 0; k < cols; k++) m = Math.max(m, x[r * cols + k]!);
+    let bound = 0;
+    let big = 0;
+    let vmax = 0;
+    for (let k = 0; k < cols; k++) {
+      const i = r * cols + k;
+      if (x[i] === -Infinity) continue;
+      const s = Math.abs(x[i]! - m) / tau;
+      bound += Math.abs(dx[i]!) * (1 + s);
+      big = Math.max(big, Math.abs(dx[i]!));
+      vmax = Math.max(vmax, Math.abs(v[i]!));
+    }
+    const tol = 2 ** -17 * bound + (1e-5 * big + (2 ** -20 * vmax) / tau) * (1 + Math.log(cols)) + 1e-7;
+    if (!(Math.abs(got[r]! - want[r]!) <= tol)) return `row ${r}: dtau ${got[r]}, float64 ${want[r]} (tolerance ${tol})`;
+  }
+  return "";
+}
+
+const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
+const SENTINEL = 12345;
+
 describe.each(backends)("%s binary", (backend) => {
   test.each([1, 2, 5, 10, 33])("VJP and dtau of Gumbel-Softmax match finite differences, cols = %i", async (cols) => {
     const gw = await load(backend);
@@ -37,7 +70,7 @@ describe.each(backends)("%s binary", (backend) => {
       const seed = 9;
       const g = gw.gumbelNoise(rows * cols, { seed }) as Float32Array;
       const y = gw.gumbelSoftmax(logits, { cols, tau, seed });
-      const { dlogits, dtau } = gw.softmaxBackward(y, v, { cols, tau });
+      const { dlogits, dtau } = gw.softmaxBackward(y, v, { cols, tau, dtau: true });
       expect(dtau.length).toBe(rows);
       for (let r = 0; r < rows; r++) {
         const l0 = Float64Array.from(logits.subarray(r * cols, (r + 1) * cols));
@@ -64,7 +97,7 @@ describe.each(backends)("%s binary", (backend) => {
     x[7] = -Infinity;
     const y = gw.softmax(x, { cols, tau: 0.5 });
     const v = randomArray(5, 4 * cols, 1);
-    const { dlogits, dtau } = gw.softmaxBackward(y, v, { cols, tau: 0.5 });
+    const { dlogits, dtau } = gw.softmaxBackward(y, v, { cols, tau: 0.5, dtau: true });
     expect(gradClose(dlogits, softmaxVjpRef(y, v, cols, 0.5), v, 0.5)).toBe(true);
     expect(dlogits[7] === 0).toBe(true); // +0 or -0
     for (const d of dtau) expect(Number.isFinite(d)).toBe(true);
@@ -104,5 +137,161 @@ describe.each(backends)("%s binary", (backend) => {
     }
     expect(Math.abs(a - b)).toBeLessThan(1e-6);
     expect(Math.abs(a)).toBeGreaterThan(1e-3);
+  });
+
+  describe("dtau on demand", () => {
+    test.each([1, 3, 4, 5, 17, 64, 1000])("asked (dtau: true, dtauOut, both) or not: dlogits the same bits, dtau float64's or undefined, cols = %i", async (cols) => {
+      const gw = await load(backend);
+      const rows = 3;
+      for (const tau of [0.4, 1, 3]) {
+        const x = randomArray(cols + 7, rows * cols, 3);
+        if (cols > 1) x[1] = -Infinity; // a mask: y = 0, log y never taken
+        const y = gw.softmax(x, { cols, tau });
+        const v = randomArray(cols + 8, rows * cols, 1);
+        const none = gw.softmaxBackward(y, v, { cols, tau });
+        expect(Object.keys(none)).toEqual(["dlogits", "dtau"]); // the shape kept: destructuring works as before
+        expect(none.dtau).toBe(undefined);
+        expect(gw.softmaxBackward(y, v, { cols, tau, dtau: false }).dtau).toBe(undefined);
+        expect(gw.softmaxBackward(y, v, { cols, tau, dtau: undefined, dtauOut: undefined }).dtau).toBe(undefined);
+        expect(gradClose(none.dlogits, softmaxVjpRef(y, v, cols, tau), v, tau)).toBe(true);
+        const asked = gw.softmaxBackward(y, v, { cols, tau, dtau: true });
+        expect(asked.dtau.length).toBe(rows);
+        expect(dtauClose(asked.dtau, x, v, cols, tau)).toBe("");
+        const into = new Float32Array(rows).fill(SENTINEL);
+        const viaOut = gw.softmaxBackward(y, v, { cols, tau, dtauOut: into });
+        expect(viaOut.dtau).toBe(into);
+        const into2 = new Float32Array(rows).fill(SENTINEL);
+        const both = gw.softmaxBackward(y, v, { cols, tau, dtau: true, dtauOut: into2 });
+        expect(both.dtau).toBe(into2);
+        for (const r of [asked, viaOut, both]) expect(bits(r.dlogits)).toEqual(bits(none.dlogits));
+        expect(bits(into)).toEqual(bits(asked.dtau));
+        expect(bits(into2)).toEqual(bits(asked.dtau));
+        // the async form: the same bits, with and without dtau
+        const an = await gw.softmaxBackwardAsync(y, v, { cols, tau });
+        expect(an.dtau).toBe(undefined);
+        expect(bits(an.dlogits)).toEqual(bits(none.dlogits));
+        const aa = await gw.softmaxBackwardAsync(y, v, { cols, tau, dtau: true });
+        expect([bits(aa.dlogits), bits(aa.dtau)]).toEqual([bits(none.dlogits), bits(asked.dtau)]);
+      }
+    });
+
+    test("tensor input: no dtau tensor is made unless asked; a dtauOut tensor is written in place", async () => {
+      const gw = await load(backend);
+      const cols = 6;
+      const y = gw.tensorFrom(gw.softmax(randomArray(1, 4 * cols, 2), { cols }), cols);
+      const v = randomArray(2, 4 * cols, 1);
+      const inUse = gw.heap.bytesInUse;
+      const jvp = gw.softmaxJvp(y, v); // one output, rows x cols
+      const oneOutput = gw.heap.bytesInUse - inUse;
+      jvp.free();
+      const none = gw.softmaxBackward(y, v);
+      expect(none.dtau).toBe(undefined);
+      expect(gw.heap.bytesInUse - inUse).toBe(oneOutput);
+      const asked = gw.softmaxBackward(y, v, { dtau: true });
+      expect([asked.dtau.rows, asked.dtau.cols]).toEqual([4, 1]);
+      expect(bits(asked.dlogits.data)).toEqual(bits(none.dlogits.data));
+      const dtauOut = gw.tensor(4, 1);
+      const viaOut = gw.softmaxBackward(y, v, { dtauOut });
+      expect(viaOut.dtau).toBe(dtauOut);
+      expect(bits(dtauOut.data)).toEqual(bits(asked.dtau.data));
+      for (const t of [y, none.dlogits, asked.dlogits, asked.dtau, viaOut.dlogits, dtauOut]) t.free();
+      expect(gw.heap.bytesInUse).toBe(inUse - 4 * cols * 4);
+    });
+
+    test("bad values of dtau: a TypeError naming softmaxBackward and dtau; nothing written or allocated; the async form rejects the same", async () => {
+      const gw = await load(backend);
+      const y = gw.tensorFrom(gw.softmax(randomArray(3, 6, 2), { cols: 3 }), 3);
+      const v = randomArray(4, 6, 1);
+      const not = (got: string) => new RegExp(`^softmaxBackward: dtau must be a boolean, got ${got}$`);
+      const dtauOutArray = new Float32Array(2).fill(SENTINEL);
+      const dtauOutTensor = gw.tensor(2, 1);
+      dtauOutTensor.data.fill(SENTINEL);
+      const onlyWithTrue = /^softmaxBackward: dtauOut is only written with dtau: true \(or dtau omitted\), got dtau: false$/;
+      const cases: Array<[Record<string, unknown>, RegExp]> = [
+        [{ dtau: "yes" }, not('the string "yes"')],
+        [{ dtau: 1 }, not("number 1")],
+        [{ dtau: 0 }, not("number 0")],
+        [{ dtau: null }, not("null")],
+        [{ dtau: "true", dtauOut: dtauOutArray }, not('the string "true"')],
+        [{ dtau: new Float32Array(2) }, /^softmaxBackward: dtau must be a boolean, got a Float32Array \(did you mean "dtauOut"\?\)$/],
+        [{ dtau: dtauOutTensor }, /^softmaxBackward: dtau must be a boolean, got an object \(Tensor\) \(did you mean "dtauOut"\?\)$/],
+        [{ dtau: false, dtauOut: dtauOutArray }, onlyWithTrue],
+        [{ dtau: false, dtauOut: dtauOutTensor }, onlyWithTrue],
+      ];
+      for (const [extra, re] of cases) {
+        for (const input of [y, y.data.slice()]) {
+          const out = new Float32Array(6).fill(SENTINEL);
+          const opts = { cols: 3, tau: 0.7, out, ...extra } as never;
+          const inUse = gw.heap.bytesInUse;
+          let err: unknown;
+          try {
+            gw.softmaxBackward(input, v, opts);
+          } catch (e) {
+            err = e;
+          }
+          expect(err).toBeInstanceOf(TypeError);
+          expect((err as Error).message).toMatch(re);
+          await expect(gw.softmaxBackwardAsync(input, v, opts)).rejects.toThrow(re);
+          expect(gw.heap.bytesInUse).toBe(inUse);
+          for (const b of [out, dtauOutArray, dtauOutTensor.data]) expect(Array.from(b).every((z) => z === SENTINEL)).toBe(true);
+        }
+      }
+      y.free();
+      dtauOutTensor.free();
+    });
+
+    test("the result's type follows the options (each @ts-expect-error line is a type error)", async () => {
+      const gw = await load(backend);
+      const y = gw.softmax(Float32Array.from([1, 2, 3, 0, 0, 1]), { cols: 3 });
+      const t = gw.tensorFrom(y, 3);
+      const out = gw.tensor(2, 3); // tensor input: dlogits into it, no fresh tensor to free
+      const flag = Math.random() < 2; // a boolean only the run time knows
+      const none: undefined = gw.softmaxBackward(y, y, { cols: 3 }).dtau;
+      const bare = gw.softmaxBackward(t, y);
+      const noOptions: undefined = bare.dtau;
+      bare.dlogits.free();
+      const off: undefined = gw.softmaxBackward(y, y, { cols: 3, dtau: false }).dtau;
+      const asked: Float32Array = gw.softmaxBackward(y, y, { cols: 3, dtau: true }).dtau;
+      const askedT: Tensor = gw.softmaxBackward(t, y, { out, dtau: true }).dtau;
+      const viaOut: Tensor = gw.softmaxBackward(y, y, { cols: 3, dtauOut: gw.tensor(2, 1) }).dtau;
+      const viaArray: Float32Array = gw.softmaxBackward(t, y, { out, dtauOut: new Float32Array(2) }).dtau;
+      const maybe: Float32Array | undefined = gw.softmaxBackward(y, y, { cols: 3, dtau: flag }).dtau;
+      const buffer = flag ? new Float32Array(2) : undefined; // a dtauOut that may be undefined
+      const maybeOut: Float32Array | undefined = gw.softmaxBackward(y, y, { cols: 3, dtauOut: buffer }).dtau;
+      const asyncT: Tensor = (await gw.softmaxBackwardAsync(t, y, { out, dtau: true })).dtau;
+      const asyncNone: undefined = (await gw.softmaxBackwardAsync(y, y, { cols: 3 })).dtau;
+      // @ts-expect-error not asked: undefined, not an array
+      const wrong: Float32Array = gw.softmaxBackward(y, y, { cols: 3 }).dtau;
+      // @ts-expect-error only the run time knows
+      const wrong2: Float32Array = gw.softmaxBackward(y, y, { cols: 3, dtau: flag }).dtau;
+      // @ts-expect-error the same
+      const wrong4: Float32Array = gw.softmaxBackward(y, y, { cols: 3, dtauOut: buffer }).dtau;
+      // @ts-expect-error not asked (async)
+      const wrong3: Tensor = (await gw.softmaxBackwardAsync(t, y, { out })).dtau;
+      expect(() => {
+        // @ts-expect-error dtau is a boolean
+        gw.softmaxBackward(y, y, { cols: 3, dtau: "yes" });
+      }).toThrow(TypeError);
+      expect(() => {
+        // @ts-expect-error dtauOut with dtau: false
+        gw.softmaxBackward(y, y, { cols: 3, dtau: false, dtauOut: new Float32Array(2) });
+      }).toThrow(TypeError);
+      expect(() => {
+        // @ts-expect-error the array to write into is dtauOut
+        gw.softmaxBackward(y, y, { cols: 3, dtau: new Float32Array(2) });
+      }).toThrow(TypeError);
+      // @ts-expect-error
+      await expect(gw.softmaxBackwardAsync(y, y, { cols: 3, dtau: false, dtauOut: new Float32Array(2) })).rejects.toThrow(TypeError);
+      expect([none, noOptions, off, wrong3]).toEqual([undefined, undefined, undefined, undefined]);
+      expect([asked, viaArray, maybe, maybeOut, wrong, wrong2, wrong4, asyncNone].map((a) => a?.constructor.name)).toEqual([
+        "Float32Array", "Float32Array", "Float32Array", "Float32Array", undefined, "Float32Array", "Float32Array", undefined, // flag is true
+      ]);
+      for (const r of [askedT, viaOut, asyncT]) {
+        expect(r.rows).toBe(2);
+        r.free();
+      }
+      t.free();
+      out.free();
+    });
   });
 });

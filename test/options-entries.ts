@@ -118,7 +118,7 @@ export const ENTRIES: Entry[] = [
     base: (h) => ({ out: h.idx2, temperature: 0.7 }), call: (h, v) => h.gw.sampleTokens(h.x, o(v)),
   }),
   entry({
-    name: "softmaxBackward", keys: ["cols", "tau", "out", "dtauOut"],
+    name: "softmaxBackward", keys: ["cols", "tau", "out", "dtau", "dtauOut"],
     base: (h) => ({ out: h.out6, dtauOut: h.out2 }), call: (h, v) => h.gw.softmaxBackward(h.y, h.dy, o(v)),
   }),
   entry({ name: "softmaxJvp", keys: ["cols", "tau", "out"], base: (h) => ({ out: h.out6 }), call: (h, v) => h.gw.softmaxJvp(h.y, h.dy, o(v)) }),
@@ -159,7 +159,7 @@ export const ENTRIES: Entry[] = [
     base: (h) => ({ out: h.out6 }), call: (h, v) => h.gw.logSoftmaxAsync(h.x, o(v)),
   }),
   entry({
-    name: "softmaxBackwardAsync", fn: "softmaxBackward", keys: ["cols", "tau", "out", "dtauOut"], async: true,
+    name: "softmaxBackwardAsync", fn: "softmaxBackward", keys: ["cols", "tau", "out", "dtau", "dtauOut"], async: true,
     base: (h) => ({ out: h.out6, dtauOut: h.out2 }), call: (h, v) => h.gw.softmaxBackwardAsync(h.y, h.dy, o(v)),
   }),
   // ------------------------------------------------------------ GumbelRng (the stream supplies seed and offset)

@@ -27,7 +27,10 @@ describe.each(backends)("%s", (backend) => {
       const lsm = gw.logSoftmax(x, { cols, tau: taus });
       const lse = gw.logSumExp(x, { cols, tau: taus });
       const y = gw.softmax(x, { cols });
-      const back = gw.softmaxBackward(y, v, { cols, tau: taus });
+      const back = gw.softmaxBackward(y, v, { cols, tau: taus, dtau: true });
+      const backDx = gw.softmaxBackward(y, v, { cols, tau: taus });
+      expect(backDx.dtau).toBe(undefined);
+      expect(backDx.dlogits).toEqual(back.dlogits);
       const jvp = gw.softmaxJvp(y, v, { cols, tau: taus });
       for (let r = 0; r < rows; r++) {
         const o = { cols, tau: taus[r]!, seed, offset: offset + r * cols };
@@ -38,7 +41,7 @@ describe.each(backends)("%s", (backend) => {
         expect(row(sm, r)).toEqual(gw.softmax(row(x, r), { cols, tau: taus[r]! }));
         expect(row(lsm, r)).toEqual(gw.logSoftmax(row(x, r), { cols, tau: taus[r]! }));
         expect(lse[r]).toBe(gw.logSumExp(row(x, r), { cols, tau: taus[r]! })[0]);
-        const b1 = gw.softmaxBackward(row(y, r), row(v, r), { cols, tau: taus[r]! });
+        const b1 = gw.softmaxBackward(row(y, r), row(v, r), { cols, tau: taus[r]!, dtau: true });
         expect(row(back.dlogits, r)).toEqual(b1.dlogits);
         expect(back.dtau[r]).toBe(b1.dtau[0]);
         expect(row(jvp, r)).toEqual(gw.softmaxJvp(row(y, r), row(v, r), { cols, tau: taus[r]! }));

@@ -332,31 +332,71 @@ describe("every call: a correct result or a named TypeError/RangeError, the outp
     expectBothKinds();
   });
 
-  test("softmaxBackward and softmaxJvp: finite inputs against the reference, wrong shapes and types refused", () => {
+  test("softmaxBackward and softmaxJvp: finite inputs against the reference, wrong shapes and types refused; dtau only when asked", () => {
     const finite = fc.double({ min: -4, max: 4, noNaN: true });
+    // How softmaxBackward is asked for dtau: not at all, dtau: true / false, a dtauOut (alone or
+    // with dtau: true); and wrong ways (a string, a number, null, an array as dtau, false with a dtauOut).
+    const askArb = mostly(["none", "true", "false", "out", "true+out"], ["string", "number", "null", "array", "false+out"]);
+    const ASK: Record<string, { dtau?: unknown; out?: boolean; valid: boolean }> = {
+      none: { valid: true }, true: { dtau: true, valid: true }, false: { dtau: false, valid: true }, out: { out: true, valid: true },
+      "true+out": { dtau: true, out: true, valid: true }, string: { dtau: "yes", valid: false }, number: { dtau: 1, valid: false },
+      null: { dtau: null, valid: false }, array: { dtau: new Float32Array(1), valid: false }, "false+out": { dtau: false, out: true, valid: false },
+    };
     fc.assert(
-      fc.property(rowsArb, colsArb, fc.array(finite, { maxLength: 1200 }), tauArb, kindArb, outArb, fc.boolean(), mostly([false], [true]),
-        (rows, cols, pool, tau, kind, outKind, jvp, mismatched) => {
+      fc.property(rowsArb, colsArb, fc.array(finite, { maxLength: 1200 }), tauArb, kindArb, outArb, fc.boolean(), mostly([false], [true]), askArb,
+        (rows, cols, pool, tau, kind, outKind, jvp, mismatched, askKind) => {
           const n = rows * cols;
           const values = Array.from({ length: n }, (_, i) => pool[i % Math.max(pool.length, 1)] ?? 0.5);
           const fn = jvp ? "softmaxJvp" : "softmaxBackward";
+          const ask = jvp ? ASK.none! : ASK[askKind]!;
           const t = validTau(tau);
           const yv = t === null ? values : Array.from(softmaxStable(Float32Array.from(values), cols, 1));
           const { input, f32, tensor } = makeInput(kind, yv, cols);
           const dy = Float32Array.from({ length: mismatched ? n + 1 : n }, (_, i) => Math.sin(i));
           const out = makeOut(outKind, n);
-          const valid = f32 !== null && t !== null && out.valid && !mismatched && !(outKind.startsWith("tensor") && n === 0);
+          const dtauOut = ask.out ? new Float32Array(rows).fill(7.5) : undefined;
+          const valid = f32 !== null && t !== null && out.valid && !mismatched && !(outKind.startsWith("tensor") && n === 0) && ask.valid;
           tally(valid);
-          const opts = { cols, tau, ...(outKind === "none" ? {} : { out: out.out }) } as never;
-          outcome(fn, valid, out, tensor, () => (jvp ? gw.softmaxJvp(input as never, dy, opts) : gw.softmaxBackward(input as never, dy, opts)), (r) => {
+          const asked = ask.valid && (ask.dtau === true || ask.out === true);
+          const opts = {
+            cols, tau, ...(outKind === "none" ? {} : { out: out.out }), ...("dtau" in ask ? { dtau: ask.dtau } : {}), ...(dtauOut ? { dtauOut } : {}),
+          } as never;
+          // dtauOut must be untouched on an error too
+          const both = { ...out, snapshot: () => [...out.snapshot(), ...(dtauOut ?? [])] };
+          outcome(fn, valid, both, tensor, () => (jvp ? gw.softmaxJvp(input as never, dy, opts) : gw.softmaxBackward(input as never, dy, opts)), (r) => {
             const got = dataOf(jvp ? r : (r as { dlogits: unknown }).dlogits);
             const want = new Float64Array(n);
+            const dtauWant = new Float64Array(rows);
+            const dtauTol = new Float64Array(rows);
             for (let row = 0; row < rows; row++) {
               let dot = 0;
+              let dmax = 0;
               for (let k = 0; k < cols; k++) dot += f32![row * cols + k]! * dy[row * cols + k]!;
-              for (let k = 0; k < cols; k++) want[row * cols + k] = (f32![row * cols + k]! * (dy[row * cols + k]! - dot)) / t!;
+              for (let k = 0; k < cols; k++) dmax = Math.max(dmax, Math.abs(dy[row * cols + k]!));
+              for (let k = 0; k < cols; k++) {
+                const i = row * cols + k;
+                want[i] = (f32![i]! * (dy[i]! - dot)) / t!;
+                // dtau = -<dlogits, log y> over the unmasked classes; tolerance from dlogits' own error
+                if (f32![i]! > 0) {
+                  const l = Math.log(f32![i]!);
+                  dtauWant[row]! -= want[i]! * l;
+                  dtauTol[row]! += 1e-5 * Math.abs(l) * (Math.abs(want[i]!) + (f32![i]! * dmax) / t!);
+                }
+              }
             }
             expectClose(got, want, 2e-6 / Math.min(t!, 1), fn);
+            if (jvp) return;
+            const d = (r as { dtau: unknown }).dtau;
+            if (!asked) {
+              expect(d).toBe(undefined);
+              return;
+            }
+            if (dtauOut) expect(d).toBe(dtauOut);
+            const dv = dataOf(d);
+            expect(dv.length).toBe(rows);
+            for (let row = 0; row < rows; row++) {
+              if (!(Math.abs(dv[row]! - dtauWant[row]!) <= dtauTol[row]! + 1e-6)) throw new Error(`${fn}: dtau[${row}] is ${dv[row]}, expected ${dtauWant[row]}`);
+            }
           });
         }),
       { numRuns: RUNS, seed: SEED + 4 },
@@ -516,13 +556,21 @@ describe("tensorFrom, rng, and the async calls", () => {
     expect(threaded.threads).toBe(2);
     try {
       await fc.assert(
-        fc.asyncProperty(rowsArb, colsArb, fc.array(value, { maxLength: 1200 }), tauArb, seedArb, kindArb, fc.constantFrom("soft", "hard", "max", "softmax", "logSoftmax", "noise", "backward"),
+        fc.asyncProperty(rowsArb, colsArb, fc.array(value, { maxLength: 1200 }), tauArb, seedArb, kindArb, fc.constantFrom("soft", "hard", "max", "softmax", "logSoftmax", "noise", "backward", "backward-dtau"),
           async (rows, cols, pool, tau, seed, kind, op) => {
             const n = rows * cols;
             const values = Array.from({ length: n }, (_, i) => pool[i % Math.max(pool.length, 1)] ?? 0.5);
             const input = (g: GumbelWasm) => (kind === "tensor" ? g.tensorFrom(Float32Array.from(values), cols) : makeInput(kind, values, cols).input);
             // Each call's own options: gumbelMax takes no tau, the softmaxes and backward no seed.
-            const opts = (op === "max" ? { cols, seed } : op === "softmax" || op === "logSoftmax" || op === "backward" ? { cols, tau } : { cols, tau, seed, ...(op === "hard" ? { hard: true } : {}) }) as never;
+            const opts = (op === "max" ? { cols, seed } : op === "softmax" || op === "logSoftmax" || op === "backward" ? { cols, tau }
+              : op === "backward-dtau" ? { cols, tau, dtau: true } : { cols, tau, seed, ...(op === "hard" ? { hard: true } : {}) }) as never;
+            // backward: dlogits; backward-dtau: dtau (dlogits, a tensor for tensor input, freed)
+            const pick = (r: unknown) => {
+              const { dlogits, dtau } = r as { dlogits: unknown; dtau: unknown };
+              if (op === "backward") return dlogits;
+              if (typeof (dlogits as { free?: unknown }).free === "function") (dlogits as { free(): void }).free();
+              return dtau;
+            };
             const sync = (g: GumbelWasm, x: unknown) => {
               switch (op) {
                 case "soft": case "hard": return g.gumbelSoftmax(x as never, opts);
@@ -530,7 +578,7 @@ describe("tensorFrom, rng, and the async calls", () => {
                 case "softmax": return g.softmax(x as never, opts);
                 case "logSoftmax": return g.logSoftmax(x as never, opts);
                 case "noise": return g.gumbelNoise(n, { seed } as never);
-                default: return (g.softmaxBackward(x as never, Float32Array.from(values, Math.sin), opts) as { dlogits: unknown }).dlogits;
+                default: return pick(g.softmaxBackward(x as never, Float32Array.from(values, Math.sin), opts));
               }
             };
             const async = (g: GumbelWasm, x: unknown) => {
@@ -540,7 +588,7 @@ describe("tensorFrom, rng, and the async calls", () => {
                 case "softmax": return g.softmaxAsync(x as never, opts);
                 case "logSoftmax": return g.logSoftmaxAsync(x as never, opts);
                 case "noise": return g.gumbelNoiseAsync(n, { seed } as never);
-                default: return g.softmaxBackwardAsync(x as never, Float32Array.from(values, Math.sin), opts).then((r) => (r as { dlogits: unknown }).dlogits);
+                default: return g.softmaxBackwardAsync(x as never, Float32Array.from(values, Math.sin), opts).then(pick);
               }
             };
             const settle = async (f: () => unknown) => {

@@ -119,6 +119,24 @@ export function softmaxVjpRef(y: ArrayLike<number>, v: ArrayLike<number>, cols: 
   return out;
 }
 
+/**
+ * d/dtau of <v, softmax(x / tau)> per row in float64, from the logits x: -<dx, (x - max x) / tau>
+ * with dx the VJP above (the shift changes nothing, sum(dx) = 0; masked classes add nothing).
+ */
+export function softmaxDtauRef(x: ArrayLike<number>, v: ArrayLike<number>, cols: number, tau: number): Float64Array {
+  const rows = rowsOf(x, cols);
+  const dx = softmaxVjpRef(softmaxRef(x, cols, tau), v, cols, tau);
+  const out = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let m = -Infinity;
+    for (let k = 0; k < cols; k++) m = Math.max(m, x[r * cols + k]!);
+    let s = 0;
+    for (let k = 0; k < cols; k++) if (x[r * cols + k] !== -Infinity) s += (dx[r * cols + k]! * (x[r * cols + k]! - m)) / tau;
+    out[r] = -s;
+  }
+  return out;
+}
+
 /** Central finite difference of f at x along coordinate i (or along a direction). */
 export function centralDiff(f: (x: Float64Array) => number, x: Float64Array, dir: Float64Array, h: number): number {
   const a = Float64Array.from(x, (v, i) => v + h * dir[i]!);

@@ -202,7 +202,7 @@ describe.each(backends)("%s binary", (backend) => {
       expect(gw.heap.bytesInUse).toBe(inUse);
       expectWritten(out.data);
       expectWritten(dtauOut.data);
-      const arr = gw.softmaxBackward(ya, va, { cols: COLS, tau: TAU });
+      const arr = gw.softmaxBackward(ya, va, { cols: COLS, tau: TAU, dtau: true });
       expect(bits(out.data)).toEqual(bits(arr.dlogits));
       expect(bits(dtauOut.data)).toEqual(bits(arr.dtau));
       // independent: y * (v - <v, y>) / tau
@@ -213,6 +213,15 @@ describe.each(backends)("%s binary", (backend) => {
         for (let k = 0; k < COLS; k++) want[i * COLS + k] = (ya[i * COLS + k]! * (va[i * COLS + k]! - dot)) / TAU;
       }
       expectClose(out.data, want, 1e-5);
+      // without dtau: only out is written, dtauOut keeps the values of the call above
+      out.data.fill(SENTINEL);
+      const keep = bits(dtauOut.data);
+      const dx = gw.softmaxBackward(y, v, { tau: TAU, out });
+      expect(dx.dlogits).toBe(out);
+      expect(dx.dtau).toBe(undefined);
+      expect(gw.heap.bytesInUse).toBe(inUse);
+      expect(bits(out.data)).toEqual(bits(arr.dlogits));
+      expect(bits(dtauOut.data)).toEqual(keep);
 
       const jout = filledTensor(gw, ROWS, COLS);
       expect(gw.softmaxJvp(y, v, { tau: TAU, out: jout })).toBe(jout);
@@ -261,10 +270,13 @@ describe.each(backends)("%s binary", (backend) => {
     check(gw.gumbelSoftmax(x, { tau: TAU, ...s }), ROWS, COLS, "float32", gw.gumbelSoftmax(xa, { ...o, ...s }));
     check(gw.gumbelSoftmax(x, { tau: TAU, ...s, hard: true }), ROWS, COLS, "float32", gw.gumbelSoftmax(xa, { ...o, ...s, hard: true }));
     check(gw.gumbelMax(x, s), ROWS, 1, "int32", gw.gumbelMax(xa, { cols: COLS, ...s }));
-    const b = gw.softmaxBackward(y, x.data.map((v) => (Number.isFinite(v) ? v : 0)), { tau: TAU });
-    const ba = gw.softmaxBackward(ya, xa.map((v) => (Number.isFinite(v) ? v : 0)), o);
+    const b = gw.softmaxBackward(y, x.data.map((v) => (Number.isFinite(v) ? v : 0)), { tau: TAU, dtau: true });
+    const ba = gw.softmaxBackward(ya, xa.map((v) => (Number.isFinite(v) ? v : 0)), { ...o, dtau: true });
     check(b.dlogits, ROWS, COLS, "float32", ba.dlogits);
     check(b.dtau, ROWS, 1, "float32", ba.dtau);
+    const bx = gw.softmaxBackward(y, x.data.map((v) => (Number.isFinite(v) ? v : 0)), { tau: TAU });
+    expect(bx.dtau).toBe(undefined);
+    check(bx.dlogits, ROWS, COLS, "float32", ba.dlogits);
     check(gw.softmaxJvp(y, xa.map((v) => (Number.isFinite(v) ? v : 0)), { tau: TAU }), ROWS, COLS, "float32",
       gw.softmaxJvp(ya, xa.map((v) => (Number.isFinite(v) ? v : 0)), o));
     // a tensor viewed with other cols: the result has the shape of that view
@@ -296,7 +308,7 @@ describe.each(backends)("%s binary", (backend) => {
       expect(ArrayBuffer.isView(res)).toBe(true);
       expect((res as Float32Array).buffer).not.toBe(gw.memory.buffer);
     }
-    const b = gw.softmaxBackward(probs(1, 2, 3), [1, 2, 3, 4, 5, 6], { cols: 3 });
+    const b = gw.softmaxBackward(probs(1, 2, 3), [1, 2, 3, 4, 5, 6], { cols: 3, dtau: true });
     expect(b.dlogits.buffer).not.toBe(gw.memory.buffer);
     expect(b.dtau.buffer).not.toBe(gw.memory.buffer);
     expect([b.dlogits.length, b.dtau.length]).toEqual([6, 2]);
@@ -332,7 +344,7 @@ describe.each(backends)("%s binary", (backend) => {
     expect(b.dtau).toBe(dtauOut);
     expectWritten(out);
     expectWritten(dtauOut);
-    const b2 = gw.softmaxBackward(ya, va, o);
+    const b2 = gw.softmaxBackward(ya, va, { ...o, dtau: true });
     expect(bits(out)).toEqual(bits(b2.dlogits));
     expect(bits(dtauOut)).toEqual(bits(b2.dtau));
     const jo = new Float32Array(N).fill(SENTINEL);
@@ -364,8 +376,8 @@ describe.each(backends)("%s binary", (backend) => {
       const fin = input.map((v) => (Number.isFinite(v) ? v : 0));
       const finF = f32.map((v) => (Number.isFinite(v) ? v : 0));
       expect(bits(gw.softmaxJvp(fin, fin, o))).toEqual(bits(gw.softmaxJvp(finF, finF, o)));
-      const b = gw.softmaxBackward(fin, fin, o);
-      const bf = gw.softmaxBackward(finF, finF, o);
+      const b = gw.softmaxBackward(fin, fin, { ...o, dtau: true });
+      const bf = gw.softmaxBackward(finF, finF, { ...o, dtau: true });
       expect(bits(b.dlogits)).toEqual(bits(bf.dlogits));
       expect(bits(b.dtau)).toEqual(bits(bf.dtau));
     }

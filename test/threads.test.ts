@@ -63,7 +63,8 @@ describe("same bits on 1, 2, 3 and 4 threads as on one thread", () => {
         noise: bits(single.gumbelNoise(n + 3, { seed, offset: offset + 1 })),
         softmax: bits(single.softmax(x, { cols, tau: 0.8 })),
         logSoftmax: bits(single.logSoftmax(x, { cols, tau: 0.8 })),
-        backward: bits(single.softmaxBackward(y, dy, { cols, tau: 0.8 })),
+        backward: bits(single.softmaxBackward(y, dy, { cols, tau: 0.8, dtau: true })),
+        backwardDx: bits(single.softmaxBackward(y, dy, { cols, tau: 0.8 })),
       };
       for (const gw of pools) {
         const soft = new Float32Array(n);
@@ -74,7 +75,8 @@ describe("same bits on 1, 2, 3 and 4 threads as on one thread", () => {
           noise: bits(await gw.gumbelNoiseAsync(n + 3, { seed, offset: offset + 1 })),
           softmax: bits(await gw.softmaxAsync(x, { cols, tau: 0.8 })),
           logSoftmax: bits(await gw.logSoftmaxAsync(x, { cols, tau: 0.8 })),
-          backward: bits(await gw.softmaxBackwardAsync(y, dy, { cols, tau: 0.8 })),
+          backward: bits(await gw.softmaxBackwardAsync(y, dy, { cols, tau: 0.8, dtau: true })),
+          backwardDx: bits(await gw.softmaxBackwardAsync(y, dy, { cols, tau: 0.8 })),
         };
         expect(got, `${gw.threads} threads`).toEqual(expect1);
       }

@@ -93,17 +93,23 @@ export function gumbelSoftmax(rng, logits, cols, tau, hard, out) {
 }
 
 /**
- * Backward pass of y = softmax(x / tau): dx = y * (dy - <dy, y>) / tau and, per row,
- * dtau = -<dx, log y> (the same outputs as gumbel-wasm's softmaxBackward with dtauOut).
+ * Backward pass of y = softmax(x / tau): dx = y * (dy - <dy, y>) / tau and, per row when
+ * `dtau` is not null, dtau = -<dx, log y> (the same outputs as gumbel-wasm's softmaxBackward
+ * with and without dtau).
  * @param {Float32Array} y @param {Float32Array} dy @param {number} cols @param {number} tau
- * @param {Float32Array} dx @param {Float32Array} dtau
+ * @param {Float32Array} dx @param {Float32Array | null} dtau
  */
 export function softmaxBackward(y, dy, cols, tau, dx, dtau) {
   const invTau = 1 / tau;
-  for (let r = 0, base = 0; r < dtau.length; r++, base += cols) {
+  for (let r = 0, base = 0; base < dx.length; r++, base += cols) {
     const end = base + cols;
     let dot = 0;
     for (let i = base; i < end; i++) dot += dy[i] * y[i];
+    if (dtau === null) {
+      // dlogits only: no log
+      for (let i = base; i < end; i++) dx[i] = y[i] * (dy[i] - dot) * invTau;
+      continue;
+    }
     let dt = 0;
     for (let i = base; i < end; i++) {
       const d = y[i] * (dy[i] - dot) * invTau;
@@ -143,12 +149,13 @@ export async function create() {
             output: () => ({ values: out }),
           };
         }
-        case "backward": {
+        case "backward":
+        case "backward-dx": {
           const dx = new Float32Array(n);
-          const dtau = new Float32Array(rows);
+          const dtau = op === "backward" ? new Float32Array(rows) : null;
           return {
             call: () => softmaxBackward(input.y, input.dy, cols, tau, dx, dtau),
-            output: () => ({ values: dx, dtau }),
+            output: () => (dtau ? { values: dx, dtau } : { values: dx }),
           };
         }
         default:

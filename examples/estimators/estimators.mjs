@@ -274,9 +274,8 @@ export function runEstimators(gw, options = {}) {
   const y = gw.tensor(B, K);
   const hard = gw.tensor(B, K);
   const out = gw.tensor(B, K);
-  const dtau = gw.tensor(B, 1);
   const plain = new Float64Array(B * K);
-  const tensors = [logits, probs, z, z2, dyHard, dySoft, y, hard, out, dtau];
+  const tensors = [logits, probs, z, z2, dyHard, dySoft, y, hard, out];
 
   /** @type {Map<string, Moments>} */
   const moments = new Map(rows.map((e) => [e.key, new Moments(K)]));
@@ -325,18 +324,18 @@ export function runEstimators(gw, options = {}) {
           break;
         }
         case "ST":
-          g = gw.softmaxBackward(v(probs), dh, { cols: K, tau: 1, out: v(out), dtauOut: v(dtau) }).dlogits;
+          g = gw.softmaxBackward(v(probs), dh, { cols: K, tau: 1, out: v(out) }).dlogits;
           break;
         case "GS": {
           const ys = gw.gumbelSoftmax(v(logits), { cols: K, tau, ...stream, out: v(y) });
           const ds = v(dySoft);
           for (let j = 0; j < n * K; j++) ds[j] = 2 * (ys[j] - target[j % K]);
-          g = gw.softmaxBackward(ys, ds, { cols: K, tau, out: v(out), dtauOut: v(dtau) }).dlogits;
+          g = gw.softmaxBackward(ys, ds, { cols: K, tau, out: v(out) }).dlogits;
           break;
         }
         case "ST-GS":
           gw.gumbelSoftmax(v(logits), { cols: K, tau, hard: true, soft: v(y), ...stream, out: v(hard) });
-          g = gw.softmaxBackward(v(y), dh, { cols: K, tau, out: v(out), dtauOut: v(dtau) }).dlogits;
+          g = gw.softmaxBackward(v(y), dh, { cols: K, tau, out: v(out) }).dlogits;
           break;
         case "GR-10":
         case "GR-100":
