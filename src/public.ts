@@ -5,8 +5,8 @@ export { simdSupported, type WasmSource } from "./loader.js";
 export type { InitOptions } from "./init.js";
 export type { Kernels } from "./abi.js";
 export type {
-  Backend, BackwardOptions, FloatInput, GappedSTOptions, GumbelRaoOptions, GumbelSoftmaxOptions, OutOption, ShapeOptions,
-  StraightForward, StraightOptions, StreamOptions, TauOptions, U64, PerRow, SampleTokensOptions,
+  Backend, BackwardOptions, FloatInput, GappedSTOptions, GumbelMaxOptions, GumbelRaoOptions, GumbelSoftmaxOptions, OutOption,
+  ProbsOption, ShapeOptions, StraightForward, StraightOptions, StreamOptions, TauOptions, U64, PerRow, SampleTokensOptions,
 } from "./types.js";
 export { Tensor, type DType } from "./memory.js";
 export { GumbelRng } from "./rng.js";
