@@ -6,7 +6,7 @@
 import { rowMax, rowPtr } from "./inline/row";
 
 export { checkRows as check_rows, fault as check_fault } from "./inline/validate";
-export { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, FAULT_SCALE } from "./inline/validate";
+export { FAULT_ALL_NEG_INF, FAULT_ALL_ZERO, FAULT_NAN, FAULT_NOT_PROB, FAULT_POS_INF, FAULT_SCALE } from "./inline/validate";
 
 /**
  * dst[r] = max_k x[r, k].

@@ -6,6 +6,7 @@ export { check_rows, check_fault, row_max } from "./check";
 export { softmax, log_softmax, log_sum_exp } from "./softmax";
 export { gumbel_softmax } from "./gumbel_softmax";
 export { gumbel_max } from "./gumbel_max";
+export { log_probs } from "./log_probs";
 export { softmax_grad } from "./softmax_grad";
 export { gumbel_rao } from "./gumbel_rao";
 export { gapped_st } from "./gapped_st";

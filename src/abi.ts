@@ -57,6 +57,13 @@ export interface Kernels {
     logits: number, dst: number, rows: number, cols: number, k0: number, k1: number, jLo: number, jHi: number,
   ): number;
   /**
+   * dst = log(probs), -Inf where a probability is 0 (or -0). Returns -1, or the first row holding
+   * a value that is not a finite probability >= 0 (NaN, negative, +Inf) or no positive value
+   * (check_fault(): FAULT_NOT_PROB, FAULT_ALL_ZERO). dst is the caller's work area: it is written
+   * even when a row is refused (the façade's output is not).
+   */
+  log_probs(probs: number, dst: number, rows: number, cols: number): number;
+  /**
    * dst <- y * (v - <v, y>) / tau per row (the VJP with upstream v, or the JVP with tangent v),
    * and dtau[r] <- the gradient w.r.t. tau when dtau is not 0.
    */
@@ -269,6 +276,15 @@ export const ABI = {
       ptrs: [[0, "cols"], [1, 1]],
     },
   },
+  log_probs: {
+    args: ["probs", "dst", "rows", "cols"],
+    types: ["usize", "usize", "i32", "i32"],
+    result: "number",
+    rows: {
+      rows: 2, cols: 3, tau: null, key: null, stream: null, validates: false,
+      ptrs: [[0, "cols"], [1, "cols"]],
+    },
+  },
   softmax_grad: {
     args: ["y", "v", "dst", "dtau", "rows", "cols", "tau"],
     types: ["usize", "usize", "usize", "usize", "i32", "i32", "f32"],
@@ -395,6 +411,10 @@ export const FAULT_POS_INF = 2;
 export const FAULT_ALL_NEG_INF = 3;
 /** sample_tokens: the row's largest logit divided by its temperature is not finite in float32. */
 export const FAULT_SCALE = 4;
+/** log_probs: a value that is not a finite probability >= 0 (NaN, negative, +Inf). */
+export const FAULT_NOT_PROB = 5;
+/** log_probs: no value of the row is positive (every class has probability 0). */
+export const FAULT_ALL_ZERO = 6;
 
 // assembly/gumbel_dist.ts
 /** gumbel_dist's op codes. */

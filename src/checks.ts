@@ -1,6 +1,6 @@
 // Argument checks shared by the public calls. Each error names the call and the argument.
 
-import { FAULT_NAN, FAULT_POS_INF } from "./abi.js";
+import { FAULT_ALL_ZERO, FAULT_NAN, FAULT_NOT_PROB, FAULT_POS_INF } from "./abi.js";
 
 /** 2^32: 64-bit seeds and counters travel as two 32-bit words. */
 export const TWO32 = 4294967296;
@@ -145,9 +145,17 @@ export function addWords(w: Words, n: number, out: Words): Words {
 
 /**
  * The error for row `row` (its `values`) that a kernel's validation pass refused with `fault`
- * (check_fault()): the place of the first NaN or +Inf, or the row being all -Inf.
+ * (check_fault()): the place of the first NaN or +Inf, or the row being all -Inf; for
+ * probabilities (log_probs), the place of the first value that is not a finite probability
+ * >= 0, or the row being all zeros.
  */
 export function rowError(fn: string, name: string, values: ArrayLike<number>, row: number, fault: number): RangeError {
+  if (fault === FAULT_NOT_PROB) {
+    let k = 0;
+    while (k < values.length && values[k]! >= 0 && values[k]! < Infinity) k++;
+    return new RangeError(`${fn}: ${name}[${row}, ${k}] must be a finite probability >= 0, got ${values[k]}`);
+  }
+  if (fault === FAULT_ALL_ZERO) return new RangeError(`${fn}: row ${row} of ${name} is all zeros: at least one class needs a positive probability`);
   if (fault === FAULT_NAN || fault === FAULT_POS_INF) {
     let k = 0;
     while (k < values.length && !(fault === FAULT_NAN ? Number.isNaN(values[k]) : values[k] === Infinity)) k++;

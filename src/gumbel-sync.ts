@@ -203,8 +203,11 @@ export class GumbelSync {
   /**
    * Gumbel-Softmax (Concrete) samples: softmax((logits + g) / tau) per row, g the Gumbel noise
    * of elements offset .. offset + rows*cols - 1 (exactly `gumbelNoise`'s values). With
-   * `hard`, one_hot(argmax(logits + g)) at the index `gumbelMax` returns.
+   * `hard`, one_hot(argmax(logits + g)) at the index `gumbelMax` returns. With `probs: true`
+   * the first argument holds probabilities (weights >= 0 per row; 0 masks a class), and
+   * logits = log p, taken in wasm: the bits of this call on those logits.
    * @example gw.gumbelSoftmax([0, 1, 2], { cols: 3, tau: 0.5, seed: 7 })
+   * @example gw.gumbelSoftmax([0.2, 0.3, 0.5], { cols: 3, tau: 0.5, probs: true, seed: 7 })
    */
   gumbelSoftmax<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: Exact<O, GumbelSoftmaxOptions>): Result<X, O> {
     prepareGumbelSoftmax(this.call.begin("gumbelSoftmax"), this.streams, logits, options);
@@ -213,8 +216,12 @@ export class GumbelSync {
 
   /**
    * Gumbel-Max sampling: one category per row, argmax_k(logits + g) (lowest index on ties),
-   * distributed as softmax(logits). -Inf logits are never drawn.
+   * distributed as softmax(logits). -Inf logits are never drawn. With `probs: true` the first
+   * argument holds probabilities (weights >= 0 per row, need not sum to 1): class k is drawn
+   * with probability p_k / sum(p), never when p_k = 0 (the exponential race argmin E_k / p_k,
+   * computed as this call on log p, taken in wasm).
    * @example gw.gumbelMax([0, 1, 2, 0, 0, 9], { cols: 3, seed: 1 }) // Int32Array(2)
+   * @example gw.gumbelMax([0.1, 0.9, 0, 3, 1, 0], { cols: 3, probs: true, seed: 1 }) // Int32Array(2)
    */
   gumbelMax<X extends FloatInput>(logits: X, options?: GumbelMaxOptions): IndexResult<X> {
     prepareGumbelMax(this.call.begin("gumbelMax"), this.streams, logits, options);

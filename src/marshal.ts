@@ -293,8 +293,6 @@ export class Call {
     throw new RangeError(`${fn}: ${name} must not overlap ${other!.name}`);
   }
 
-
-
   /** Marks an input slot unused. */
   clear(x: Operand): void {
     x.tensor = null;
@@ -303,12 +301,16 @@ export class Call {
     x.length = 0;
   }
 
-  /** Gives array inputs and array outputs a place in the staging area; copies the inputs in. */
-  stageOperands(a: Operand | null, b: Operand | null, o1: OutPlan, o2: OutPlan | null): void {
+  /**
+   * Gives array inputs and array outputs a place in the staging area; copies the inputs in.
+   * Returns `work` bytes more of it (16-byte aligned; 0 when none are asked): the call's own
+   * intermediate (log p for `probs: true`).
+   */
+  stageOperands(a: Operand | null, b: Operand | null, o1: OutPlan, o2: OutPlan | null, work = 0): number {
     // The zero-copy case (everything already in wasm memory) has nothing to place.
-    if ((!a || a.onHeap) && (!b || b.onHeap) && (o1.onHeap || o1.fresh) && (!o2 || o2.onHeap || o2.fresh)) return;
-    const total = stagedIn(a) + stagedIn(b) + stagedOut(o1) + stagedOut(o2);
-    if (total === 0) return;
+    if (work === 0 && (!a || a.onHeap) && (!b || b.onHeap) && (o1.onHeap || o1.fresh) && (!o2 || o2.onHeap || o2.fresh)) return 0;
+    const total = stagedIn(a) + stagedIn(b) + stagedOut(o1) + stagedOut(o2) + Math.ceil(work / 16) * 16;
+    if (total === 0) return 0;
     let p = this.stage(total);
     p = this.copyIn(a, p);
     p = this.copyIn(b, p);
@@ -317,6 +319,7 @@ export class Call {
       p += stagedOut(o1);
     }
     if (o2 && stagedOut(o2)) o2.ptr = p;
+    return work === 0 ? 0 : p + stagedOut(o2);
   }
 
   private copyIn(x: Operand | null, p: number): number {
@@ -389,8 +392,8 @@ export class Call {
   }
 
   /**
-   * A kernel refused row `row` of `a` (NaN, +Inf, or every class masked) before writing
-   * anything: free the output tensors made for this call and say what is wrong where.
+   * A kernel refused row `row` of `a` (NaN, +Inf, or every class masked; for probabilities, a
+   * value that is not one, or every class 0) before writing anything: free the output tensors made for this call and say what is wrong where.
    */
   rowFault(a: Operand, row: number, cols: number): never {
     this.freeFresh();

@@ -120,6 +120,8 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
   // straight-through, and Gapped ST's gap
   straightthrough: ["hard"],
   gap: ["kappa"],
+  // gumbelSoftmax and gumbelMax on probabilities (the flag; the distributions take the array)
+  probabilities: ["probs"],
   // classes per row
   numclasses: ["cols"],
   columns: ["cols"],

@@ -5,8 +5,9 @@ export { simdSupported, type WasmSource } from "./loader.js";
 export type { InitOptions } from "./init.js";
 export type { Kernels } from "./abi.js";
 export type {
-  Backend, BackwardOptions, FloatInput, GappedSTOptions, GumbelRaoOptions, GumbelSoftmaxOptions, ModeOptions, OutOption, SampleOptions,
-  ShapeOptions, StraightForward, StraightOptions, StreamOptions, TauOptions, U64, PerRow, SampleTokensOptions,
+  Backend, BackwardOptions, FloatInput, GappedSTOptions, GumbelMaxOptions, GumbelRaoOptions, GumbelSoftmaxOptions, ModeOptions,
+  OutOption, ProbsOption, SampleOptions, ShapeOptions, StraightForward, StraightOptions, StreamOptions, TauOptions, U64, PerRow,
+  SampleTokensOptions,
 } from "./types.js";
 export { Tensor, type DType } from "./memory.js";
 export { GumbelRng } from "./rng.js";

@@ -4,7 +4,9 @@
 import { parseU64, wordsToBigInt, type Words } from "./checks.js";
 import type { Tensor } from "./memory.js";
 import { checkOptions, NOTES, optionKeys } from "./options.js";
-import type { FloatInput, GumbelMaxOptions, GumbelSoftmaxOptions, IndexResult, OutOption, Result, ShapeOptions, StreamOptions, U64 } from "./types.js";
+import type {
+  FloatInput, GumbelMaxOptions, GumbelSoftmaxOptions, IndexResult, OutOption, ProbsOption, Result, ShapeOptions, StreamOptions, U64,
+} from "./types.js";
 
 /**
  * What a stream needs of its instance (a GumbelWasm; declared here, so that this file does not
@@ -18,13 +20,13 @@ export interface StreamHost {
 }
 
 type SoftmaxOptions = Omit<GumbelSoftmaxOptions, "seed" | "offset">;
-type MaxOptions = ShapeOptions & OutOption<Tensor<"int32"> | Int32Array>;
+type MaxOptions = ShapeOptions & ProbsOption & OutOption<Tensor<"int32"> | Int32Array>;
 
 /** The stream supplies seed and offset: a call's own would silently draw another stream. */
 const OWN = { seed: NOTES.OWN_STREAM, offset: NOTES.OWN_STREAM };
-const SOFTMAX_KEYS = optionKeys<SoftmaxOptions>({ cols: true, tau: true, hard: true, soft: true, out: true }, { draws: NOTES.DRAWS_PER_ROW, notes: OWN });
+const SOFTMAX_KEYS = optionKeys<SoftmaxOptions>({ cols: true, tau: true, hard: true, soft: true, probs: true, out: true }, { draws: NOTES.DRAWS_PER_ROW, notes: OWN });
 const MAX_KEYS = optionKeys<MaxOptions>(
-  { cols: true, out: true },
+  { cols: true, probs: true, out: true },
   { draws: NOTES.DRAWS_PER_ROW, notes: { ...OWN, tau: NOTES.TAU_ONE, temperature: NOTES.TAU_ONE } },
 );
 
@@ -75,7 +77,7 @@ export class GumbelRng {
     return r;
   }
 
-  /** gw.gumbelMax on the next rows*cols elements of the stream (options: cols and out). */
+  /** gw.gumbelMax on the next rows*cols elements of the stream (options: cols, probs and out). */
   gumbelMax<X extends FloatInput>(logits: X, options: MaxOptions = {}) {
     checkOptions("rng.gumbelMax", options, MAX_KEYS);
     const r = this.gw.gumbelMax(logits, { ...options, seed: this.seed, offset: this.offset });

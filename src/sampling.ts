@@ -1,9 +1,13 @@
 // Drawing from the stream, as call preparations (see softmax.ts): the noise itself (Gumbel,
-// uniform, raw bits), Gumbel-Softmax and Gumbel-Max.
+// uniform, raw bits), Gumbel-Softmax and Gumbel-Max, on logits or (`probs: true`) on
+// probabilities. Probabilities become logits before the launch: log_probs validates every row
+// and writes log p into the call's staging, and the logits kernel runs on that, unchanged. So a
+// probs call gives exactly the bits of the logits call on our log p, on every binary, split
+// across workers or not (they only ever see logits), and no kernel has a second mode.
 
 import { GUMBEL_MAX, GUMBEL_NOISE, GUMBEL_SOFTMAX, UNIFORM } from "./specs.js";
 import { checkCount, checkTaus, describe } from "./checks.js";
-import type { Call } from "./marshal.js";
+import type { Call, Operand } from "./marshal.js";
 import { checkOptions, NOTES, optionKeys } from "./options.js";
 import type { Streams } from "./streams.js";
 import type { FloatOut, GumbelMaxOptions, GumbelSoftmaxOptions, OutOption, StreamOptions } from "./types.js";
@@ -15,10 +19,10 @@ const TAU_ONE = { tau: NOTES.TAU_ONE, temperature: NOTES.TAU_ONE };
 const STREAM_OUT_KEYS = optionKeys<StreamOptions & OutOption<FloatOut>>({ seed: true, offset: true, out: true }, { draws: DRAWS_COUNT });
 const STREAM_KEYS = optionKeys<StreamOptions>({ seed: true, offset: true }, { draws: DRAWS_COUNT });
 const GUMBEL_SOFTMAX_KEYS = optionKeys<GumbelSoftmaxOptions>(
-  { cols: true, tau: true, hard: true, soft: true, seed: true, offset: true, out: true },
+  { cols: true, tau: true, hard: true, soft: true, probs: true, seed: true, offset: true, out: true },
   { draws: DRAWS_PER_ROW },
 );
-const GUMBEL_MAX_KEYS = optionKeys<GumbelMaxOptions>({ cols: true, seed: true, offset: true, out: true }, { draws: DRAWS_PER_ROW, notes: TAU_ONE });
+const GUMBEL_MAX_KEYS = optionKeys<GumbelMaxOptions>({ cols: true, probs: true, seed: true, offset: true, out: true }, { draws: DRAWS_PER_ROW, notes: TAU_ONE });
 
 /** n Gumbel noise values (`gumbel`) or uniforms from the stream, into out1. */
 export function prepareNoise(c: Call, s: Streams, gumbel: boolean, n: unknown, options: (StreamOptions & OutOption<FloatOut>) | undefined): void {
@@ -52,7 +56,8 @@ export function prepareGumbelSoftmax(c: Call, s: Streams, logits: unknown, optio
   const fn = c.fn;
   checkOptions(fn, options, GUMBEL_SOFTMAX_KEYS);
   const o = options ?? {};
-  const a = c.operand("logits", logits, c.in1);
+  const probs = checkProbs(fn, o.probs);
+  const a = c.operand(probs ? "probs" : "logits", logits, c.in1);
   const cols = c.resolveCols(o.cols, a);
   const rows = c.rowsOf(a, cols);
   const tau = checkTaus(fn, o.tau, rows);
@@ -62,29 +67,49 @@ export function prepareGumbelSoftmax(c: Call, s: Streams, logits: unknown, optio
   s.resolve(fn, o, rows * cols);
   const out = c.outPlan("out", o.out, "float32", rows, cols, a.tensor !== null, c.out1, null);
   const soft = o.soft === undefined ? null : c.outPlan("soft", o.soft, "float32", rows, cols, false, c.out2, out);
-  c.stageOperands(a, null, out, soft);
+  const lp = logitsOf(c, a, c.stageOperands(a, null, out, soft, probs ? rows * cols * 4 : 0), rows, cols, probs);
   c.allocFresh(out);
   const { key, counter } = s;
   const sp = soft ? soft.ptr : 0;
   const h = hard ? 1 : 0;
   if (c.runsNow(tau)) {
-    c.ranNow(GUMBEL_SOFTMAX, rows, cols, c.host.kernels.gumbel_softmax(a.ptr, out.ptr, sp, rows, cols, tau, h, key.lo, key.hi, counter.lo, counter.hi));
-  } else if (typeof tau === "number") c.launch(GUMBEL_SOFTMAX, rows, cols, null, a.ptr, out.ptr, sp, rows, cols, tau, h, key.lo, key.hi, counter.lo, counter.hi);
-  else c.launch(GUMBEL_SOFTMAX, rows, cols, tau, a.ptr, out.ptr, sp, rows, cols, 0, h, key.lo, key.hi, counter.lo, counter.hi);
+    c.ranNow(GUMBEL_SOFTMAX, rows, cols, c.host.kernels.gumbel_softmax(lp, out.ptr, sp, rows, cols, tau, h, key.lo, key.hi, counter.lo, counter.hi));
+  } else if (typeof tau === "number") c.launch(GUMBEL_SOFTMAX, rows, cols, null, lp, out.ptr, sp, rows, cols, tau, h, key.lo, key.hi, counter.lo, counter.hi);
+  else c.launch(GUMBEL_SOFTMAX, rows, cols, tau, lp, out.ptr, sp, rows, cols, 0, h, key.lo, key.hi, counter.lo, counter.hi);
 }
 
 /** One Gumbel-Max class per row into out1 (int32). */
 export function prepareGumbelMax(c: Call, s: Streams, logits: unknown, options: GumbelMaxOptions | undefined): void {
   checkOptions(c.fn, options, GUMBEL_MAX_KEYS);
   const o = options ?? {};
-  const a = c.operand("logits", logits, c.in1);
+  const probs = checkProbs(c.fn, o.probs);
+  const a = c.operand(probs ? "probs" : "logits", logits, c.in1);
   const cols = c.resolveCols(o.cols, a);
   const rows = c.rowsOf(a, cols);
   s.resolve(c.fn, o, rows * cols);
   const out = c.outPlan("out", o.out, "int32", rows, 1, a.tensor !== null, c.out1, null);
-  c.stageOperands(a, null, out, null);
+  const lp = logitsOf(c, a, c.stageOperands(a, null, out, null, probs ? rows * cols * 4 : 0), rows, cols, probs);
   c.allocFresh(out);
   const { key, counter } = s;
-  if (c.runsNow(1)) c.ranNow(GUMBEL_MAX, rows, cols, c.host.kernels.gumbel_max(a.ptr, out.ptr, rows, cols, key.lo, key.hi, counter.lo, counter.hi));
-  else c.launch(GUMBEL_MAX, rows, cols, null, a.ptr, out.ptr, rows, cols, key.lo, key.hi, counter.lo, counter.hi);
+  if (c.runsNow(1)) c.ranNow(GUMBEL_MAX, rows, cols, c.host.kernels.gumbel_max(lp, out.ptr, rows, cols, key.lo, key.hi, counter.lo, counter.hi));
+  else c.launch(GUMBEL_MAX, rows, cols, null, lp, out.ptr, rows, cols, key.lo, key.hi, counter.lo, counter.hi);
+}
+
+/** The `probs` option: a boolean, default false. */
+function checkProbs(fn: string, v: unknown): boolean {
+  if (v === undefined) return false;
+  if (typeof v === "boolean") return v;
+  throw new TypeError(`${fn}: probs must be a boolean (true: the first argument holds probabilities), got ${describe(v)}`);
+}
+
+/**
+ * The logits the kernel reads: the operand itself, or (`probs`) log p written at `work` (the
+ * call's staging) by log_probs, which validates every row first: a bad one is a RangeError
+ * naming it, before anything is written or drawn.
+ */
+function logitsOf(c: Call, a: Operand, work: number, rows: number, cols: number, probs: boolean): number {
+  if (!probs) return a.ptr;
+  const bad = c.host.kernels.log_probs(a.ptr, work, rows, cols);
+  if (bad >= 0) c.rowFault(a, bad, cols);
+  return work;
 }

@@ -50,7 +50,16 @@ export interface OutOption<O> {
   /** Where to write the result (same shape); nothing is allocated when it is a tensor. */
   out?: O;
 }
-export interface GumbelSoftmaxOptions extends TauOptions, StreamOptions, OutOption<Tensor | Float32Array> {
+export interface ProbsOption {
+  /**
+   * The first argument holds probabilities, not logits: weights >= 0 and finite, per row (they
+   * need not sum to 1: the law is that of the row divided by its sum; 0 masks a class), turned
+   * into logits by a log in wasm (< 1 ULP; log 0 = -Inf). The result is exactly the logits
+   * call's on those logits, same seed and offset. Default false.
+   */
+  probs?: boolean;
+}
+export interface GumbelSoftmaxOptions extends TauOptions, StreamOptions, ProbsOption, OutOption<Tensor | Float32Array> {
   /** Straight-through: the output is one_hot(argmax(logits + g)); default false. */
   hard?: boolean;
   /** With `hard`: also write the soft sample here (what the straight-through gradient uses). */
@@ -125,7 +134,7 @@ export interface SampleTokensOptions extends ShapeOptions {
 }
 
 /** What `gumbelMax` takes besides the logits. */
-export type GumbelMaxOptions = ShapeOptions & StreamOptions & OutOption<Tensor<"int32"> | Int32Array>;
+export type GumbelMaxOptions = ShapeOptions & StreamOptions & ProbsOption & OutOption<Tensor<"int32"> | Int32Array>;
 /** What the softmax family takes besides its input. */
 export type SoftmaxOptions = TauOptions & OutOption<FloatOut>;
 /** The type of key K of options O (undefined when O has no such key). */

@@ -117,6 +117,20 @@ describe("SIMD == scalar, bit for bit", () => {
     }
   });
 
+  test("probs: true (the log pass, then the logits kernels): cols 1..67 and 9 rows, with zeros; a large batch", () => {
+    for (const [rows, cols] of [...Array.from({ length: 67 }, (_, i) => [9, i + 1] as const), [64, 1003], [4, 40_000]] as const) {
+      const p = logits(cols + 1300, rows * cols, 0.2).map((v) => (v === -Infinity ? (cols & 1 ? 0 : -0) : Math.exp(v) * 1e-20));
+      for (let r = 0; r < rows; r++) p[r * cols] = 2 ** -140; // a subnormal, and no row of zeros
+      const s = { cols, tau: 0.6, probs: true, seed: 77, offset: 5 };
+      same(`gumbelSoftmax probs ${rows}x${cols}`, (gw) => gw.gumbelSoftmax(p, s));
+      same(`hard + soft probs ${rows}x${cols}`, (gw) => {
+        const soft = new Float32Array(rows * cols);
+        return [gw.gumbelSoftmax(p, { ...s, hard: true, soft }), soft];
+      });
+      same(`gumbelMax probs ${rows}x${cols}`, (gw) => gw.gumbelMax(p, { cols, probs: true, seed: 77, offset: 5 }));
+    }
+  });
+
   test("the check really compares bits: a one-ulp change is caught", () => {
     const a = Float32Array.from([1, 2, 3]);
     const b = Float32Array.from([1, 2, 3]);

@@ -108,10 +108,10 @@ export const ENTRIES: Entry[] = [
   entry({ name: "logSoftmax", keys: ["cols", "tau", "out"], base: (h) => ({ out: h.out6 }), call: (h, v) => h.gw.logSoftmax(h.x, o(v)) }),
   entry({ name: "logSumExp", keys: ["cols", "tau", "out"], base: (h) => ({ out: h.out2 }), call: (h, v) => h.gw.logSumExp(h.x, o(v)) }),
   entry({
-    name: "gumbelSoftmax", keys: ["cols", "tau", "hard", "soft", ...STREAM, "out"], draws: true,
+    name: "gumbelSoftmax", keys: ["cols", "tau", "hard", "soft", "probs", ...STREAM, "out"], draws: true,
     base: (h) => ({ out: h.out6, hard: true, soft: h.soft6 }), call: (h, v) => h.gw.gumbelSoftmax(h.x, o(v)),
   }),
-  entry({ name: "gumbelMax", keys: ["cols", ...STREAM, "out"], draws: true, base: (h) => ({ out: h.idx2 }), call: (h, v) => h.gw.gumbelMax(h.x, o(v)) }),
+  entry({ name: "gumbelMax", keys: ["cols", "probs", ...STREAM, "out"], draws: true, base: (h) => ({ out: h.idx2 }), call: (h, v) => h.gw.gumbelMax(h.x, o(v)) }),
   entry({ name: "topK", keys: ["cols", ...STREAM], draws: true, base: () => ({}), call: (h, v) => h.gw.topK(h.x, 2, o(v)) }),
   entry({
     name: "sampleTokens", keys: ["cols", "temperature", "topK", "topP", "minP", "seed", "seeds", "offset", "offsets", "out"], draws: true,
@@ -140,11 +140,11 @@ export const ENTRIES: Entry[] = [
   }),
   // the async forms give their synchronous call's errors, as rejections
   entry({
-    name: "gumbelSoftmaxAsync", fn: "gumbelSoftmax", keys: ["cols", "tau", "hard", "soft", ...STREAM, "out"], draws: true, async: true,
+    name: "gumbelSoftmaxAsync", fn: "gumbelSoftmax", keys: ["cols", "tau", "hard", "soft", "probs", ...STREAM, "out"], draws: true, async: true,
     base: (h) => ({ out: h.out6 }), call: (h, v) => h.gw.gumbelSoftmaxAsync(h.x, o(v)),
   }),
   entry({
-    name: "gumbelMaxAsync", fn: "gumbelMax", keys: ["cols", ...STREAM, "out"], draws: true, async: true,
+    name: "gumbelMaxAsync", fn: "gumbelMax", keys: ["cols", "probs", ...STREAM, "out"], draws: true, async: true,
     base: (h) => ({ out: h.idx2 }), call: (h, v) => h.gw.gumbelMaxAsync(h.x, o(v)),
   }),
   entry({
@@ -164,10 +164,10 @@ export const ENTRIES: Entry[] = [
   }),
   // ------------------------------------------------------------ GumbelRng (the stream supplies seed and offset)
   entry({
-    name: "rng.gumbelSoftmax", keys: ["cols", "tau", "hard", "soft", "out"],
+    name: "rng.gumbelSoftmax", keys: ["cols", "tau", "hard", "soft", "probs", "out"],
     base: (h) => ({ out: h.out6, hard: true, soft: h.soft6 }), call: (h, v) => h.rng.gumbelSoftmax(h.x, o(v)),
   }),
-  entry({ name: "rng.gumbelMax", keys: ["cols", "out"], base: (h) => ({ out: h.idx2 }), call: (h, v) => h.rng.gumbelMax(h.x, o(v)) }),
+  entry({ name: "rng.gumbelMax", keys: ["cols", "probs", "out"], base: (h) => ({ out: h.idx2 }), call: (h, v) => h.rng.gumbelMax(h.x, o(v)) }),
   // ------------------------------------------------------------ distributions
   entry({
     name: "Categorical", noun: "parameter", keys: ["logits", "probs", "cols", "normalize"], optional: false,

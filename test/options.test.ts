@@ -190,7 +190,7 @@ describe("suggestions", () => {
     ["anneal.linear min", () => anneal.linear({ start: 1, min: 0.5, steps: 10 } as never), /^anneal\.linear: unknown parameter "min" \(did you mean "end"\?\)$/],
     ["anneal.exponential end", () => anneal.exponential({ rate: 0.1, end: 0.5 } as never), /\(did you mean "min"\?\)$/],
     ["anneal.exponential anneal_rate", () => anneal.exponential({ anneal_rate: 0.1 } as never), /\(did you mean "rate"\?\)$/],
-    ["no suggestion: the call's keys", () => gw.gumbelSoftmax(x, { cols: 3, foo: 1 } as never), /^gumbelSoftmax: unknown option "foo" \(options: cols, tau, hard, soft, seed, offset, out\)$/],
+    ["no suggestion: the call's keys", () => gw.gumbelSoftmax(x, { cols: 3, foo: 1 } as never), /^gumbelSoftmax: unknown option "foo" \(options: cols, tau, hard, soft, probs, seed, offset, out\)$/],
     ["no suggestion for a far word", () => gw.sampleTokens(x, { cols: 3, repetition_penalty: 1.1 } as never), /unknown option "repetition_penalty" \(options: cols, temperature, topK/],
   ];
   test.each(cases)("%s", (_, f, re) => {
@@ -291,6 +291,14 @@ test("TypeScript refuses the misspelt keys at compile time too (each line below 
   t(() => gw.gumbelMax(x, { tau: 0.5 }));
   // @ts-expect-error
   await expect(gw.gumbelMaxAsync(x, { tau: 0.5 })).rejects.toThrow(TypeError);
+  // @ts-expect-error probs is a flag: the probabilities are the first argument
+  t(() => gw.gumbelMax(x, { probs: X6 }));
+  // @ts-expect-error
+  t(() => gw.gumbelSoftmax(x, { prob: true }));
+  // @ts-expect-error
+  await expect(gw.gumbelSoftmaxAsync(x, { probs: 1 })).rejects.toThrow(TypeError);
+  // @ts-expect-error
+  t(() => gw.rng(1).gumbelMax(x, { probs: "yes" }));
   // @ts-expect-error
   t(() => gw.topK(x, 1, { k: 1 }));
   // @ts-expect-error
@@ -350,6 +358,9 @@ test("TypeScript refuses the misspelt keys at compile time too (each line below 
   expect([idx.length, hot.length, wrongType.length]).toEqual([2, 6, 2]);
   const v = { cols: 3, tau: 0.5 };
   expect(gw.softmax(X6, v)).toBeInstanceOf(Float32Array);
+  const p = gw.gumbelMax([0.2, 0, 0.8, 1, 2, 3], { cols: 3, probs: true, seed: 1 });
+  expect(p).toBeInstanceOf(Int32Array);
+  expect(gw.rng(1).gumbelSoftmax([0.2, 0, 0.8], { cols: 3, probs: true })).toBeInstanceOf(Float32Array);
   x.free();
   out.free();
 });

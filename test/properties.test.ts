@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { Categorical, Gumbel, init, Tensor, type GumbelWasm } from "../src/node.js";
 import { init as initBuilt } from "../dist/node.js"; // threads: the workers run dist/worker-node.js
+import { applyKernel, firstBitDifference } from "./kernels.js";
 import { gumbelOfBits, streamBitsRef } from "./reference.js";
 
 const gw: GumbelWasm = await init({ seed: 3 });
@@ -114,6 +115,20 @@ function rowsValid(x: Float32Array, cols: number): boolean {
       const v = x[r * cols + k]!;
       if (Number.isNaN(v) || v === Infinity) return false;
       if (v !== -Infinity) any = true;
+    }
+    if (!any) return false;
+  }
+  return true;
+}
+
+/** Rows of probabilities are valid when every value is >= 0 and finite (-0 is a 0) and one per row is positive. */
+function probsValid(x: Float32Array, cols: number): boolean {
+  for (let r = 0; r * cols < x.length; r++) {
+    let any = false;
+    for (let k = 0; k < cols; k++) {
+      const v = x[r * cols + k]!;
+      if (!(v >= 0 && v < Infinity)) return false;
+      if (v > 0) any = true;
     }
     if (!any) return false;
   }
@@ -260,11 +275,21 @@ describe("every call: a correct result or a named TypeError/RangeError, the outp
     expectBothKinds();
   });
 
-  test("gumbelSoftmax (soft and hard) and gumbelMax", () => {
+  test("gumbelSoftmax (soft and hard) and gumbelMax, on logits and (probs: true) on probabilities", () => {
+    // Probabilities: mostly ordinary weights and zeros, sometimes values that are not
+    // probabilities, or round to 0 or +Inf in float32 (1e-46, 1e39).
+    const weight = fc.oneof(
+      { weight: 30, arbitrary: fc.double({ min: 0, max: 50, noNaN: true }) },
+      { weight: 8, arbitrary: fc.constantFrom(0, -0) },
+      { weight: 2, arbitrary: fc.constantFrom(1e-45, 1e-46, 1e38, 3e38, 2 ** -149, 1e-300) },
+      { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Infinity, -Infinity, -1, -1e-30, 1e39) },
+    );
+    const pools = fc.tuple(fc.boolean(), fc.array(value, { maxLength: 1200 }), fc.array(weight, { maxLength: 1200 }));
     fc.assert(
-      fc.property(rowsArb, colsArb, fc.array(value, { maxLength: 1200 }), tauArb, seedArb, offsetArb, kindArb, outArb, fc.constantFrom("soft", "hard", "max"),
-        (rows, cols, pool, tau, seed, offset, kind, outKind, mode) => {
+      fc.property(rowsArb, colsArb, pools, tauArb, seedArb, offsetArb, kindArb, outArb, fc.constantFrom("soft", "hard", "max"),
+        (rows, cols, [probs, logitPool, weightPool], tau, seed, offset, kind, outKind, mode) => {
           const n = rows * cols;
+          const pool = probs ? weightPool : logitPool;
           const values = Array.from({ length: n }, (_, i) => pool[i % Math.max(pool.length, 1)] ?? 0.5);
           const fn = mode === "max" ? "gumbelMax" : "gumbelSoftmax";
           const { input, f32, tensor } = makeInput(kind, values, cols);
@@ -274,13 +299,19 @@ describe("every call: a correct result or a named TypeError/RangeError, the outp
           const o = offset === undefined ? 0n : validU64(offset);
           const streamOk = s !== null && o !== null && o + BigInt(n) <= 2n ** 64n;
           const outLen = mode === "max" ? rows : n;
-          const valid = f32 !== null && t !== null && out.valid && streamOk && rowsValid(f32, cols) && !(outKind.startsWith("tensor") && outLen === 0);
+          const rowsOk = f32 !== null && (probs ? probsValid(f32, cols) : rowsValid(f32, cols));
+          const valid = t !== null && out.valid && streamOk && rowsOk && !(outKind.startsWith("tensor") && outLen === 0);
           tally(valid);
-          const opts = {
-            cols, seed, ...(offset === undefined ? {} : { offset }), ...(mode === "max" ? {} : { tau }),
-            ...(mode === "hard" ? { hard: true } : {}), ...(outKind === "none" ? {} : { out: out.out }),
-          } as never;
+          const base = { cols, seed, ...(offset === undefined ? {} : { offset }), ...(mode === "max" ? {} : { tau }), ...(mode === "hard" ? { hard: true } : {}) };
+          const opts = { ...base, ...(probs ? { probs } : {}), ...(outKind === "none" ? {} : { out: out.out }) } as never;
           outcome(fn, valid, out, tensor, () => (mode === "max" ? gw.gumbelMax(input as never, opts) : gw.gumbelSoftmax(input as never, opts)), (r) => {
+            if (probs) {
+              // Exactly the logits call on our wasm log p (log_f32, the same logf; 0 -> -Inf).
+              const logs = applyKernel(gw, "log_f32", f32!.map((v) => (v > 0 ? v : 1))).map((l, i) => (f32![i]! > 0 ? l : -Infinity));
+              const want = mode === "max" ? gw.gumbelMax(logs, base as never) : gw.gumbelSoftmax(logs, base as never);
+              expect(firstBitDifference(dataOf(r) as Float32Array, want)).toBe(-1);
+              return;
+            }
             // The noise of these elements, from the reference generator.
             const bitsRef = streamBitsRef(s!, o!, n);
             const sum = Float32Array.from(f32!, (l, i) => l + gumbelOfBits(bitsRef[i]!)); // float32(l + g)

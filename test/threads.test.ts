@@ -107,6 +107,37 @@ describe("same bits on 1, 2, 3 and 4 threads as on one thread", () => {
     }
   });
 
+  test("probs: true: the log pass on the calling thread, the rows split across the workers: the synchronous bits", async () => {
+    for (const [rows, cols] of [[7, 5003], [4099, 10], [64, 1000]] as const) {
+      const p = logits(rows + cols, rows * cols).map((v) => (v === -Infinity ? 0 : Math.exp(v)));
+      const o = { cols, probs: true, seed: 5n, offset: 2 ** 32 - 7 };
+      const soft = new Float32Array(rows * cols);
+      const want = {
+        soft: bits(single.gumbelSoftmax(p, { ...o, tau: 0.4 })),
+        hard: bits({ out: single.gumbelSoftmax(p, { ...o, hard: true, soft }), soft }),
+        max: bits(single.gumbelMax(p, o)),
+      };
+      for (const gw of pools) {
+        const t = gw.tensorFrom(p, cols);
+        const s2 = new Float32Array(rows * cols);
+        const got = {
+          soft: bits(await gw.gumbelSoftmaxAsync(p, { ...o, tau: 0.4 })),
+          hard: bits({ out: await gw.gumbelSoftmaxAsync(t, { ...o, hard: true, soft: s2 }), soft: s2 }),
+          max: bits(await gw.gumbelMaxAsync(t, o)),
+        };
+        expect(got, `${gw.threads} threads`).toEqual(want);
+        t.free();
+      }
+    }
+    // A refused row rejects before any worker runs, naming it; the output untouched.
+    const gw = pools[1]!;
+    const p = new Float32Array(50 * 2000).fill(0.5);
+    p.fill(0, 31 * 2000, 32 * 2000);
+    const out = new Int32Array(50).fill(9);
+    await expect(gw.gumbelMaxAsync(p, { cols: 2000, probs: true, seed: 1, out })).rejects.toThrow(/^gumbelMax: row 31 of probs is all zeros/);
+    expect(out.every((v) => v === 9)).toBe(true);
+  });
+
   test("the instance's own stream advances once per async call, as the sync calls do", async () => {
     const a = await init({ backend: "simd", threads: 2, seed: 77 });
     const b = await init({ backend: "simd", seed: 77 });

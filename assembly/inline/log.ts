@@ -2,6 +2,7 @@
 // same order, so that both give the same bits. Callers never pass 0, negative, Inf or NaN
 // (they mask such lanes themselves). `logf`/`logf4` take subnormals too; `logNormal4` and
 // `logNormal` skip that step for callers whose inputs are >= 2^-126 (the noise transform).
+// `logOrMask`/`logOrMask4` take 0 too, and give -Inf for it (probabilities to logits).
 //
 // Method (fdlibm `e_logf.c`, Sun Microsystems, as in FreeBSD and musl):
 // 1. Subnormal x is scaled by 2^25 first.
@@ -15,8 +16,8 @@
 // 10^6 points in [0.5, 1.5]): ULP error < 1 (0.84 measured); log(1) = 0 exactly.
 
 import {
-  BIAS, HALF, I25, LG1, LG2, LG3, LG4, LN2_HI, LN2_LO, LOG_OFFSET, MANTISSA, MIN_NORMAL, ONE, SQRT_HALF_BITS, TWO,
-  TWO25, sf, si, vf, vi,
+  BIAS, HALF, I25, LG1, LG2, LG3, LG4, LN2_HI, LN2_LO, LOG_OFFSET, MANTISSA, MIN_NORMAL, NEG_INF, ONE, SQRT_HALF_BITS, TWO,
+  TWO25, ZERO, sf, si, vf, vi,
 } from "./consts";
 
 /** Steps 2-4 on the bits of a normal x; `bias` is the exponent bias plus any scaling of step 1. */
@@ -84,4 +85,21 @@ export function logNormal(x: f32): f32 {
 @inline
 export function logNormal4(x: v128): v128 {
   return logBits4(x, vi(BIAS));
+}
+
+/**
+ * log(x) for positive finite x (logf's bits), -Inf for x = 0 or -0: a probability to a logit,
+ * 0 to a mask. Callers never pass a negative, NaN or +Inf x (log_probs validates first).
+ */
+// @ts-ignore: decorator
+@inline
+export function logOrMask(x: f32): f32 {
+  return x > 0 ? logf(x) : -Infinity;
+}
+
+// @ts-ignore: decorator
+@inline
+export function logOrMask4(x: v128): v128 {
+  const l = logf4(x);
+  return v128.bitselect(l, vf(NEG_INF), f32x4.gt(x, vf(ZERO)));
 }

@@ -1,8 +1,9 @@
 // The validation pass, run first by every kernel that reads logits, so that a bad row is
 // reported before anything is written: per row, the maximum tells all three faults at once.
+// Probabilities (log_probs) have their own pass: the maximum and the minimum.
 // The fault found last is module state (one instance, here): check_fault() reads it.
 
-import { rowMax, rowPtr } from "./row";
+import { rowMax, rowMin, rowPtr } from "./row";
 
 /** The faults of a validation pass, as check_fault() reports them (0: none). */
 export const FAULT_NAN: i32 = 1;
@@ -10,6 +11,10 @@ export const FAULT_POS_INF: i32 = 2;
 export const FAULT_ALL_NEG_INF: i32 = 3;
 /** sample_tokens: the row's largest logit divided by its temperature is not finite in float32. */
 export const FAULT_SCALE: i32 = 4;
+/** log_probs: a value that is not a finite probability >= 0 (NaN, negative, +Inf). */
+export const FAULT_NOT_PROB: i32 = 5;
+/** log_probs: no value of the row is positive (every class has probability 0). */
+export const FAULT_ALL_ZERO: i32 = 6;
 
 let lastFault: i32 = 0;
 
@@ -26,6 +31,24 @@ export function checkRows(x: usize, rows: i32, cols: i32): i32 {
     if (m != m) lastFault = FAULT_NAN;
     else if (m == Infinity) lastFault = FAULT_POS_INF;
     else if (m == -Infinity) lastFault = FAULT_ALL_NEG_INF;
+    else continue;
+    return r;
+  }
+  lastFault = 0;
+  return -1;
+}
+
+/**
+ * Returns the first row holding a value that is not a finite probability >= 0 (NaN, negative
+ * or +Inf: FAULT_NOT_PROB; -0 is a zero) or no positive value (FAULT_ALL_ZERO), or -1 when
+ * every row is fine; check_fault() then says which.
+ */
+export function checkProbRows(x: usize, rows: i32, cols: i32): i32 {
+  for (let r = 0; r < rows; r++) {
+    const p = rowPtr(x, r, cols);
+    const m = rowMax(p, cols); // NaN if any is NaN
+    if (m != m || m == Infinity || rowMin(p, cols) < 0) lastFault = FAULT_NOT_PROB;
+    else if (m <= 0) lastFault = FAULT_ALL_ZERO;
     else continue;
     return r;
   }
