@@ -81,8 +81,8 @@ export class GumbelWasm extends GumbelSync {
   }
 
   /**
-   * `topK` with its noise drawn on the worker pool for large batches, split by elements (see
-   * `gumbelSoftmaxAsync`); the selection runs on the calling thread.
+   * `topK` with its noise drawn on the worker pool for large batches of two rows or more, split
+   * by elements (see `gumbelSoftmaxAsync`); the selection runs on the calling thread.
    */
   topKAsync<X extends FloatInput>(logits: X, k: number, options?: ShapeOptions & StreamOptions): Promise<IndexResult<X>> {
     const c = this.launcher.asyncCall(this, "topK");

@@ -97,9 +97,9 @@ export class Launcher {
     return -1;
   }
 
-  /** Whether an async call's launch goes to the workers: a large batch of two rows or more, one temperature. */
+  /** Whether an async call's launch goes to the workers: a large batch of two rows or more, one temperature, not run yet. */
   deferrable(c: Call): boolean {
-    return this.pool !== null && c.spec !== null && c.taus === null && c.rows >= 2 && c.rows * c.cols >= this.threshold;
+    return this.pool !== null && c.spec !== null && !c.ran && c.taus === null && c.rows >= 2 && c.rows * c.cols >= this.threshold;
   }
 
   /** The first bad row of the whole batch (or -1), checked before any part runs. */

@@ -88,7 +88,8 @@ function selectTopK(
 /**
  * topK prepared: the options and every row checked (k unmasked classes each), the stream
  * resolved, the noise planned in a staged buffer the size of the logits and its launch set (a
- * synchronous call runs it at once; an async one may split it across workers by elements).
+ * synchronous call, or one row, runs it at once; an async one may split it across workers by
+ * elements).
  * Returns k; `finishTopK` then selects.
  */
 export function prepareTopK(c: Call, s: Streams, logits: unknown, k: unknown, options: (ShapeOptions & StreamOptions) | undefined): number {
@@ -116,7 +117,8 @@ export function prepareTopK(c: Call, s: Streams, logits: unknown, k: unknown, op
   }
   const n = rows * cols;
   const { key, counter } = s;
-  if (c.runsNow(1)) c.ranNow(GUMBEL_NOISE, n, 1, kernels.gumbel_noise(noise.ptr, n, key.lo, key.hi, counter.lo, counter.hi));
+  // One row draws here even when async: splitting its noise measured no faster (bench/threads.mjs).
+  if (c.runsNow(1) || rows < 2) c.ranNow(GUMBEL_NOISE, n, 1, kernels.gumbel_noise(noise.ptr, n, key.lo, key.hi, counter.lo, counter.hi));
   else c.launch(GUMBEL_NOISE, n, 1, null, noise.ptr, n, key.lo, key.hi, counter.lo, counter.hi);
   return kk;
 }

@@ -334,18 +334,19 @@ describe("dispatch", () => {
     await gw.close();
   });
 
-  test("the other async calls alike (one row stays here); topK's noise is split by elements", async () => {
+  test("the other async calls alike; topK's noise is split by elements", async () => {
     const gw = await init({ backend: "simd", threads: 2 });
     const calls = vi.spyOn(Pool.prototype, "call");
     const row = logits(2, 100_000);
     await gw.sampleTokensAsync(row, { cols: 100_000, topP: 0.9 });
     await gw.gumbelRaoBackwardAsync(row, row, { cols: 100_000, seed: 1 });
     await gw.softmaxJvpAsync(row, row, { cols: 100_000 });
+    await gw.topKAsync(row, 3, { cols: 100_000 });
     await gw.gappedSTAsync(logits(2, 6000), { cols: 1000 });
     expect(calls).toHaveBeenCalledTimes(0);
     await gw.sampleTokensAsync(logits(2, 80_000), { cols: 10_000, topK: 5 });
     expect(calls).toHaveBeenCalledTimes(2);
-    await gw.topKAsync(row, 3, { cols: 100_000 });
+    await gw.topKAsync(logits(2, 80_000), 3, { cols: 40_000 });
     expect(calls).toHaveBeenCalledTimes(4);
     calls.mockRestore();
     await gw.close();
