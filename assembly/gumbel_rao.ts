@@ -68,9 +68,10 @@ function raoRow(lr: usize, vr: usize, dr: usize, aux: usize, r: i32, cols: i32, 
  * Backward otherwise: dst <- dlogits, aux one row of workspace. samples = S >= 1. Returns -1,
  * or the first bad row (nothing written).
  * Two layouts: the forward's aux (soft) has a row per row, the backward's is one row of
- * workspace for the whole call (not moved when the rows are split).
+ * workspace for the whole call (not moved when the rows are split: each part running beside
+ * another needs a row of its own).
  * @rows.forward logits:cols dy:cols dst:cols aux:cols
- * @rows.backward logits:cols dy:cols dst:cols aux:-
+ * @rows.backward logits:cols dy:cols dst:cols aux:own
  * @validates
  */
 export function gumbel_rao(

@@ -52,10 +52,10 @@ export function sample_tokens_work(cols: i32): i32 {
 /**
  * dst[r] = a token of row r: its temperature, then the top-k, top-p and min-p filters, then
  * Gumbel-Max over the tokens kept. params: PARAM_BYTES (8 words) per row, work:
- * sample_tokens_work(cols) bytes for the whole call. Validates every row first (NaN, +Inf,
- * all -Inf, and lmax / T overflowing float32) and returns the first bad row, or -1, having
- * written nothing.
- * @rows logits:cols dst:1 params:8 work:-
+ * sample_tokens_work(cols) bytes for the whole call (calls running side by side each need
+ * their own). Validates every row first (NaN, +Inf, all -Inf, and lmax / T overflowing
+ * float32) and returns the first bad row, or -1, having written nothing.
+ * @rows logits:cols dst:1 params:8 work:own
  * @validates
  */
 export function sample_tokens(logits: usize, dst: usize, rows: i32, cols: i32, params: usize, work: usize): i32 {

@@ -75,7 +75,8 @@ export interface Kernels {
    * Backward otherwise: dst <- dlogits, aux one row of workspace. samples = S >= 1. Returns -1,
    * or the first bad row (nothing written).
    * Two layouts: the forward's aux (soft) has a row per row, the backward's is one row of
-   * workspace for the whole call (not moved when the rows are split).
+   * workspace for the whole call (not moved when the rows are split: each part running beside
+   * another needs a row of its own).
    */
   gumbel_rao(
     logits: number, dy: number, dst: number, aux: number, rows: number, cols: number, tau: number,
@@ -118,9 +119,9 @@ export interface Kernels {
   /**
    * dst[r] = a token of row r: its temperature, then the top-k, top-p and min-p filters, then
    * Gumbel-Max over the tokens kept. params: PARAM_BYTES (8 words) per row, work:
-   * sample_tokens_work(cols) bytes for the whole call. Validates every row first (NaN, +Inf,
-   * all -Inf, and lmax / T overflowing float32) and returns the first bad row, or -1, having
-   * written nothing.
+   * sample_tokens_work(cols) bytes for the whole call (calls running side by side each need
+   * their own). Validates every row first (NaN, +Inf, all -Inf, and lmax / T overflowing
+   * float32) and returns the first bad row, or -1, having written nothing.
    */
   sample_tokens(
     logits: number, dst: number, rows: number, cols: number, params: number, work: number,
@@ -161,7 +162,8 @@ export type PerRow = "cols" | number;
  * How a kernel's arguments follow its rows, to hand a slice of rows r0 .. r1-1 to a call: each
  * pointer in `ptrs` moves by r0 rows (a pointer that is 0 stays 0), the row count becomes
  * r1 - r0, the stream counter moves by r0 * cols elements. Pointers not in `ptrs` (workspace,
- * per-call data) stay as they are.
+ * per-call data) stay as they are, but for `work`: each slice that runs beside another gets a
+ * workspace of its own there.
  */
 export interface RowLayout {
   /** The argument that counts the rows. */
@@ -176,6 +178,11 @@ export interface RowLayout {
   readonly stream: readonly [lo: number, hi: number] | null;
   /** The pointer arguments that move with the rows, in argument order, with their size per row. */
   readonly ptrs: ReadonlyArray<readonly [arg: number, perRow: PerRow]>;
+  /**
+   * A workspace argument (not moved with the rows) of which slices running side by side each
+   * need a block of their own, of the size the call gives; absent when there is none.
+   */
+  readonly work?: number;
   /** Validates every row first: returns -1, or the first bad row having written nothing. */
   readonly validates: boolean;
 }
@@ -304,7 +311,7 @@ export const ABI = {
     },
     backward: {
       rows: 4, cols: 5, tau: 6, key: [8, 9], stream: [10, 11], validates: true,
-      ptrs: [[0, "cols"], [1, "cols"], [2, "cols"]],
+      ptrs: [[0, "cols"], [1, "cols"], [2, "cols"]], work: 3,
     },
   },
   gapped_st: {
@@ -371,7 +378,7 @@ export const ABI = {
     result: "number",
     rows: {
       rows: 2, cols: 3, tau: null, key: null, stream: null, validates: true,
-      ptrs: [[0, "cols"], [1, 1], [4, 8]],
+      ptrs: [[0, "cols"], [1, 1], [4, 8]], work: 5,
     },
   },
   sample_tokens_work: {

@@ -15,8 +15,8 @@ import { prepareNoise, prepareGumbelMax, prepareGumbelSoftmax, randomBits } from
 import { prepareSoftmax, prepareSoftmaxGrad } from "./softmax.js";
 import { prepareStraight } from "./straight.js";
 import { Streams } from "./streams.js";
-import { sampleTokens, TokenParams } from "./tokens.js";
-import { topK } from "./topk.js";
+import { prepareTokens, TokenParams } from "./tokens.js";
+import { finishTopK, prepareTopK } from "./topk.js";
 import type {
   Backend, BackwardOptions, BackwardResult, FloatInput, FloatOut, GappedSTOptions, GumbelMaxOptions, GumbelRaoOptions,
   GumbelSoftmaxOptions, IndexResult, OutOption, Result, SampleTokensOptions, ShapeOptions, SoftmaxOptions, StraightForward,
@@ -238,7 +238,9 @@ export class GumbelSync {
    * @example gw.topK([3, 1, 2, 0], 2, { cols: 4, seed: 1 }) // Int32Array(2), e.g. [0, 2]
    */
   topK<X extends FloatInput>(logits: X, k: number, options?: ShapeOptions & StreamOptions): IndexResult<X> {
-    return topK(this.call.begin("topK"), this.streams, logits, k, options) as IndexResult<X>;
+    const c = this.call.begin("topK");
+    const kk = prepareTopK(c, this.streams, logits, k, options);
+    return this.launcher.sync(c, false, () => finishTopK(c, kk)) as IndexResult<X>;
   }
 
   /**
@@ -266,7 +268,8 @@ export class GumbelSync {
    * gw.sampleTokens(batch, { cols: vocab, topK: [50, 0], seeds: [req1.seed, req2.seed], offsets: [req1.step * vocab, req2.step * vocab] })
    */
   sampleTokens<X extends FloatInput>(logits: X, options?: SampleTokensOptions): IndexResult<X> {
-    return sampleTokens(this.call.begin("sampleTokens"), this.streams, this.tokenParams, this.workspace, logits, options) as IndexResult<X>;
+    prepareTokens(this.call.begin("sampleTokens"), this.streams, this.tokenParams, this.workspace, logits, options);
+    return this.launcher.sync(this.call) as IndexResult<X>;
   }
 
   // ---------------------------------------------------------------- gradients

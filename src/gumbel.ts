@@ -7,9 +7,12 @@ import type { Tensor } from "./memory.js";
 import type { Exact } from "./options.js";
 import { prepareNoise, prepareGumbelMax, prepareGumbelSoftmax } from "./sampling.js";
 import { prepareSoftmax, prepareSoftmaxGrad } from "./softmax.js";
+import { prepareStraight } from "./straight.js";
+import { prepareTokens } from "./tokens.js";
+import { finishTopK, prepareTopK } from "./topk.js";
 import type {
-  BackwardOptions, BackwardResult, FloatInput, FloatOut, GumbelMaxOptions, GumbelSoftmaxOptions, IndexResult, OutOption, Result,
-  SoftmaxOptions, StreamOptions,
+  BackwardOptions, BackwardResult, FloatInput, FloatOut, GappedSTOptions, GumbelMaxOptions, GumbelRaoOptions, GumbelSoftmaxOptions,
+  IndexResult, OutOption, Result, SampleTokensOptions, ShapeOptions, SoftmaxOptions, StraightForward, StreamOptions,
 } from "./types.js";
 
 const asyncDisposeSymbol: typeof Symbol.asyncDispose =
@@ -69,6 +72,58 @@ export class GumbelWasm extends GumbelSync {
   softmaxBackwardAsync<X extends FloatInput, O extends BackwardOptions = {}>(y: X, dy: FloatInput, options?: Exact<O, BackwardOptions>): Promise<BackwardResult<X, O>> {
     const c = this.launcher.asyncCall(this, "softmaxBackward");
     return this.launcher.async(c, true, () => prepareSoftmaxGrad(c, y, dy, options, true)) as Promise<BackwardResult<X, O>>;
+  }
+
+  /** `softmaxJvp` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
+  softmaxJvpAsync<X extends FloatInput, O extends SoftmaxOptions>(y: X, tangent: FloatInput, options?: Exact<O, SoftmaxOptions>): Promise<Result<X, O>> {
+    const c = this.launcher.asyncCall(this, "softmaxJvp");
+    return this.launcher.async(c, false, () => prepareSoftmaxGrad(c, y, tangent, options, false)) as Promise<Result<X, O>>;
+  }
+
+  /**
+   * `topK` with its noise drawn on the worker pool for large batches of two rows or more, split
+   * by elements (see `gumbelSoftmaxAsync`); the selection runs on the calling thread.
+   */
+  topKAsync<X extends FloatInput>(logits: X, k: number, options?: ShapeOptions & StreamOptions): Promise<IndexResult<X>> {
+    const c = this.launcher.asyncCall(this, "topK");
+    let kk = 0;
+    const prepare = () => void (kk = prepareTopK(c, this.streams, logits, k, options));
+    return this.launcher.async(c, false, prepare, () => finishTopK(c, kk)) as Promise<IndexResult<X>>;
+  }
+
+  /**
+   * `sampleTokens` on the worker pool for large batches (see `gumbelSoftmaxAsync`): rows split
+   * across the workers with their options and streams (per-row seeds and offsets too), each
+   * worker with a work space of its own.
+   */
+  sampleTokensAsync<X extends FloatInput>(logits: X, options?: SampleTokensOptions): Promise<IndexResult<X>> {
+    const c = this.launcher.asyncCall(this, "sampleTokens");
+    return this.launcher.async(c, false, () => prepareTokens(c, this.streams, this.tokenParams, null, logits, options)) as Promise<IndexResult<X>>;
+  }
+
+  /** `gumbelRao` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
+  gumbelRaoAsync<X extends FloatInput, O extends GumbelRaoOptions & StraightForward>(logits: X, options?: Exact<O, GumbelRaoOptions & StraightForward>): Promise<Result<X, O>> {
+    return this.straightAsync("gumbelRao", 0, logits, null, options) as Promise<Result<X, O>>;
+  }
+
+  /** `gumbelRaoBackward` on the worker pool for large batches (see `gumbelSoftmaxAsync`); each worker draws in a row of its own. */
+  gumbelRaoBackwardAsync<X extends FloatInput, O extends GumbelRaoOptions>(logits: X, dy: FloatInput, options?: Exact<O, GumbelRaoOptions>): Promise<Result<X, O>> {
+    return this.straightAsync("gumbelRaoBackward", 0, logits, dy, options) as Promise<Result<X, O>>;
+  }
+
+  /** `gappedST` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
+  gappedSTAsync<X extends FloatInput, O extends GappedSTOptions & StraightForward>(logits: X, options?: Exact<O, GappedSTOptions & StraightForward>): Promise<Result<X, O>> {
+    return this.straightAsync("gappedST", 1, logits, null, options) as Promise<Result<X, O>>;
+  }
+
+  /** `gappedSTBackward` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
+  gappedSTBackwardAsync<X extends FloatInput, O extends GappedSTOptions>(logits: X, dy: FloatInput, options?: Exact<O, GappedSTOptions>): Promise<Result<X, O>> {
+    return this.straightAsync("gappedSTBackward", 1, logits, dy, options) as Promise<Result<X, O>>;
+  }
+
+  private straightAsync(fn: string, op: 0 | 1, logits: FloatInput, dy: FloatInput | null, options: object | undefined): Promise<unknown> {
+    const c = this.launcher.asyncCall(this, fn);
+    return this.launcher.async(c, false, () => prepareStraight(c, this.streams, op, logits, dy, options));
   }
 
   /**

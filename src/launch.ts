@@ -7,7 +7,6 @@ import type { Kernels } from "./abi.js";
 import type { RowSpec } from "./specs.js";
 import { addWords, type Words } from "./checks.js";
 import { Call, type Host, type KernelFn } from "./marshal.js";
-import { Region } from "./memory.js";
 import { WorkerLost, type Pool } from "./pool.js";
 import type { Streams } from "./streams.js";
 
@@ -98,9 +97,9 @@ export class Launcher {
     return -1;
   }
 
-  /** Whether an async call's launch goes to the workers: a large batch of two rows or more, one temperature. */
+  /** Whether an async call's launch goes to the workers: a large batch of two rows or more, one temperature, not run yet. */
   deferrable(c: Call): boolean {
-    return this.pool !== null && c.spec !== null && c.taus === null && c.rows >= 2 && c.rows * c.cols >= this.threshold;
+    return this.pool !== null && c.spec !== null && !c.ran && c.taus === null && c.rows >= 2 && c.rows * c.cols >= this.threshold;
   }
 
   /** The first bad row of the whole batch (or -1), checked before any part runs. */
@@ -108,19 +107,24 @@ export class Launcher {
     return c.spec?.validates ? this.kernels.check_rows(c.args[0]!, c.rows, c.cols) : -1;
   }
 
-  /** Splits a validated launch's rows across the workers and waits for them. */
+  /**
+   * Splits a validated launch's rows across the workers and waits for them. A launch with a
+   * workspace (`spec.work`) gives each part after the first a block of its own.
+   */
   async split(c: Call): Promise<void> {
     const spec = c.spec!;
     const pool = this.pool!;
     const { rows, cols } = c;
     const args = c.args.slice(0, spec.arity);
     const parts = Math.min(pool.size, rows);
+    const work = spec.work >= 0 && parts > 1 ? c.stage((parts - 1) * c.work) : 0;
+    const part = (i: number): number[] => {
+      const a = sliceArgs(args, spec, Math.floor((rows * i) / parts), Math.floor((rows * (i + 1)) / parts), cols, new Array<number>(args.length));
+      if (work && i > 0) a[spec.work] = work + (i - 1) * c.work;
+      return a;
+    };
     const calls: Array<Promise<unknown>> = [];
-    for (let i = 0; i < parts; i++) {
-      const r0 = Math.floor((rows * i) / parts);
-      const r1 = Math.floor((rows * (i + 1)) / parts);
-      calls.push(pool.call(i, spec.kernel, sliceArgs(args, spec, r0, r1, cols, new Array<number>(args.length))));
-    }
+    for (let i = 0; i < parts; i++) calls.push(pool.call(i, spec.kernel, part(i)));
     const results = await Promise.allSettled(calls);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as unknown);
     const error = failed.find((e) => !(e instanceof WorkerLost));
@@ -131,44 +135,49 @@ export class Launcher {
     // (outputs never overlap inputs). A worker that cannot be started again ends the pool.
     const f = this.fn(spec);
     for (let i = 0; i < parts; i++) {
-      if (results[i]!.status === "fulfilled") continue;
-      const r0 = Math.floor((rows * i) / parts);
-      const r1 = Math.floor((rows * (i + 1)) / parts);
-      invoke(f, sliceArgs(args, spec, r0, r1, cols, new Array<number>(args.length)), spec.arity);
+      if (results[i]!.status !== "fulfilled") invoke(f, part(i), spec.arity);
     }
     const lost = failed.find((e) => (e as WorkerLost).starting) as WorkerLost | undefined;
     if (lost) await this.stopped(pool, `the worker pool stopped: ${lost.message}`);
   }
 
-  /** A prepared call, run here: its first output (any `soft` delivered first), or `{ dlogits, dtau }` (`pair`; dtau undefined unless planned). */
-  sync(c: Call, pair = false): unknown {
+  /**
+   * A prepared call, run here: its first output (any `soft` delivered first), or `{ dlogits, dtau }`
+   * (`pair`; dtau undefined unless planned), or what `finish` makes of the finished call.
+   */
+  sync(c: Call, pair = false, finish: Finish = pair ? pairResult : result): unknown {
     const bad = this.run(c);
     if (bad >= 0) c.check(bad);
-    if (c.spec !== null && c.spec.stream !== null) this.streams.drawn();
-    return pair ? pairResult(c) : result(c);
+    if (c.spec !== null && c.spec.draws) this.streams.drawn();
+    return finish(c);
   }
 
-  /** A Call of its own for an async call: its staged arrays live until its workers are done. */
+  /**
+   * A Call of its own for an async call: its staged arrays live in blocks of its own until its
+   * workers are done (and are released with it, on one thread too).
+   */
   asyncCall(host: Host, fn: string): Call {
-    return new Call(host, this.pool ? null : new Region(), false).begin(fn);
+    return new Call(host, null, false).begin(fn);
   }
 
   /**
    * An async call: prepared now (its errors reject the promise, nothing drawn), then, for a large
-   * batch on a pool, validated here and run by the workers; otherwise run here.
+   * batch on a pool, validated here and run by the workers; otherwise run here. The result as
+   * `sync` says.
    */
-  async(c: Call, pair: boolean, prepare: () => void): Promise<unknown> {
+  async(c: Call, pair: boolean, prepare: () => void, finish: Finish = pair ? pairResult : result): Promise<unknown> {
     try {
       prepare();
-      if (!this.deferrable(c)) return Promise.resolve(this.sync(c, pair));
-      c.check(this.validate(c));
-      if (c.spec?.stream) this.streams.drawn();
+      if (!this.deferrable(c)) return Promise.resolve(this.sync(c, pair, finish));
+      if (c.checks) c.checks.all(c);
+      else c.check(this.validate(c));
+      if (c.spec?.draws) this.streams.drawn();
     } catch (e) {
       c.release();
       return Promise.reject(e);
     }
     const p = this.split(c).then(
-      () => (pair ? pairResult(c) : result(c)),
+      () => finish(c),
       (e: unknown) => {
         c.freeFresh();
         c.release();
@@ -186,6 +195,9 @@ export class Launcher {
     await Promise.allSettled([...this.inFlight]);
   }
 }
+
+/** What a finished call returns, made from its outputs (its blocks released). */
+export type Finish = (c: Call) => unknown;
 
 /** A finished call's result: its first output (any `soft` delivered first). */
 function result(c: Call): unknown {

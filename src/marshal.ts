@@ -30,6 +30,14 @@ export interface Host extends TensorOwner {
   readonly kernelFns: KernelFn[];
 }
 
+/** A launch's own row checks beyond check_rows (sampleTokens: a temperature overflowing a row's max); each throws, nothing written. */
+export interface RowChecks {
+  /** Checks every row of the batch on the calling thread (before it is split across workers). */
+  all(c: Call): void;
+  /** The error for bad row `row`, which the kernel returned (check_fault() says why). */
+  row(c: Call, row: number): never;
+}
+
 /** An input of the current call. */
 export class Operand {
   name = "";
@@ -95,6 +103,10 @@ export class Call {
   ran = false;
   /** The first bad row the kernel reported, or -1. */
   bad = -1;
+  /** Bytes of the launch's workspace (its layout's `work`): a part split off needs as many of its own. */
+  work = 0;
+  /** The launch's own row checks, or null: check_rows and rowError. */
+  checks: RowChecks | null = null;
 
   /**
    * @param staging the instance's reusable region (synchronous calls), or null: blocks of the
@@ -117,6 +129,8 @@ export class Call {
     this.spec = null;
     this.taus = null;
     this.ran = false;
+    this.work = 0;
+    this.checks = null;
     // What the overlap checks read of the inputs (release() drops the references after a call).
     this.in1.onHeap = false;
     this.in2.onHeap = false;
@@ -395,16 +409,16 @@ export class Call {
    * A kernel refused row `row` of `a` (NaN, +Inf, or every class masked; for probabilities, a
    * value that is not one, or every class 0) before writing anything: free the output tensors made for this call and say what is wrong where.
    */
-  rowFault(a: Operand, row: number, cols: number): never {
+  rowFault(a: Operand, row: number, cols: number, fault = this.host.kernels.check_fault()): never {
     this.freeFresh();
     const values = new Float32Array(this.memory.buffer, a.ptr + row * cols * 4, cols);
     this.release();
-    throw rowError(this.fn, a.name, values, row, this.host.kernels.check_fault());
+    throw rowError(this.fn, a.name, values, row, fault);
   }
 
   /** Throws the row error when a launch returned a bad row (>= 0). */
   check(bad: number): void {
-    if (bad >= 0) this.rowFault(this.in1, bad, this.cols);
+    if (bad >= 0) this.checks ? this.checks.row(this, bad) : this.rowFault(this.in1, bad, this.cols);
   }
 }
 

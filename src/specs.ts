@@ -19,6 +19,10 @@ export interface RowSpec {
   readonly tau: number;
   /** The stream counter's words, advanced by cols per row, or null. */
   readonly stream: RowLayout["stream"];
+  /** The launch draws from a stream (its counter in the arguments, or in per-row records). */
+  readonly draws: boolean;
+  /** The workspace argument each part split off needs a block of its own for (`Call.work` bytes), or -1. */
+  readonly work: number;
   /** The kernel validates its rows first. */
   readonly validates: boolean;
 }
@@ -26,11 +30,12 @@ export interface RowSpec {
 /** Every row spec, in the order of their ids. */
 export const SPECS: RowSpec[] = [];
 
-function spec(kernel: KernelName, layout: RowLayout | undefined): RowSpec {
+/** `records`: the kernel reads its streams from per-row records (sample_tokens), not from its arguments. */
+function spec(kernel: KernelName, layout: RowLayout | undefined, records = false): RowSpec {
   if (!layout) throw new Error(`gumbel-wasm: kernel ${kernel} has no row layout`); // a build error, caught by every test
   const s: RowSpec = {
     kernel, id: SPECS.length, arity: ABI[kernel].args.length, ptrs: layout.ptrs, rows: layout.rows, tau: layout.tau ?? -1,
-    stream: layout.stream, validates: layout.validates,
+    stream: layout.stream, draws: records || layout.stream !== null, work: layout.work ?? -1, validates: layout.validates,
   };
   SPECS.push(s);
   return s;
@@ -50,3 +55,5 @@ export const GAPPED_ST_BACKWARD = spec("gapped_st", ABI.gapped_st.backward);
 /** Streams split by elements: one "row" per element. */
 export const GUMBEL_NOISE = spec("gumbel_noise", ABI.gumbel_noise.rows);
 export const UNIFORM = spec("uniform", ABI.uniform.rows);
+/** The token sampler: options and streams in per-row records (which move with the rows), a workspace per part. */
+export const SAMPLE_TOKENS = spec("sample_tokens", ABI.sample_tokens.rows, true);

@@ -64,7 +64,10 @@ export function prepareStraight(
   const aux = !backward
     ? o.soft === undefined ? null : c.outPlan("soft", o.soft, "float32", rows, cols, false, c.out2, out)
     : op === 0 ? c.outPlan("work", undefined, "float32", 1, cols, false, c.out2, null) : null;
-  if (backward && aux) aux.used = false; // workspace, not a result
+  if (backward && aux) {
+    aux.used = false; // workspace, not a result: a part split off gets a row of its own
+    c.work = Math.ceil(cols / 4) * 16;
+  }
   c.stageOperands(a, b, out, aux);
   c.allocFresh(out);
   const spec = op === 0 ? (backward ? GUMBEL_RAO_BACKWARD : GUMBEL_RAO) : backward ? GAPPED_ST_BACKWARD : GAPPED_ST;

@@ -1,10 +1,11 @@
 // sampleTokens' options: validated for every row before anything is written, then packed into
 // the kernel's per-row parameter records (assembly/sample_tokens.ts, PARAM_BYTES each).
 
-import { FAULT_SCALE, PARAM_BYTES } from "./abi.js";
+import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, FAULT_SCALE, PARAM_BYTES } from "./abi.js";
 import { addWords, checkStreamEnd, describe, isNumberArray, parseU64, type Words } from "./checks.js";
-import { Tensor, type Region } from "./memory.js";
-import type { Call } from "./marshal.js";
+import type { Region } from "./memory.js";
+import type { Call, RowChecks } from "./marshal.js";
+import { SAMPLE_TOKENS } from "./specs.js";
 import type { Streams } from "./streams.js";
 import type { PerRow, SampleTokensOptions, U64 } from "./types.js";
 import { checkOptions, optionKeys } from "./options.js";
@@ -17,8 +18,11 @@ export const SAMPLE_TOKENS_KEYS = optionKeys<SampleTokensOptions>(
   { draws: "each call draws one token per row: repeat the rows (with their own seeds or offsets) for more" },
 );
 
-/** Reusable views on a JS-side copy of the records, grown as calls need. */
-export class TokenParams {
+/**
+ * Reusable views on a JS-side copy of the records, grown as calls need; the row checks of the
+ * call they were last filled for (the kernel's: the rows' maxima, and lmax / T in float32).
+ */
+export class TokenParams implements RowChecks {
   private buf = new ArrayBuffer(0);
   f32 = new Float32Array(0);
   i32 = new Int32Array(0);
@@ -69,6 +73,39 @@ export class TokenParams {
       if (typeof mv !== "number" || !(mv >= 0 && mv <= 1)) bad(fn, "minP", m, r, mv, "must be in [0, 1] (0: no min-p)");
       f32[q + 3] = mv;
     }
+  }
+
+  /**
+   * Every row checked as the kernel checks it first (rowMax, then t > 0 ? lmax / t : 0 in
+   * float32, exact in JS), on the calling thread: the first bad row's error.
+   */
+  all(c: Call): void {
+    const { rows, cols } = c;
+    const max = c.stage(rows * 4);
+    c.host.kernels.row_max(c.in1.ptr, max, rows, cols);
+    const m = new Float32Array(c.memory.buffer, max, rows);
+    for (let r = 0; r < rows; r++) {
+      const t = this.f32[r * 8]!;
+      const s = t > 0 ? Math.fround(m[r]! / t) : 0;
+      const fault = m[r] !== m[r] ? FAULT_NAN : m[r] === Infinity ? FAULT_POS_INF : m[r] === -Infinity ? FAULT_ALL_NEG_INF : s - s !== 0 ? FAULT_SCALE : 0;
+      if (fault) this.fault(c, r, fault);
+    }
+  }
+
+  row(c: Call, row: number): never {
+    return this.fault(c, row, c.host.kernels.check_fault());
+  }
+
+  /** Row `row`'s error: as every call's (rowError), or its temperature overflowing float32. */
+  private fault(c: Call, row: number, fault: number): never {
+    if (fault !== FAULT_SCALE) c.rowFault(c.in1, row, c.cols, fault);
+    c.freeFresh();
+    const { cols } = c;
+    const x = new Float32Array(c.memory.buffer, c.in1.ptr + row * cols * 4, cols);
+    let m = -Infinity;
+    for (let k = 0; k < cols; k++) if (x[k]! > m) m = x[k]!;
+    c.release();
+    throw new RangeError(`${c.fn}: row ${row} of logits divided by its temperature ${this.f32[row * 8]} overflows float32 (largest logit ${m})`);
   }
 
   /** Sets every row's stream: key (k0, k1) and first counter, row r at counter + r * stride. */
@@ -136,12 +173,14 @@ function u64s(fn: string, name: string, v: unknown, rows: number): ArrayLike<U64
 }
 
 /**
- * sampleTokens, run at once (no async form): options validated for every row and packed into
- * the records, the logits placed, one kernel call; the tokens into out1.
+ * sampleTokens prepared: options validated for every row and packed into the records, the
+ * logits placed, the launch set (a synchronous call runs it at once). The records and work
+ * space are `workspace` (the synchronous call's, reused) or, when null, blocks of the call's
+ * own (an async call, whose workers may still read them when the next call begins).
  */
-export function sampleTokens(
-  c: Call, s: Streams, params: TokenParams, workspace: Region, logits: unknown, given: SampleTokensOptions | undefined,
-): Int32Array | Tensor<"int32"> {
+export function prepareTokens(
+  c: Call, s: Streams, params: TokenParams, workspace: Region | null, logits: unknown, given: SampleTokensOptions | undefined,
+): void {
   const fn = c.fn;
   checkOptions(fn, given, SAMPLE_TOKENS_KEYS);
   const options = given ?? {};
@@ -163,23 +202,12 @@ export function sampleTokens(
   c.stageOperands(a, null, out, null);
   const kernels = c.host.kernels;
   const pBytes = rows * PARAM_BYTES;
-  const work = workspace.reserve(c.host.heap, pBytes + kernels.sample_tokens_work(cols));
-  new Uint8Array(c.memory.buffer, work, pBytes).set(params.bytes(rows));
+  const wBytes = Math.ceil(kernels.sample_tokens_work(cols) / 16) * 16;
+  const rec = workspace ? workspace.reserve(c.host.heap, pBytes + wBytes) : c.stage(pBytes + wBytes);
+  new Uint8Array(c.memory.buffer, rec, pBytes).set(params.bytes(rows));
   c.allocFresh(out);
-  c.cols = cols;
-  const bad = kernels.sample_tokens(a.ptr, out.ptr, rows, cols, work, work + pBytes);
-  if (bad >= 0 && kernels.check_fault() === FAULT_SCALE) {
-    c.freeFresh();
-    const row = new Float32Array(c.memory.buffer, a.ptr + bad * cols * 4, cols);
-    let m = -Infinity;
-    for (let k = 0; k < cols; k++) if (row[k]! > m) m = row[k]!;
-    const t = params.f32[bad * 8];
-    c.release();
-    throw new RangeError(`${fn}: row ${bad} of logits divided by its temperature ${t} overflows float32 (largest logit ${m})`);
-  }
-  c.check(bad);
-  s.drawn();
-  const result = c.deliver(out) as Int32Array | Tensor<"int32">;
-  c.release();
-  return result;
+  c.work = wBytes;
+  c.checks = params;
+  if (c.runsNow(1)) c.ranNow(SAMPLE_TOKENS, rows, cols, kernels.sample_tokens(a.ptr, out.ptr, rows, cols, rec, rec + pBytes));
+  else c.launch(SAMPLE_TOKENS, rows, cols, null, a.ptr, out.ptr, rows, cols, rec, rec + pBytes);
 }

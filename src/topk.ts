@@ -5,6 +5,7 @@
 import { checkCount } from "./checks.js";
 import { Tensor } from "./memory.js";
 import type { Call } from "./marshal.js";
+import { GUMBEL_NOISE } from "./specs.js";
 import { checkOptions, NOTES, optionKeys } from "./options.js";
 import type { Streams } from "./streams.js";
 import type { ShapeOptions, StreamOptions } from "./types.js";
@@ -85,12 +86,13 @@ function selectTopK(
 }
 
 /**
- * How a kernel's arguments follow its rows, to give each worker a slice: the pointer arguments
- * and their bytes per row in units of cols (`c`) or of one element (`1`), the rows argument,
- * the stream counter's words (advanced by cols per row), and whether the kernel validates.
-
-/** k classes per row without replacement, in sampled order: rows * k indices (a rows x k int32 tensor for tensor input). */
-export function topK(c: Call, s: Streams, logits: unknown, k: unknown, options: (ShapeOptions & StreamOptions) | undefined): Int32Array | Tensor<"int32"> {
+ * topK prepared: the options and every row checked (k unmasked classes each), the stream
+ * resolved, the noise planned in a staged buffer the size of the logits and its launch set (a
+ * synchronous call, or one row, runs it at once; an async one may split it across workers by
+ * elements).
+ * Returns k; `finishTopK` then selects.
+ */
+export function prepareTopK(c: Call, s: Streams, logits: unknown, k: unknown, options: (ShapeOptions & StreamOptions) | undefined): number {
   const fn = c.fn;
   checkOptions(fn, options, TOPK_KEYS);
   const o = options ?? {};
@@ -98,9 +100,7 @@ export function topK(c: Call, s: Streams, logits: unknown, k: unknown, options: 
   const cols = c.resolveCols(o.cols, a);
   const rows = c.rowsOf(a, cols);
   const kk = checkCount(fn, "k", k, cols);
-  const tensorIn = a.tensor !== null;
   s.resolve(fn, o, rows * cols);
-  // The noise goes to a staged buffer the size of the logits.
   const noise = c.outPlan("noise", undefined, "float32", rows, cols, false, c.out1, null);
   c.stageOperands(a, null, noise, null);
   const kernels = c.host.kernels;
@@ -115,17 +115,28 @@ export function topK(c: Call, s: Streams, logits: unknown, k: unknown, options: 
       throw new RangeError(`${fn}: row ${r} of ${a.name} has ${unmasked} unmasked classes, fewer than k = ${kk}`);
     }
   }
-  kernels.gumbel_noise(noise.ptr, rows * cols, s.key.lo, s.key.hi, s.counter.lo, s.counter.hi);
-  s.drawn();
-  // No allocation since x was taken: the memory has not grown, x is still valid.
-  const g = new Float32Array(c.memory.buffer, noise.ptr, rows * cols);
-  const picked = new Int32Array(rows * kk);
-  const heapIdx = new Int32Array(kk);
-  const heapVal = new Float64Array(kk);
-  for (let r = 0; r < rows; r++) selectTopK(x, g, r * cols, cols, kk, heapIdx, heapVal, picked, r * kk);
+  const n = rows * cols;
+  const { key, counter } = s;
+  // One row draws here even when async: splitting its noise measured no faster (bench/threads.mjs).
+  if (c.runsNow(1) || rows < 2) c.ranNow(GUMBEL_NOISE, n, 1, kernels.gumbel_noise(noise.ptr, n, key.lo, key.hi, counter.lo, counter.hi));
+  else c.launch(GUMBEL_NOISE, n, 1, null, noise.ptr, n, key.lo, key.hi, counter.lo, counter.hi);
+  return kk;
+}
+
+/** k classes per row from a prepared topK whose noise is written: rows * k indices (a rows x k int32 tensor for tensor input). */
+export function finishTopK(c: Call, k: number): Int32Array | Tensor<"int32"> {
+  const { rows, cols } = c.out1;
+  // Views taken now: the memory may have grown since the call was prepared.
+  const x = new Float32Array(c.memory.buffer, c.in1.ptr, rows * cols);
+  const g = new Float32Array(c.memory.buffer, c.out1.ptr, rows * cols);
+  const picked = new Int32Array(rows * k);
+  const heapIdx = new Int32Array(k);
+  const heapVal = new Float64Array(k);
+  for (let r = 0; r < rows; r++) selectTopK(x, g, r * cols, cols, k, heapIdx, heapVal, picked, r * k);
+  const tensorIn = c.in1.tensor !== null;
   c.release();
   if (tensorIn) {
-    const t = new Tensor(c.host, rows, kk, "int32");
+    const t = new Tensor(c.host, rows, k, "int32");
     t.data.set(picked);
     return t;
   }

@@ -152,8 +152,16 @@ describe("the spec", () => {
     for (const k of [ABI.gumbel_rao, ABI.gapped_st]) {
       expect(k.forward.ptrs.map(([i]) => k.args[i])).toEqual(["logits", "dy", "dst", k.args[3]]);
       expect(k.backward.ptrs.map(([i]) => k.args[i])).toEqual(["logits", "dy", "dst"]);
-      expect({ ...k.forward, ptrs: null }).toEqual({ ...k.backward, ptrs: null });
+      expect({ ...k.forward, ptrs: null }).toEqual({ ...k.backward, ptrs: null, work: undefined });
     }
+  });
+
+  test("workspaces each part of a split needs its own: Gumbel-Rao's backward row, sample_tokens' work", () => {
+    const work = (k: KernelSpec) => Object.entries(k).flatMap(([name, l]) => (typeof (l as RowLayout).work === "number" ? [`${name}: ${k.args[(l as RowLayout).work!]}`] : []));
+    expect(Object.fromEntries(names.map((n) => [n, work(specs[n]!)] as const).filter(([, w]) => w.length > 0))).toEqual({
+      gumbel_rao: ["backward: aux"],
+      sample_tokens: ["rows: work"],
+    });
   });
 });
 
@@ -175,8 +183,11 @@ describe("tools/abi.mjs refuses bad annotations", () => {
   test("a pointer argument left out of @rows", () => {
     expect(gen(once("@rows x:cols dst:cols", "@rows x:cols"))).toThrow(/the pointer 'dst' is missing from @rows/);
   });
-  test("a unit that is not cols, a count or -", () => {
+  test("a unit that is not cols, a count, - or own", () => {
     expect(gen(once("@rows x:cols dst:cols", "@rows x:cols dst:row"))).toThrow(/cannot read 'dst:row'/);
+  });
+  test("two workspaces of their own in one layout", () => {
+    expect(gen(once("@rows x:cols dst:cols", "@rows x:own dst:own"))).toThrow(/two workspaces \('own'\) in one layout/);
   });
   test("an unknown tag", () => {
     expect(gen(once(" * @validates\n", " * @validate\n"))).toThrow(/unknown tag '@validate'/);

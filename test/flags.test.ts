@@ -42,12 +42,22 @@ function probe(entry: string, after = ""): string {
     await gw.gumbelMaxAsync(x, { cols, seed, offset }),
     await gw.softmaxAsync(x, { cols, tau: 0.8 }),
     await gw.gumbelNoiseAsync(n + 3, { seed, offset }),
+    await gw.sampleTokensAsync(x, { cols, temperature: 0.7, topK: 40, seed, offset }),
+    await gw.topKAsync(x, 3, { cols, seed, offset }),
+    await gw.gumbelRaoBackwardAsync(x, x, { cols, samples: 2, seed, offset }),
+    await gw.gappedSTAsync(x, { cols, seed, offset }),
+    await gw.softmaxJvpAsync(x, x, { cols }),
   ];
   const want = [
     gw.gumbelSoftmax(x, { cols, tau: 0.5, seed, offset }),
     gw.gumbelMax(x, { cols, seed, offset }),
     gw.softmax(x, { cols, tau: 0.8 }),
     gw.gumbelNoise(n + 3, { seed, offset }),
+    gw.sampleTokens(x, { cols, temperature: 0.7, topK: 40, seed, offset }),
+    gw.topK(x, 3, { cols, seed, offset }),
+    gw.gumbelRaoBackward(x, x, { cols, samples: 2, seed, offset }),
+    gw.gappedST(x, { cols, seed, offset }),
+    gw.softmaxJvp(x, x, { cols }),
   ];
   const same = got.every((g, i) => bits(g) === bits(want[i]));
   const flags = {

@@ -162,6 +162,31 @@ export const ENTRIES: Entry[] = [
     name: "softmaxBackwardAsync", fn: "softmaxBackward", keys: ["cols", "tau", "out", "dtau", "dtauOut"], async: true,
     base: (h) => ({ out: h.out6, dtauOut: h.out2 }), call: (h, v) => h.gw.softmaxBackwardAsync(h.y, h.dy, o(v)),
   }),
+  entry({
+    name: "softmaxJvpAsync", fn: "softmaxJvp", keys: ["cols", "tau", "out"], async: true,
+    base: (h) => ({ out: h.out6 }), call: (h, v) => h.gw.softmaxJvpAsync(h.y, h.dy, o(v)),
+  }),
+  entry({ name: "topKAsync", fn: "topK", keys: ["cols", ...STREAM], draws: true, async: true, base: () => ({}), call: (h, v) => h.gw.topKAsync(h.x, 2, o(v)) }),
+  entry({
+    name: "sampleTokensAsync", fn: "sampleTokens", keys: ["cols", "temperature", "topK", "topP", "minP", "seed", "seeds", "offset", "offsets", "out"],
+    draws: true, async: true, base: (h) => ({ out: h.idx2, temperature: 0.7 }), call: (h, v) => h.gw.sampleTokensAsync(h.x, o(v)),
+  }),
+  entry({
+    name: "gumbelRaoAsync", fn: "gumbelRao", keys: ["cols", "tau", "samples", "soft", ...STREAM, "out"], draws: true, async: true,
+    base: (h) => ({ out: h.out6, soft: h.soft6, samples: 3 }), call: (h, v) => h.gw.gumbelRaoAsync(h.x, o(v)),
+  }),
+  entry({
+    name: "gumbelRaoBackwardAsync", fn: "gumbelRaoBackward", keys: ["cols", "tau", "samples", ...STREAM, "out"], optional: false, async: true,
+    base: (h) => ({ out: h.out6, seed: 1 }), call: (h, v) => h.gw.gumbelRaoBackwardAsync(h.x, h.dy, o(v)),
+  }),
+  entry({
+    name: "gappedSTAsync", fn: "gappedST", keys: ["cols", "tau", "kappa", "soft", ...STREAM, "out"], draws: true, async: true,
+    base: (h) => ({ out: h.out6, soft: h.soft6, kappa: "adaptive" }), call: (h, v) => h.gw.gappedSTAsync(h.x, o(v)),
+  }),
+  entry({
+    name: "gappedSTBackwardAsync", fn: "gappedSTBackward", keys: ["cols", "tau", "kappa", ...STREAM, "out"], optional: false, async: true,
+    base: (h) => ({ out: h.out6, seed: 1 }), call: (h, v) => h.gw.gappedSTBackwardAsync(h.x, h.dy, o(v)),
+  }),
   // ------------------------------------------------------------ GumbelRng (the stream supplies seed and offset)
   entry({
     name: "rng.gumbelSoftmax", keys: ["cols", "tau", "hard", "soft", "probs", "out"],

@@ -282,6 +282,16 @@ test("TypeScript refuses the misspelt keys at compile time too (each line below 
   await expect(gw.softmaxAsync(x, { dim: 1 })).rejects.toThrow(TypeError);
   // @ts-expect-error
   await expect(gw.logSoftmaxAsync(x, { dim: 1 })).rejects.toThrow(TypeError);
+  // @ts-expect-error
+  await expect(gw.softmaxJvpAsync(x, x, { temperature: 1 })).rejects.toThrow(TypeError);
+  // @ts-expect-error
+  await expect(gw.gappedSTAsync(x, { samples: 3 })).rejects.toThrow(TypeError);
+  // @ts-expect-error
+  await expect(gw.gumbelRaoAsync(x, { hard: true })).rejects.toThrow(TypeError);
+  // @ts-expect-error
+  await expect(gw.gumbelRaoBackwardAsync(x, x, { seed: 1, num_samples: 3 })).rejects.toThrow(TypeError);
+  // @ts-expect-error
+  await expect(gw.gappedSTBackwardAsync(x, x, { seed: 1, soft: new Float32Array(6) })).rejects.toThrow(TypeError);
   // the others: object literals
   // @ts-expect-error
   t(() => gw.sampleTokens(x, { temprature: 0.01 }));
@@ -300,7 +310,11 @@ test("TypeScript refuses the misspelt keys at compile time too (each line below 
   // @ts-expect-error
   t(() => gw.rng(1).gumbelMax(x, { probs: "yes" }));
   // @ts-expect-error
+  await expect(gw.sampleTokensAsync(x, { temprature: 0.01 })).rejects.toThrow(TypeError);
+  // @ts-expect-error
   t(() => gw.topK(x, 1, { k: 1 }));
+  // @ts-expect-error
+  await expect(gw.topKAsync(x, 1, { k: 1 })).rejects.toThrow(TypeError);
   // @ts-expect-error
   t(() => gw.gumbelNoise(3, { n: 3 }));
   // @ts-expect-error

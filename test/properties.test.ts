@@ -582,46 +582,50 @@ describe("tensorFrom, rng, and the async calls", () => {
     expectBothKinds();
   });
 
+  /** Each call by name, with its own options (gumbelMax and topK take no tau, the softmaxes and gradients no seed). */
+  type Args = { n: number; cols: number; tau: unknown; seed: unknown; dy: Float32Array };
+  const CALLS: Record<string, [name: string, args: (x: unknown, a: Args) => unknown[]]> = {
+    soft: ["gumbelSoftmax", (x, { cols, tau, seed }) => [x, { cols, tau, seed }]],
+    hard: ["gumbelSoftmax", (x, { cols, tau, seed }) => [x, { cols, tau, seed, hard: true }]],
+    max: ["gumbelMax", (x, { cols, seed }) => [x, { cols, seed }]],
+    softmax: ["softmax", (x, { cols, tau }) => [x, { cols, tau }]],
+    logSoftmax: ["logSoftmax", (x, { cols, tau }) => [x, { cols, tau }]],
+    noise: ["gumbelNoise", (_, { n, seed }) => [n, { seed }]],
+    backward: ["softmaxBackward", (x, { cols, tau, dy }) => [x, dy, { cols, tau }]],
+    "backward-dtau": ["softmaxBackward", (x, { cols, tau, dy }) => [x, dy, { cols, tau, dtau: true }]],
+    jvp: ["softmaxJvp", (x, { cols, tau, dy }) => [x, dy, { cols, tau }]],
+    tokens: ["sampleTokens", (x, { cols, tau, seed }) => [x, { cols, temperature: tau, topK: 3, seed }]],
+    topK: ["topK", (x, { cols, seed }) => [x, Math.min(2, cols), { cols, seed }]],
+    rao: ["gumbelRao", (x, { cols, tau, seed }) => [x, { cols, tau, seed, samples: 2 }]],
+    raoBackward: ["gumbelRaoBackward", (x, { cols, tau, seed, dy }) => [x, dy, { cols, tau, seed, samples: 2 }]],
+    gst: ["gappedST", (x, { cols, tau, seed }) => [x, { cols, tau, seed }]],
+    gstBackward: ["gappedSTBackward", (x, { cols, tau, seed, dy }) => [x, dy, { cols, tau, seed }]],
+  };
+
   test("every async call gives what its synchronous call gives: the same bits, or the same error", async () => {
     const threaded = (await initBuilt({ seed: 3, threads: 2, threadThreshold: 0 })) as unknown as GumbelWasm;
     expect(threaded.threads).toBe(2);
     try {
       await fc.assert(
-        fc.asyncProperty(rowsArb, colsArb, fc.array(value, { maxLength: 1200 }), tauArb, seedArb, kindArb, fc.constantFrom("soft", "hard", "max", "softmax", "logSoftmax", "noise", "backward", "backward-dtau"),
+        fc.asyncProperty(rowsArb, colsArb, fc.array(value, { maxLength: 1200 }), tauArb, seedArb, kindArb, fc.constantFrom(...Object.keys(CALLS)),
           async (rows, cols, pool, tau, seed, kind, op) => {
             const n = rows * cols;
             const values = Array.from({ length: n }, (_, i) => pool[i % Math.max(pool.length, 1)] ?? 0.5);
             const input = (g: GumbelWasm) => (kind === "tensor" ? g.tensorFrom(Float32Array.from(values), cols) : makeInput(kind, values, cols).input);
-            // Each call's own options: gumbelMax takes no tau, the softmaxes and backward no seed.
-            const opts = (op === "max" ? { cols, seed } : op === "softmax" || op === "logSoftmax" || op === "backward" ? { cols, tau }
-              : op === "backward-dtau" ? { cols, tau, dtau: true } : { cols, tau, seed, ...(op === "hard" ? { hard: true } : {}) }) as never;
-            // backward: dlogits; backward-dtau: dtau (dlogits, a tensor for tensor input, freed)
+            const [name, args] = CALLS[op]!;
+            const a0 = { n, cols, tau, seed, dy: Float32Array.from(values, Math.sin) };
+            const call = (g: GumbelWasm, x: unknown, suffix: "" | "Async") =>
+              (g as unknown as Record<string, (...a: unknown[]) => unknown>)[name + suffix]!.apply(g, args(x, a0));
+            // softmaxBackward: its dlogits; with dtau: its dtau (dlogits, a tensor for tensor input, freed).
             const pick = (r: unknown) => {
+              if (op !== "backward" && op !== "backward-dtau") return r;
               const { dlogits, dtau } = r as { dlogits: unknown; dtau: unknown };
               if (op === "backward") return dlogits;
               if (typeof (dlogits as { free?: unknown }).free === "function") (dlogits as { free(): void }).free();
               return dtau;
             };
-            const sync = (g: GumbelWasm, x: unknown) => {
-              switch (op) {
-                case "soft": case "hard": return g.gumbelSoftmax(x as never, opts);
-                case "max": return g.gumbelMax(x as never, opts);
-                case "softmax": return g.softmax(x as never, opts);
-                case "logSoftmax": return g.logSoftmax(x as never, opts);
-                case "noise": return g.gumbelNoise(n, { seed } as never);
-                default: return pick(g.softmaxBackward(x as never, Float32Array.from(values, Math.sin), opts));
-              }
-            };
-            const async = (g: GumbelWasm, x: unknown) => {
-              switch (op) {
-                case "soft": case "hard": return g.gumbelSoftmaxAsync(x as never, opts);
-                case "max": return g.gumbelMaxAsync(x as never, opts);
-                case "softmax": return g.softmaxAsync(x as never, opts);
-                case "logSoftmax": return g.logSoftmaxAsync(x as never, opts);
-                case "noise": return g.gumbelNoiseAsync(n, { seed } as never);
-                default: return g.softmaxBackwardAsync(x as never, Float32Array.from(values, Math.sin), opts).then(pick);
-              }
-            };
+            const sync = (g: GumbelWasm, x: unknown) => pick(call(g, x, ""));
+            const async = async (g: GumbelWasm, x: unknown) => pick(await call(g, x, "Async"));
             const settle = async (f: () => unknown) => {
               try {
                 const r = (await f()) as { data?: ArrayLike<number>; free?(): void } | ArrayLike<number>;
@@ -643,7 +647,7 @@ describe("tensorFrom, rng, and the async calls", () => {
             // Same message, but a tensor of the other instance is named the same way.
             expect(b).toEqual(a);
           }),
-        { numRuns: Math.max(50, RUNS / 4), seed: SEED + 8 },
+        { numRuns: Math.max(100, RUNS / 2), seed: SEED + 8 },
       );
     } finally {
       await threaded.close();

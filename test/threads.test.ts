@@ -5,9 +5,10 @@
 //
 // The workers run the built package (dist/worker-node.js), so these tests import dist/.
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { init, type GumbelWasm } from "../dist/node.js";
+import { init, type GumbelWasm, type Tensor } from "../dist/node.js";
 import { Pool } from "../dist/pool.js";
 import { PARALLEL_MIN_ELEMENTS } from "../dist/launch.js";
 import { testRandom } from "./reference.js";
@@ -38,6 +39,14 @@ function bits(r: unknown): unknown {
   if (r instanceof Int32Array) return Array.from(r);
   if (r && typeof r === "object" && "data" in r) return bits((r as { data: Float32Array | Int32Array }).data);
   if (r && typeof r === "object") return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, bits(v)]));
+  return r;
+}
+
+/** `bits`, with each array as its length and a SHA-1 of its bytes: big results compare fast. */
+function digest(r: unknown): unknown {
+  if (r instanceof Float32Array || r instanceof Int32Array) return `${r.length}: ${createHash("sha1").update(r).digest("hex")}`;
+  if (r && typeof r === "object" && "data" in r) return digest((r as { data: Float32Array | Int32Array }).data);
+  if (r && typeof r === "object") return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, digest(v)]));
   return r;
 }
 
@@ -149,6 +158,201 @@ describe("same bits on 1, 2, 3 and 4 threads as on one thread", () => {
   });
 });
 
+describe("sampleTokens, topK, the straight-through estimators and softmaxJvp: same bits on 1 to 4 threads", () => {
+  type Calls = Record<string, (...args: unknown[]) => unknown>;
+  /** A call by name, its arguments made fresh for each run (an output array in them is compared too). */
+  type Case = [fn: string, args: () => unknown[]];
+
+  /** Each case's result (and `soft`, when its options have one), the sync call or its async form. */
+  async function runAll(gw: GumbelWasm, cases: Case[], async: boolean): Promise<Record<string, unknown>> {
+    const calls = gw as unknown as Calls;
+    const got: Record<string, unknown> = {};
+    for (const [i, [fn, args]] of cases.entries()) {
+      const a = args();
+      const r = async ? await calls[`${fn}Async`]!.call(gw, ...a) : calls[fn]!.call(gw, ...a);
+      const soft = (a.at(-1) as { soft?: Float32Array }).soft;
+      got[`${i} ${fn}`] = digest(soft ? { r, soft } : r);
+    }
+    return got;
+  }
+
+  function cases(rows: number, cols: number, x: Float32Array, y: Float32Array, dy: Float32Array): Case[] {
+    const n = rows * cols;
+    const seed = 2n ** 63n + 11n;
+    const offset = 2 ** 32 - 999; // the counter's low word wraps inside the batch
+    const per = <T>(f: (r: number) => T): T[] => Array.from({ length: rows }, (_, r) => f(r));
+    const taus = Float32Array.from(per((r) => [0.5, 1, 2][r % 3]!));
+    return [
+      ["sampleTokens", () => [x, { cols, temperature: 0.7, topP: 0.9, seed, offset }]],
+      ["sampleTokens", () => [x, { cols, topK: 50, minP: 0.02, seed }]],
+      [
+        "sampleTokens",
+        () => [x, {
+          cols, temperature: per((r) => [0, 0.5, 1, 1.3][r % 4]!), topK: per((r) => [0, 1, 5, 40][r % 4]!),
+          topP: per((r) => [1, 0.8, 0.95, 0.5][r % 4]!), minP: per((r) => [0, 0.05, 0, 0.1][r % 4]!),
+          seeds: per((r) => BigInt(r) * 7n + 1n), offsets: per((r) => r * cols + 2 ** 32 - 5),
+        }],
+      ],
+      ["sampleTokens", () => [x, { cols, temperature: 0.9, topK: 20, seed: 9, offsets: per((r) => 1000 * r) }]],
+      ["topK", () => [x, Math.min(5, cols - Math.ceil(cols / 13)), { cols, seed, offset }]],
+      ["gumbelRao", () => [x, { cols, tau: 0.5, samples: 3, seed, offset, soft: new Float32Array(n) }]],
+      ["gumbelRao", () => [x, { cols, tau: taus, samples: 2, seed }]],
+      ["gumbelRaoBackward", () => [x, dy, { cols, tau: 0.5, samples: 3, seed, offset }]],
+      ["gappedST", () => [x, { cols, tau: 0.7, seed, offset, soft: new Float32Array(n) }]],
+      ["gappedST", () => [x, { cols, kappa: "adaptive", seed }]],
+      ["gappedSTBackward", () => [x, dy, { cols, tau: 0.7, kappa: 2, seed, offset }]],
+      ["softmaxJvp", () => [y, dy, { cols, tau: 0.8 }]],
+      ["softmaxJvp", () => [y, dy, { cols, tau: taus }]],
+    ];
+  }
+
+  // Uneven splits, a short row (Gumbel-Rao's backward draws in its workspace row), one row, a big vocabulary.
+  const MORE: Array<[number, number]> = [[7, 5003], [4099, 10], [5, 1000], [1, 70000], [3, 128256], [2, 16]];
+  for (const [rows, cols] of MORE) {
+    test(`${rows} x ${cols}`, async () => {
+      const n = rows * cols;
+      const x = logits(rows * 17 + cols, n);
+      const dy = logits(cols + 1, n);
+      const y = single.softmax(x, { cols, tau: 0.8 });
+      const want = await runAll(single, cases(rows, cols, x, y, dy), false);
+      for (const gw of pools) expect(await runAll(gw, cases(rows, cols, x, y, dy), true), `${gw.threads} threads`).toEqual(want);
+    });
+  }
+
+  test("without a seed, the instance's stream advances as the sync calls' do; per-row seeds leave it", async () => {
+    const a = await init({ backend: "simd", threads: 2, seed: 77, threadThreshold: 0 });
+    const b = await init({ backend: "simd", seed: 77 });
+    const rows = 40, cols = 2000;
+    const x = logits(9, rows * cols);
+    const seeds = Array.from({ length: rows }, (_, r) => r + 1);
+    for (let i = 0; i < 2; i++) {
+      expect(bits(await a.sampleTokensAsync(x, { cols, temperature: 0.8 }))).toEqual(bits(b.sampleTokens(x, { cols, temperature: 0.8 })));
+      expect(bits(await a.sampleTokensAsync(x, { cols, seeds }))).toEqual(bits(b.sampleTokens(x, { cols, seeds })));
+      expect(bits(await a.topKAsync(x, 4, { cols }))).toEqual(bits(b.topK(x, 4, { cols })));
+      expect(bits(await a.gumbelRaoAsync(x, { cols, samples: 2 }))).toEqual(bits(b.gumbelRao(x, { cols, samples: 2 })));
+      expect(bits(await a.gappedSTAsync(x, { cols }))).toEqual(bits(b.gappedST(x, { cols })));
+    }
+    // In flight together: each call's stream is taken when it is made, in call order.
+    const together = await Promise.all([
+      a.sampleTokensAsync(x, { cols, topP: 0.5 }), a.topKAsync(x, 2, { cols }), a.gappedSTAsync(x, { cols }), a.gumbelRaoAsync(x, { cols, samples: 1 }),
+    ]);
+    expect(bits(together)).toEqual(bits([
+      b.sampleTokens(x, { cols, topP: 0.5 }), b.topK(x, 2, { cols }), b.gappedST(x, { cols }), b.gumbelRao(x, { cols, samples: 1 }),
+    ]));
+    expect(Array.from(a.randomBits(4))).toEqual(Array.from(b.randomBits(4)));
+    await a.close();
+  });
+
+  test("calls in flight together (tensors in and out, each with its own records and work space)", async () => {
+    const rows = 24, cols = 3000, n = rows * cols;
+    const x = logits(21, n);
+    const dy = logits(22, n);
+    const temperature = Array.from({ length: rows }, (_, r) => 0.5 + (r % 5) / 4);
+    for (const gw of pools) {
+      const t = gw.tensorFrom(x, cols);
+      const g = gw.tensorFrom(dy, cols);
+      const idx = [gw.tensor(rows, 1, "int32"), gw.tensor(rows, 1, "int32")] as const;
+      const outs = [gw.tensor(rows, cols), gw.tensor(rows, cols)] as const;
+      const soft = gw.tensor(rows, cols);
+      const [, , topk, , , , jvp] = await Promise.all([
+        gw.sampleTokensAsync(t, { temperature, topK: 30, seed: 1, out: idx[0] }),
+        gw.sampleTokensAsync(t, { topP: 0.7, seeds: temperature.map((_, r) => r), out: idx[1] }),
+        gw.topKAsync(t, 3, { seed: 2 }),
+        gw.gumbelRaoBackwardAsync(t, g, { tau: 0.5, samples: 4, seed: 3, out: outs[0] }),
+        gw.gumbelRaoBackwardAsync(t, g, { tau: 2, samples: 2, seed: 4, out: outs[1] }),
+        gw.gappedSTAsync(t, { seed: 5, soft }),
+        gw.softmaxJvpAsync(t, g, { tau: 0.7 }),
+      ]);
+      expect(bits(idx[0])).toEqual(bits(single.sampleTokens(x, { cols, temperature, topK: 30, seed: 1 })));
+      expect(bits(idx[1])).toEqual(bits(single.sampleTokens(x, { cols, topP: 0.7, seeds: temperature.map((_, r) => r) })));
+      expect(bits(topk)).toEqual(bits(single.topK(x, 3, { cols, seed: 2 })));
+      expect(bits(outs[0])).toEqual(bits(single.gumbelRaoBackward(x, dy, { cols, tau: 0.5, samples: 4, seed: 3 })));
+      expect(bits(outs[1])).toEqual(bits(single.gumbelRaoBackward(x, dy, { cols, tau: 2, samples: 2, seed: 4 })));
+      const softWant = new Float32Array(n);
+      single.gappedST(x, { cols, seed: 5, soft: softWant });
+      expect(bits(soft)).toEqual(bits(softWant));
+      expect(bits(jvp)).toEqual(bits(single.softmaxJvp(x, dy, { cols, tau: 0.7 })));
+      expect((topk as Tensor<"int32">).cols).toBe(3); // a tensor input gives a fresh tensor, as the sync call does
+      for (const o of [t, g, ...idx, ...outs, soft, topk, jvp] as Array<{ free(): void }>) o.free();
+    }
+  });
+});
+
+describe("the other async calls' errors", () => {
+  test("reject with the synchronous call's named error; nothing written, drawn or left allocated", async () => {
+    const rows = 6, cols = 3000, n = rows * cols;
+    const clean = logits(31, n);
+    const at = (r: number, k: number, v: number) => {
+      const x = clean.slice();
+      x[r * cols + k] = v;
+      return x;
+    };
+    const masked = clean.slice();
+    masked.fill(-Infinity, 2 * cols, 3 * cols);
+    const fewer = clean.slice();
+    fewer.fill(-Infinity, 3 * cols, 4 * cols - 2);
+    const out = () => new Int32Array(rows).fill(7);
+    const fout = () => new Float32Array(n).fill(7);
+    const big = at(5, 3, 3e38);
+    const cases: Array<[string, () => unknown[]]> = [
+      ["sampleTokens", () => [at(4, 17, Number.NaN), { cols, seed: 1, out: out() }]],
+      ["sampleTokens", () => [at(1, 5, Infinity), { cols, temperature: 0.5, out: out() }]],
+      ["sampleTokens", () => [masked, { cols, topK: 3, out: out() }]],
+      ["sampleTokens", () => [big, { cols, temperature: 0.01, out: out() }]],
+      ["sampleTokens", () => [big, { cols, temperature: [1, 1, 1, 1, 1, 0.001], seeds: [1, 2, 3, 4, 5, 6], out: out() }]],
+      ["sampleTokens", () => [clean, { cols, temperature: [1, 1, 1, -1, 1, 1], out: out() }]],
+      ["sampleTokens", () => [clean, { cols, seeds: [1, 2, 3], out: out() }]],
+      ["topK", () => [fewer, 3, { cols }]],
+      ["topK", () => [at(2, 0, Number.NaN), 3, { cols }]],
+      ["gumbelRao", () => [at(3, 9, Number.NaN), { cols, samples: 2, out: fout(), soft: fout() }]],
+      ["gumbelRaoBackward", () => [clean, clean, { cols }]],
+      ["gumbelRaoBackward", () => [masked, clean, { cols, seed: 1, out: fout() }]],
+      ["gappedST", () => [at(0, 0, Infinity), { cols, out: fout() }]],
+      ["gappedSTBackward", () => [at(5, 2999, Number.NaN), clean, { cols, seed: 2, out: fout() }]],
+      ["softmaxJvp", () => [clean, clean.subarray(1), { cols }]],
+      ["softmaxJvp", () => [clean, clean, { cols, tau: 0, out: fout() }]],
+    ];
+    const calls = (gw: GumbelWasm) => gw as unknown as Record<string, (...args: unknown[]) => unknown>;
+    /** The options without their outputs (a tensor input gets fresh ones). */
+    const fresh = (v: unknown) => {
+      if (!v || typeof v !== "object" || ArrayBuffer.isView(v)) return v;
+      const o: Record<string, unknown> = { ...v };
+      delete o.out;
+      delete o.soft;
+      return o;
+    };
+    for (const threads of [1, 3]) {
+      const gw = await init({ backend: "simd", threads, seed: 5, threadThreshold: 0 });
+      const twin = await init({ backend: "simd", seed: 5 });
+      const live = gw.heap.liveBytes();
+      for (const [fn, args] of cases) {
+        let want: Error | null = null;
+        try {
+          calls(single)[fn]!(...args());
+        } catch (e) {
+          want = e as Error;
+        }
+        expect(want, fn).not.toBeNull();
+        const a = args();
+        const outputs = a.flatMap((v) => (v && typeof v === "object" && !ArrayBuffer.isView(v) ? Object.values(v) : [])).filter((v) => ArrayBuffer.isView(v) && (v as Int32Array).every((e) => e === 7));
+        const p = calls(gw)[`${fn}Async`]!(...a) as Promise<unknown>;
+        await expect(p, `${fn} on ${gw.threads} threads`).rejects.toThrow(want!.message);
+        await p.catch((e: unknown) => expect((e as Error).constructor).toBe(want!.constructor));
+        for (const o of outputs) expect((o as Int32Array).every((e) => e === 7), `${fn}: an output was written`).toBe(true);
+        // A tensor input: the fresh output is freed.
+        const t = gw.tensorFrom(a[0] as Float32Array, cols);
+        const before = gw.heap.liveBytes();
+        await expect(calls(gw)[`${fn}Async`]!(t, ...a.slice(1).map(fresh))).rejects.toThrow(want!.message);
+        expect(gw.heap.liveBytes(), `${fn}: a block was left`).toBe(before);
+        t.free();
+      }
+      expect(gw.heap.liveBytes()).toBe(live);
+      expect(Array.from(gw.randomBits(4)), "the stream moved").toEqual(Array.from(twin.randomBits(4)));
+      await gw.close();
+    }
+  });
+});
+
 describe("dispatch", () => {
   test(`batches under ${PARALLEL_MIN_ELEMENTS} elements (or of one row) run on the calling thread, larger ones on every worker`, async () => {
     const gw = await init({ backend: "simd", threads: 2 }); // the default threshold
@@ -159,6 +363,24 @@ describe("dispatch", () => {
     expect(calls).toHaveBeenCalledTimes(0);
     await gw.gumbelSoftmaxAsync(logits(1, PARALLEL_MIN_ELEMENTS), { cols: 16 });
     expect(calls).toHaveBeenCalledTimes(2);
+    calls.mockRestore();
+    await gw.close();
+  });
+
+  test("the other async calls alike; topK's noise is split by elements", async () => {
+    const gw = await init({ backend: "simd", threads: 2 });
+    const calls = vi.spyOn(Pool.prototype, "call");
+    const row = logits(2, 100_000);
+    await gw.sampleTokensAsync(row, { cols: 100_000, topP: 0.9 });
+    await gw.gumbelRaoBackwardAsync(row, row, { cols: 100_000, seed: 1 });
+    await gw.softmaxJvpAsync(row, row, { cols: 100_000 });
+    await gw.topKAsync(row, 3, { cols: 100_000 });
+    await gw.gappedSTAsync(logits(2, 6000), { cols: 1000 });
+    expect(calls).toHaveBeenCalledTimes(0);
+    await gw.sampleTokensAsync(logits(2, 80_000), { cols: 10_000, topK: 5 });
+    expect(calls).toHaveBeenCalledTimes(2);
+    await gw.topKAsync(logits(2, 80_000), 3, { cols: 40_000 });
+    expect(calls).toHaveBeenCalledTimes(4);
     calls.mockRestore();
     await gw.close();
   });
@@ -256,6 +478,24 @@ describe("lifecycle and memory", () => {
       console.log(gw.threads, y.length);`;
     const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { timeout: 20_000 });
     expect(stdout.trim()).toBe("2 100000");
+  });
+
+  test("async calls free what they allocate, on one thread as on the pool", async () => {
+    const x = logits(14, 12 * 6000);
+    for (const gw of pools.slice(0, 2)) {
+      await gw.softmaxAsync(x, { cols: 6000 }); // the pool's workers start, with their scratch areas
+      await gw.sampleTokensAsync(x, { cols: 6000 });
+      const live = gw.heap.liveBytes();
+      for (let i = 0; i < 3; i++) {
+        await Promise.all([
+          gw.softmaxAsync(x, { cols: 6000 }),
+          gw.sampleTokensAsync(x, { cols: 6000, topK: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] }),
+          gw.gumbelRaoBackwardAsync(x, x, { cols: 6000, seed: i }),
+          gw.topKAsync(x, 2, { cols: 6000 }),
+        ]);
+      }
+      expect(gw.heap.liveBytes(), `${gw.threads} threads`).toBe(live);
+    }
   });
 
   test("memory grows while workers run: results intact, views re-derived", async () => {

@@ -17,6 +17,9 @@
 //   @rows logits:cols dst:1        the pointer arguments, each with its size per row in
 //                                  4-byte elements: `cols`, a number (`1`, `8`), or `-` when it
 //                                  does not move with the rows (workspace, per-call data).
+//                                  `own`: a workspace that does not move with the rows either,
+//                                  but of which each slice of rows running beside another needs
+//                                  a block of its own (the call says how large); one per layout.
 //                                  Every pointer (usize) argument is listed. The row count is
 //                                  the argument `rows`, the row length `cols`.
 //   @rows n dst:1                  a bare name: the argument that counts the rows instead of
@@ -185,11 +188,12 @@ function spec(k) {
     if (!/^[a-z]\w*$/.test(name) || RESERVED.has(name)) throw new Error(`${where}: bad layout name '${name}'`);
     if (rows.filter((r) => r.name === name).length > 1) throw new Error(`${where}: two layouts named '${name}'`);
     let count = "rows";
+    let work = null;
     const ptrs = [];
     const listed = new Set();
     for (const token of s.split(/\s+/).filter(Boolean)) {
-      const m = /^(\w+)(?::(cols|\d+|-))?$/.exec(token);
-      if (!m) throw new Error(`${where}: cannot read '${token}' in @rows (name:cols, name:<n>, name:- or a count name)`);
+      const m = /^(\w+)(?::(cols|\d+|-|own))?$/.exec(token);
+      if (!m) throw new Error(`${where}: cannot read '${token}' in @rows (name:cols, name:<n>, name:-, name:own or a count name)`);
       const [, arg, unit] = m;
       if (!has(arg)) throw new Error(`${where}: @rows names '${arg}', which is not an argument of ${k.name}(${args.join(", ")})`);
       if (unit === undefined) {
@@ -201,6 +205,11 @@ function spec(k) {
       if (listed.has(arg)) throw new Error(`${where}: '${arg}' twice in @rows`);
       listed.add(arg);
       if (unit === "-") continue;
+      if (unit === "own") {
+        if (work !== null) throw new Error(`${where}: two workspaces ('own') in one layout`);
+        work = index(arg);
+        continue;
+      }
       if (unit === "cols" && !has("cols")) throw new Error(`${where}: '${arg}:cols' but no 'cols' argument`);
       ptrs.push([index(arg), unit === "cols" ? "cols" : Number(unit)]);
     }
@@ -221,6 +230,7 @@ function spec(k) {
       key: pair("k0", "k1"),
       stream: pair("jLo", "jHi"),
       ptrs,
+      work,
       validates,
     };
   });
@@ -286,9 +296,11 @@ function layout(l) {
   const pair = (p) => (p ? list(p) : "null");
   const ptrs = `ptrs: ${list(l.ptrs.map(([a, u]) => list([a, typeof u === "string" ? str(u) : u])))}`;
   const fields = `rows: ${l.rows}, cols: ${l.cols}, tau: ${l.tau}, key: ${pair(l.key)}, stream: ${pair(l.stream)}`;
-  const one = `    ${l.name}: { ${fields}, ${ptrs}, validates: ${l.validates} },`;
+  // `work` only where there is one (the other layouts read as before).
+  const work = l.work === null ? "" : `, work: ${l.work}`;
+  const one = `    ${l.name}: { ${fields}, ${ptrs}${work}, validates: ${l.validates} },`;
   if (one.length <= WIDTH) return [one];
-  return [`    ${l.name}: {`, `      ${fields}, validates: ${l.validates},`, `      ${ptrs},`, "    },"];
+  return [`    ${l.name}: {`, `      ${fields}, validates: ${l.validates},`, `      ${ptrs}${work},`, "    },"];
 }
 
 /**
@@ -325,7 +337,8 @@ export function generate(overrides = {}) {
     " * How a kernel's arguments follow its rows, to hand a slice of rows r0 .. r1-1 to a call: each",
     " * pointer in `ptrs` moves by r0 rows (a pointer that is 0 stays 0), the row count becomes",
     " * r1 - r0, the stream counter moves by r0 * cols elements. Pointers not in `ptrs` (workspace,",
-    " * per-call data) stay as they are.",
+    " * per-call data) stay as they are, but for `work`: each slice that runs beside another gets a",
+    " * workspace of its own there.",
     " */",
     "export interface RowLayout {",
     "  /** The argument that counts the rows. */",
@@ -340,6 +353,11 @@ export function generate(overrides = {}) {
     "  readonly stream: readonly [lo: number, hi: number] | null;",
     "  /** The pointer arguments that move with the rows, in argument order, with their size per row. */",
     "  readonly ptrs: ReadonlyArray<readonly [arg: number, perRow: PerRow]>;",
+    "  /**",
+    "   * A workspace argument (not moved with the rows) of which slices running side by side each",
+    "   * need a block of their own, of the size the call gives; absent when there is none.",
+    "   */",
+    "  readonly work?: number;",
     "  /** Validates every row first: returns -1, or the first bad row having written nothing. */",
     "  readonly validates: boolean;",
     "}",

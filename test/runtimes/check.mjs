@@ -63,7 +63,14 @@ async function threaded(init) {
   const soft = await gw.gumbelSoftmaxAsync(x, { cols, tau: 0.6, seed: 11 });
   const max = await gw.gumbelMaxAsync(x, { cols, seed: 12n, offset: 2n ** 32n - 7n });
   const noise = await gw.gumbelNoiseAsync(rows * cols + 5, { seed: 13, offset: 3 });
-  const out = { threads: gw.threads, note: gw.threadNote, soft: digest(soft), max: Array.from(max).join(" "), noise: digest(noise) };
+  const temperature = Array.from({ length: rows }, (_, r) => [0, 0.5, 1, 1.5][r % 4]);
+  const tokens = await gw.sampleTokensAsync(x, { cols, temperature, topK: 40, topP: 0.9, seeds: temperature.map((_, r) => r + 1) });
+  const top = await gw.topKAsync(x, 3, { cols, seed: 14 });
+  const rao = await gw.gumbelRaoBackwardAsync(x, x, { cols, tau: 0.5, samples: 2, seed: 15 });
+  const out = {
+    threads: gw.threads, note: gw.threadNote, soft: digest(soft), max: Array.from(max).join(" "), noise: digest(noise),
+    tokens: Array.from(tokens).join(" "), topK: Array.from(top).join(" "), raoBackward: digest(rao),
+  };
   await gw.close();
   return out;
 }
