@@ -165,48 +165,29 @@ const fmt = (r) =>
 const header =
   "| op | shape | elements | sync us | 1 worker us | 2 threads us | 1 worker vs sync | 2 threads vs sync | 2 threads (default threshold) vs sync |\n|---|---|---:|---:|---:|---:|---:|---:|---:|";
 
-const part = (p) => args.part === "all" || args.part === String(p);
-if (part(1)) {
-  results.scaling = [];
-  results.dates.scaling = date;
-  console.log("## Scaling\n");
+/** Part `n` (unless --part names another): each [op, rows, cols] measured into results[key]. */
+async function part(n, key, title, runs) {
+  if (args.part !== "all" && args.part !== String(n)) return;
+  results[key] = [];
+  results.dates[key] = date;
+  console.log(`\n## ${title}\n`);
   console.log(header);
-  for (const [rows, cols] of [[64, 32000], [8, 128256], [4096, 10]]) {
-    for (const op of ["soft", "max"]) {
-      const r = await measure(op, rows, cols);
-      results.scaling.push(r);
-      console.log(fmt(r));
-    }
-  }
-}
-if (part(2)) {
-  results.threshold = [];
-  results.dates.threshold = date;
-  console.log("\n## Threshold (soft, 256 columns)\n");
-  console.log(header);
-  for (const rows of [2, 8, 32, 64, 128, 256, 1024]) {
-    const r = await measure("soft", rows, 256);
-    results.threshold.push(r);
+  for (const [op, rows, cols] of runs) {
+    const r = await measure(op, rows, cols);
+    results[key].push(r);
     console.log(fmt(r));
   }
 }
-if (part(3)) {
-  results.others = [];
-  results.dates.others = date;
-  console.log("\n## The other async calls\n");
-  console.log(header);
-  const shapes = {
-    "tokens top-p": [[64, 32000], [8, 128256]], "tokens top-k": [[64, 32000], [8, 128256]], topK: [[64, 32000], [8, 128256]],
-    rao: [[256, 1000]], "rao backward": [[256, 1000]], gst: [[64, 32000]], "gst backward": [[64, 32000]], jvp: [[64, 32000]],
-  };
-  for (const [op, list] of Object.entries(shapes)) {
-    for (const [rows, cols] of list) {
-      const r = await measure(op, rows, cols);
-      results.others.push(r);
-      console.log(fmt(r));
-    }
-  }
-}
+const shapes = (ops, list) => ops.flatMap((op) => list.map(([rows, cols]) => [op, rows, cols]));
+const BIG = [[64, 32000], [8, 128256]];
+
+await part(1, "scaling", "Scaling", [[64, 32000], [8, 128256], [4096, 10]].flatMap((shape) => shapes(["soft", "max"], [shape])));
+await part(2, "threshold", "Threshold (soft, 256 columns)", shapes(["soft"], [2, 8, 32, 64, 128, 256, 1024].map((rows) => [rows, 256])));
+await part(3, "others", "The other async calls", [
+  ...shapes(["tokens top-p", "tokens top-k", "topK"], BIG),
+  ...shapes(["rao", "rao backward"], [[256, 1000]]),
+  ...shapes(["gst", "gst backward", "jvp"], [[64, 32000]]),
+]);
 console.log(`\n${results.cpu}, ${results.cores} cores, Node ${results.node}. Ratios: medians over ${ROUNDS} rounds of sync time / time, same round.`);
 mkdirSync(dirname(args.out), { recursive: true });
 writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
