@@ -14,8 +14,13 @@
 // Part 1: soft Gumbel-Softmax and gumbelMax at 64x32000, 8x128256 and 4096x10.
 // Part 2: soft Gumbel-Softmax at 256 columns from 2 to 1024 rows (512 to 262144 elements):
 // the ratio "2 threads / sync" crosses 1 where splitting starts to pay.
+// Part 3: the other async calls: sampleTokens (temperature 0.7 with top-p 0.9, and top-k 50),
+// topK (k = 50: the noise on the workers, the selection on the calling thread), Gumbel-Rao
+// forward (with soft) and backward (10 samples), Gapped ST forward (with soft) and backward,
+// softmaxJvp. `--part 1` (2, 3) runs one part alone: the other parts' results in the output
+// file stay as they were (`dates` says when each part was measured).
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +33,7 @@ const { values: args } = parseArgs({
     rounds: { type: "string", default: "5" },
     time: { type: "string", default: "150" },
     out: { type: "string", default: fileURLToPath(new URL("results/threads.json", import.meta.url)) },
+    part: { type: "string", default: "all" },
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -60,19 +66,47 @@ function makeInput(gw, rows, cols) {
   return t;
 }
 
+const f32 = (gw, rows, cols) => gw.tensor(rows, cols);
+const i32 = (gw, rows) => gw.tensor(rows, 1, "int32");
+/**
+ * Each op: its call by name (its async form adds "Async"), its output tensor (or none: the
+ * result is compared) and its arguments for call i (a stream offset of its own), on the input
+ * x, a second input v (dy, or the tangent) and an output tensor for `soft`.
+ */
+const OPS = {
+  soft: { fn: "gumbelSoftmax", out: f32, args: (x, v, o, s, off) => [x, { seed: 1, offset: off, tau: 0.5, out: o }] },
+  max: { fn: "gumbelMax", out: i32, args: (x, v, o, s, off) => [x, { seed: 1, offset: off, out: o }] },
+  "tokens top-p": { fn: "sampleTokens", out: i32, args: (x, v, o, s, off) => [x, { seed: 1, offset: off, temperature: 0.7, topP: 0.9, out: o }] },
+  "tokens top-k": { fn: "sampleTokens", out: i32, args: (x, v, o, s, off) => [x, { seed: 1, offset: off, topK: 50, out: o }] },
+  topK: { fn: "topK", out: null, args: (x, v, o, s, off) => [x, 50, { seed: 1, offset: off }] },
+  rao: { fn: "gumbelRao", out: f32, soft: true, args: (x, v, o, s, off) => [x, { seed: 1, offset: off, tau: 0.5, samples: 10, out: o, soft: s }] },
+  "rao backward": { fn: "gumbelRaoBackward", out: f32, args: (x, v, o, s, off) => [x, v, { seed: 1, offset: off, tau: 0.5, samples: 10, out: o }] },
+  gst: { fn: "gappedST", out: f32, soft: true, args: (x, v, o, s, off) => [x, { seed: 1, offset: off, tau: 0.5, out: o, soft: s }] },
+  "gst backward": { fn: "gappedSTBackward", out: f32, args: (x, v, o, s, off) => [x, v, { seed: 1, offset: off, tau: 0.5, out: o }] },
+  jvp: { fn: "softmaxJvp", out: f32, args: (x, v, o) => [x, v, { tau: 0.5, out: o }] },
+};
+
+/** The bits of a result (a tensor or a typed array), copied. */
+const bitsOf = (r) => {
+  const d = r.data ?? r;
+  return new Uint32Array(d.buffer, d.byteOffset, d.length).slice();
+};
+
 /** Tasks for one (op, shape): per implementation a function doing `batch` calls. */
 function prepare(op, rows, cols) {
   const n = rows * cols;
   const batch = Math.max(1, Math.round(2e6 / n));
+  const { fn, out: makeOut, soft, args } = OPS[op];
   const prepared = {};
   for (const [name, { gw, async }] of Object.entries(impls)) {
     const x = makeInput(gw, rows, cols);
-    const out = op === "max" ? gw.tensor(rows, 1, "int32") : gw.tensor(rows, cols);
-    const opts = (i) => (op === "max" ? { seed: 1, offset: i * n, out } : { seed: 1, offset: i * n, tau: 0.5, out });
-    const callSync = (i) => (op === "max" ? gw.gumbelMax(x, opts(i)) : gw.gumbelSoftmax(x, opts(i)));
-    const callAsync = (i) => (op === "max" ? gw.gumbelMaxAsync(x, opts(i)) : gw.gumbelSoftmaxAsync(x, opts(i)));
+    const v = makeInput(gw, rows, cols);
+    const out = makeOut && makeOut(gw, rows, cols);
+    const s = soft ? gw.tensor(rows, cols) : undefined;
+    const callSync = (i) => gw[fn](...args(x, v, out, s, i * n));
+    const callAsync = (i) => gw[`${fn}Async`](...args(x, v, out, s, i * n));
     prepared[name] = {
-      out,
+      tensors: [x, v, out, s].filter(Boolean),
       run: async
         ? async () => {
             for (let i = 0; i < batch; i++) await callAsync(i);
@@ -81,9 +115,8 @@ function prepare(op, rows, cols) {
             for (let i = 0; i < batch; i++) callSync(i);
           },
       check: async () => {
-        if (async) await callAsync(7);
-        else callSync(7);
-        return new Uint32Array(out.data.buffer, out.data.byteOffset, out.data.length).slice();
+        const r = async ? await callAsync(7) : callSync(7);
+        return [bitsOf(out ?? r), ...(s ? [bitsOf(s)] : [])];
       },
     };
   }
@@ -96,7 +129,8 @@ async function measure(op, rows, cols) {
   const ref = await prepared.sync.check();
   for (const [name, p] of Object.entries(prepared)) {
     const got = await p.check();
-    if (got.length !== ref.length || got.some((v, i) => v !== ref[i])) throw new Error(`${op} ${rows}x${cols}: ${name} differs from sync`);
+    const same = got.every((g, j) => g.length === ref[j].length && g.every((v, i) => v === ref[j][i]));
+    if (!same) throw new Error(`${op} ${rows}x${cols}: ${name} differs from sync`);
   }
   const names = Object.keys(prepared);
   const perRound = [];
@@ -115,33 +149,45 @@ async function measure(op, rows, cols) {
     row.ms[name] = median(perRound.map((r) => r[name]));
     row.speedup[name] = median(perRound.map((r) => r.sync / r[name]));
   }
-  for (const p of Object.values(prepared)) p.out.free();
+  for (const p of Object.values(prepared)) for (const t of p.tensors) t.free();
   return row;
 }
 
-const results = { date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, scaling: [], threshold: [] };
+const date = new Date().toISOString();
+const previous = args.part !== "all" && existsSync(args.out) ? JSON.parse(readFileSync(args.out, "utf8")) : {};
+const results = { scaling: [], threshold: [], others: [], ...previous, date, cpu: cpus()[0]?.model, cores: cpus().length, node: process.version };
+// A file from before `dates`: its parts are of its one date.
+const was = previous.date && { scaling: previous.date, threshold: previous.date };
+results.dates = { ...was, ...previous.dates };
 const D = "2 threads, default threshold";
 const fmt = (r) =>
   `| ${r.op} | ${r.rows}x${r.cols} | ${r.n} | ${(r.ms.sync * 1000).toFixed(1)} | ${(r.ms["1 worker"] * 1000).toFixed(1)} | ${(r.ms["2 threads"] * 1000).toFixed(1)} | ${r.speedup["1 worker"].toFixed(2)}x | ${r.speedup["2 threads"].toFixed(2)}x | ${r.speedup[D].toFixed(2)}x |`;
 const header =
   "| op | shape | elements | sync us | 1 worker us | 2 threads us | 1 worker vs sync | 2 threads vs sync | 2 threads (default threshold) vs sync |\n|---|---|---:|---:|---:|---:|---:|---:|---:|";
 
-console.log("## Scaling\n");
-console.log(header);
-for (const [rows, cols] of [[64, 32000], [8, 128256], [4096, 10]]) {
-  for (const op of ["soft", "max"]) {
+/** Part `n` (unless --part names another): each [op, rows, cols] measured into results[key]. */
+async function part(n, key, title, runs) {
+  if (args.part !== "all" && args.part !== String(n)) return;
+  results[key] = [];
+  results.dates[key] = date;
+  console.log(`\n## ${title}\n`);
+  console.log(header);
+  for (const [op, rows, cols] of runs) {
     const r = await measure(op, rows, cols);
-    results.scaling.push(r);
+    results[key].push(r);
     console.log(fmt(r));
   }
 }
-console.log("\n## Threshold (soft, 256 columns)\n");
-console.log(header);
-for (const rows of [2, 8, 32, 64, 128, 256, 1024]) {
-  const r = await measure("soft", rows, 256);
-  results.threshold.push(r);
-  console.log(fmt(r));
-}
+const shapes = (ops, list) => ops.flatMap((op) => list.map(([rows, cols]) => [op, rows, cols]));
+const BIG = [[64, 32000], [8, 128256]];
+
+await part(1, "scaling", "Scaling", [[64, 32000], [8, 128256], [4096, 10]].flatMap((shape) => shapes(["soft", "max"], [shape])));
+await part(2, "threshold", "Threshold (soft, 256 columns)", shapes(["soft"], [2, 8, 32, 64, 128, 256, 1024].map((rows) => [rows, 256])));
+await part(3, "others", "The other async calls", [
+  ...shapes(["tokens top-p", "tokens top-k", "topK"], BIG),
+  ...shapes(["rao", "rao backward"], [[256, 1000]]),
+  ...shapes(["gst", "gst backward", "jvp"], [[64, 32000]]),
+]);
 console.log(`\n${results.cpu}, ${results.cores} cores, Node ${results.node}. Ratios: medians over ${ROUNDS} rounds of sync time / time, same round.`);
 mkdirSync(dirname(args.out), { recursive: true });
 writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
