@@ -5,7 +5,7 @@
 
 import type { Kernels } from "./abi.js";
 import { checkCount, describe, isNumberArray } from "./checks.js";
-import { Launcher, PARALLEL_MIN_ELEMENTS } from "./launch.js";
+import { Launcher, PARALLEL_MIN_ELEMENTS, pairResult } from "./launch.js";
 import { Call, kernelTable, type KernelFn } from "./marshal.js";
 import { Heap, Region, Tensor, type DType } from "./memory.js";
 import type { Exact } from "./options.js";
@@ -240,7 +240,7 @@ export class GumbelSync {
   topK<X extends FloatInput>(logits: X, k: number, options?: ShapeOptions & StreamOptions): IndexResult<X> {
     const c = this.call.begin("topK");
     const kk = prepareTopK(c, this.streams, logits, k, options);
-    return this.launcher.sync(c, false, () => finishTopK(c, kk)) as IndexResult<X>;
+    return this.launcher.sync(c, () => finishTopK(c, kk)) as IndexResult<X>;
   }
 
   /**
@@ -284,7 +284,7 @@ export class GumbelSync {
    */
   softmaxBackward<X extends FloatInput, O extends BackwardOptions = {}>(y: X, dy: FloatInput, options?: Exact<O, BackwardOptions>): BackwardResult<X, O> {
     prepareSoftmaxGrad(this.call.begin("softmaxBackward"), y, dy, options, true);
-    return this.launcher.sync(this.call, true) as BackwardResult<X, O>;
+    return this.launcher.sync(this.call, pairResult) as BackwardResult<X, O>;
   }
 
   /** Forward-mode derivative of y = softmax(x / tau) along `tangent`: y * (t - <t, y>) / tau. */

@@ -3,6 +3,7 @@
 // preparation as the synchronous call) and runs its launch on the worker pool.
 
 import { GumbelSync } from "./gumbel-sync.js";
+import { pairResult } from "./launch.js";
 import type { Tensor } from "./memory.js";
 import type { Exact } from "./options.js";
 import { prepareNoise, prepareGumbelMax, prepareGumbelSoftmax } from "./sampling.js";
@@ -39,13 +40,13 @@ export class GumbelWasm extends GumbelSync {
    */
   gumbelSoftmaxAsync<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: Exact<O, GumbelSoftmaxOptions>): Promise<Result<X, O>> {
     const c = this.launcher.asyncCall(this, "gumbelSoftmax");
-    return this.launcher.async(c, false, () => prepareGumbelSoftmax(c, this.streams, logits, options)) as Promise<Result<X, O>>;
+    return this.launcher.async(c, () => prepareGumbelSoftmax(c, this.streams, logits, options)) as Promise<Result<X, O>>;
   }
 
   /** `gumbelMax` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
   gumbelMaxAsync<X extends FloatInput>(logits: X, options?: GumbelMaxOptions): Promise<IndexResult<X>> {
     const c = this.launcher.asyncCall(this, "gumbelMax");
-    return this.launcher.async(c, false, () => prepareGumbelMax(c, this.streams, logits, options)) as Promise<IndexResult<X>>;
+    return this.launcher.async(c, () => prepareGumbelMax(c, this.streams, logits, options)) as Promise<IndexResult<X>>;
   }
 
   /** `gumbelNoise` on the worker pool for large counts (see `gumbelSoftmaxAsync`). */
@@ -53,31 +54,31 @@ export class GumbelWasm extends GumbelSync {
   gumbelNoiseAsync(n: number, options?: StreamOptions & OutOption<Float32Array>): Promise<Float32Array>;
   gumbelNoiseAsync(n: number, options?: StreamOptions & OutOption<FloatOut>): Promise<Float32Array | Tensor> {
     const c = this.launcher.asyncCall(this, "gumbelNoise");
-    return this.launcher.async(c, false, () => prepareNoise(c, this.streams, true, n, options)) as Promise<Float32Array | Tensor>;
+    return this.launcher.async(c, () => prepareNoise(c, this.streams, true, n, options)) as Promise<Float32Array | Tensor>;
   }
 
   /** `softmax` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
   softmaxAsync<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: Exact<O, SoftmaxOptions>): Promise<Result<X, O>> {
     const c = this.launcher.asyncCall(this, "softmax");
-    return this.launcher.async(c, false, () => prepareSoftmax(c, 0, x, options)) as Promise<Result<X, O>>;
+    return this.launcher.async(c, () => prepareSoftmax(c, 0, x, options)) as Promise<Result<X, O>>;
   }
 
   /** `logSoftmax` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
   logSoftmaxAsync<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: Exact<O, SoftmaxOptions>): Promise<Result<X, O>> {
     const c = this.launcher.asyncCall(this, "logSoftmax");
-    return this.launcher.async(c, false, () => prepareSoftmax(c, 1, x, options)) as Promise<Result<X, O>>;
+    return this.launcher.async(c, () => prepareSoftmax(c, 1, x, options)) as Promise<Result<X, O>>;
   }
 
   /** `softmaxBackward` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
   softmaxBackwardAsync<X extends FloatInput, O extends BackwardOptions = {}>(y: X, dy: FloatInput, options?: Exact<O, BackwardOptions>): Promise<BackwardResult<X, O>> {
     const c = this.launcher.asyncCall(this, "softmaxBackward");
-    return this.launcher.async(c, true, () => prepareSoftmaxGrad(c, y, dy, options, true)) as Promise<BackwardResult<X, O>>;
+    return this.launcher.async(c, () => prepareSoftmaxGrad(c, y, dy, options, true), pairResult) as Promise<BackwardResult<X, O>>;
   }
 
   /** `softmaxJvp` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
   softmaxJvpAsync<X extends FloatInput, O extends SoftmaxOptions>(y: X, tangent: FloatInput, options?: Exact<O, SoftmaxOptions>): Promise<Result<X, O>> {
     const c = this.launcher.asyncCall(this, "softmaxJvp");
-    return this.launcher.async(c, false, () => prepareSoftmaxGrad(c, y, tangent, options, false)) as Promise<Result<X, O>>;
+    return this.launcher.async(c, () => prepareSoftmaxGrad(c, y, tangent, options, false)) as Promise<Result<X, O>>;
   }
 
   /**
@@ -88,7 +89,7 @@ export class GumbelWasm extends GumbelSync {
     const c = this.launcher.asyncCall(this, "topK");
     let kk = 0;
     const prepare = () => void (kk = prepareTopK(c, this.streams, logits, k, options));
-    return this.launcher.async(c, false, prepare, () => finishTopK(c, kk)) as Promise<IndexResult<X>>;
+    return this.launcher.async(c, prepare, () => finishTopK(c, kk)) as Promise<IndexResult<X>>;
   }
 
   /**
@@ -98,7 +99,7 @@ export class GumbelWasm extends GumbelSync {
    */
   sampleTokensAsync<X extends FloatInput>(logits: X, options?: SampleTokensOptions): Promise<IndexResult<X>> {
     const c = this.launcher.asyncCall(this, "sampleTokens");
-    return this.launcher.async(c, false, () => prepareTokens(c, this.streams, this.tokenParams, null, logits, options)) as Promise<IndexResult<X>>;
+    return this.launcher.async(c, () => prepareTokens(c, this.streams, this.tokenParams, null, logits, options)) as Promise<IndexResult<X>>;
   }
 
   /** `gumbelRao` on the worker pool for large batches (see `gumbelSoftmaxAsync`). */
@@ -123,7 +124,7 @@ export class GumbelWasm extends GumbelSync {
 
   private straightAsync(fn: string, op: 0 | 1, logits: FloatInput, dy: FloatInput | null, options: object | undefined): Promise<unknown> {
     const c = this.launcher.asyncCall(this, fn);
-    return this.launcher.async(c, false, () => prepareStraight(c, this.streams, op, logits, dy, options));
+    return this.launcher.async(c, () => prepareStraight(c, this.streams, op, logits, dy, options));
   }
 
   /**

@@ -142,10 +142,10 @@ export class Launcher {
   }
 
   /**
-   * A prepared call, run here: its first output (any `soft` delivered first), or `{ dlogits, dtau }`
-   * (`pair`; dtau undefined unless planned), or what `finish` makes of the finished call.
+   * A prepared call, run here: what `finish` makes of the finished call (by default its first
+   * output, any `soft` delivered first; `pairResult`: `{ dlogits, dtau }`).
    */
-  sync(c: Call, pair = false, finish: Finish = pair ? pairResult : result): unknown {
+  sync(c: Call, finish: Finish = result): unknown {
     const bad = this.run(c);
     if (bad >= 0) c.check(bad);
     if (c.spec !== null && c.spec.draws) this.streams.drawn();
@@ -165,10 +165,10 @@ export class Launcher {
    * batch on a pool, validated here and run by the workers; otherwise run here. The result as
    * `sync` says.
    */
-  async(c: Call, pair: boolean, prepare: () => void, finish: Finish = pair ? pairResult : result): Promise<unknown> {
+  async(c: Call, prepare: () => void, finish: Finish = result): Promise<unknown> {
     try {
       prepare();
-      if (!this.deferrable(c)) return Promise.resolve(this.sync(c, pair, finish));
+      if (!this.deferrable(c)) return Promise.resolve(this.sync(c, finish));
       if (c.checks) c.checks.all(c);
       else c.check(this.validate(c));
       if (c.spec?.draws) this.streams.drawn();
@@ -208,7 +208,7 @@ function result(c: Call): unknown {
 }
 
 /** A finished call's `{ dlogits, dtau }`, from its two outputs (`dtau` undefined when the second was not planned). */
-function pairResult(c: Call): unknown {
+export function pairResult(c: Call): unknown {
   const dlogits = c.deliver(c.out1);
   const r = { dlogits, dtau: c.out2.used ? c.deliver(c.out2) : undefined };
   c.release();
