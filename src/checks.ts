@@ -28,6 +28,13 @@ export function isNumberArray(v: unknown): v is ArrayLike<number> {
 }
 
 /** A count: an integer in [0, max]. */
+/** A boolean option: false when omitted, else a TypeError naming it (`note`: what true means, in brackets). */
+export function checkFlag(fn: string, name: string, v: unknown, note = ""): boolean {
+  if (v === undefined) return false;
+  if (typeof v === "boolean") return v;
+  throw new TypeError(`${fn}: ${name} must be a boolean${note ? ` (${note})` : ""}, got ${describe(v)}`);
+}
+
 export function checkCount(fn: string, name: string, v: unknown, max: number): number {
   if (typeof v !== "number") throw new TypeError(`${fn}: ${name} must be a number, got ${describe(v)}`);
   if (!Number.isInteger(v) || v < 0 || v > max) {

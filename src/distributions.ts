@@ -4,7 +4,7 @@
 // take exactly the keys of their types: another key is a TypeError (src/options.ts).
 
 import { DIST_CDF, DIST_LOG_CDF, DIST_LOG_PDF, DIST_PDF, DIST_QUANTILE, DIST_SAMPLE } from "./abi.js";
-import { checkCount, describe, floatInputError, isNumberArray } from "./checks.js";
+import { checkCount, checkFlag, describe, floatInputError, isNumberArray } from "./checks.js";
 import { argmaxRows, checkDraws, drawBatches, oneHot, Repeated } from "./draws.js";
 import type { GumbelWasm } from "./gumbel.js";
 import { runStaged } from "./marshal.js";
@@ -196,8 +196,7 @@ export class Categorical {
   mode(options?: ModeOptions): Int32Array | Float32Array {
     const fn = "Categorical.mode";
     checkOptions(fn, options, MODE_KEYS);
-    const hot = options?.oneHot ?? false;
-    if (typeof hot !== "boolean") throw new TypeError(`${fn}: oneHot must be a boolean, got ${describe(hot)}`);
+    const hot = checkFlag(fn, "oneHot", options?.oneHot ?? false);
     const index = argmaxRows(this.given, this.rows, this.cols);
     return hot ? oneHot(index, this.cols) : index;
   }

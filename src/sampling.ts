@@ -6,7 +6,7 @@
 // across workers or not (they only ever see logits), and no kernel has a second mode.
 
 import { GUMBEL_MAX, GUMBEL_NOISE, GUMBEL_SOFTMAX, UNIFORM } from "./specs.js";
-import { checkCount, checkTaus, describe } from "./checks.js";
+import { checkCount, checkFlag, checkTaus, describe } from "./checks.js";
 import type { Call, Operand } from "./marshal.js";
 import { checkOptions, NOTES, optionKeys } from "./options.js";
 import type { Streams } from "./streams.js";
@@ -56,13 +56,12 @@ export function prepareGumbelSoftmax(c: Call, s: Streams, logits: unknown, optio
   const fn = c.fn;
   checkOptions(fn, options, GUMBEL_SOFTMAX_KEYS);
   const o = options ?? {};
-  const probs = checkProbs(fn, o.probs);
+  const probs = checkFlag(fn, "probs", o.probs, PROBS);
   const a = c.operand(probs ? "probs" : "logits", logits, c.in1);
   const cols = c.resolveCols(o.cols, a);
   const rows = c.rowsOf(a, cols);
   const tau = checkTaus(fn, o.tau, rows);
-  const hard = o.hard ?? false;
-  if (typeof hard !== "boolean") throw new TypeError(`${fn}: hard must be a boolean, got ${describe(hard)}`);
+  const hard = checkFlag(fn, "hard", o.hard ?? false);
   if (o.soft !== undefined && !hard) throw new TypeError(`${fn}: soft is only written with hard: true`);
   s.resolve(fn, o, rows * cols);
   const out = c.outPlan("out", o.out, "float32", rows, cols, a.tensor !== null, c.out1, null);
@@ -82,7 +81,7 @@ export function prepareGumbelSoftmax(c: Call, s: Streams, logits: unknown, optio
 export function prepareGumbelMax(c: Call, s: Streams, logits: unknown, options: GumbelMaxOptions | undefined): void {
   checkOptions(c.fn, options, GUMBEL_MAX_KEYS);
   const o = options ?? {};
-  const probs = checkProbs(c.fn, o.probs);
+  const probs = checkFlag(c.fn, "probs", o.probs, PROBS);
   const a = c.operand(probs ? "probs" : "logits", logits, c.in1);
   const cols = c.resolveCols(o.cols, a);
   const rows = c.rowsOf(a, cols);
@@ -95,12 +94,8 @@ export function prepareGumbelMax(c: Call, s: Streams, logits: unknown, options: 
   else c.launch(GUMBEL_MAX, rows, cols, null, lp, out.ptr, rows, cols, key.lo, key.hi, counter.lo, counter.hi);
 }
 
-/** The `probs` option: a boolean, default false. */
-function checkProbs(fn: string, v: unknown): boolean {
-  if (v === undefined) return false;
-  if (typeof v === "boolean") return v;
-  throw new TypeError(`${fn}: probs must be a boolean (true: the first argument holds probabilities), got ${describe(v)}`);
-}
+/** What `probs: true` means, for its error. */
+const PROBS = "true: the first argument holds probabilities";
 
 /**
  * The logits the kernel reads: the operand itself, or (`probs`) log p written at `work` (the

@@ -13,7 +13,7 @@
 //   const y = ops.gumbelSoftmax(logits, { tau: 0.5, seed: 1, offset: 0 });
 
 import * as tf from "@tensorflow/tfjs-core";
-import { checkKappa, checkSamples, checkTau, describe } from "./checks.js";
+import { checkFlag, checkKappa, checkSamples, checkTau, describe } from "./checks.js";
 import type { GumbelWasm } from "./gumbel.js";
 import { checkOptions, NOTES, optionKeys } from "./options.js";
 import { as, checkInstance, op, read, what, rowsOf, temperatureArg, temperatureGrad, tensorArg, wrap } from "./tfjs-args.js";
@@ -134,8 +134,7 @@ function gumbelSoftmax(gw: GumbelWasm, logits: unknown, options: TfGumbelSoftmax
   const o = options ?? {};
   const x = tensorArg(fn, "logits", logits);
   const { rows, cols, lead } = rowsOf(fn, "logits", x);
-  const hard = o.hard ?? false;
-  if (typeof hard !== "boolean") throw new TypeError(`${fn}: hard must be a boolean, got ${describe(hard)}`);
+  const hard = checkFlag(fn, "hard", o.hard ?? false);
   const tau = temperatureArg(fn, "tau", o.tau, rows, lead, "row", false);
   const { seed, offset } = o;
   const inputs = tau.tensor ? [x, tau.tensor] : [x];
