@@ -5,7 +5,7 @@
 
 import { rowMax, rowPtr } from "./inline/row";
 
-export { checkRows as check_rows, fault as check_fault } from "./inline/validate";
+export { checkLines as check_lines, checkRows as check_rows, fault as check_fault } from "./inline/validate";
 export { FAULT_ALL_NEG_INF, FAULT_ALL_ZERO, FAULT_NAN, FAULT_NOT_PROB, FAULT_POS_INF, FAULT_SCALE } from "./inline/validate";
 
 /**

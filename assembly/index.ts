@@ -2,7 +2,7 @@
 // counts; none allocates. This file only re-exports: one operation per file.
 
 export { random_bits, uniform, gumbel_noise } from "./random";
-export { check_rows, check_fault, row_max } from "./check";
+export { check_rows, check_lines, check_fault, row_max } from "./check";
 export { softmax, log_softmax, log_sum_exp } from "./softmax";
 export { gumbel_softmax } from "./gumbel_softmax";
 export { gumbel_max } from "./gumbel_max";

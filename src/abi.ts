@@ -21,6 +21,14 @@ export interface Kernels {
    * then says which.
    */
   check_rows(x: number, rows: number, cols: number): number;
+  /**
+   * The strided form of checkRows, for kernels whose classes run along a non-last axis: each of
+   * the `rows` slices holds cols = classes * inner elements, class c of line j at c * inner + j.
+   * Returns the first bad line, o * inner + j (slices in order, lines in order within one), or
+   * -1; check_fault() then says which fault, as for checkRows. Four lines at a time where SIMD
+   * is there (contiguous loads across j), one at a time otherwise.
+   */
+  check_lines(x: number, rows: number, cols: number, inner: number): number;
   /** The fault found by the last validation pass (0: none), one of FAULT_*. */
   check_fault(): number;
   /** dst[r] = max_k x[r, k]. */
@@ -155,8 +163,11 @@ export interface Kernels {
   heap_base(): number;
 }
 
-/** A pointer argument's size per row, in 4-byte elements: `cols` of them, or a fixed count. */
-export type PerRow = "cols" | number;
+/**
+ * A pointer argument's size per row, in 4-byte elements: `cols` of them, `inner` of them (a
+ * strided kernel's reduction: one value per line of the row), or a fixed count.
+ */
+export type PerRow = "cols" | "inner" | number;
 
 /**
  * How a kernel's arguments follow its rows, to hand a slice of rows r0 .. r1-1 to a call: each
@@ -170,6 +181,11 @@ export interface RowLayout {
   readonly rows: number;
   /** The argument that holds the row length; null: one element per row (cols = 1). */
   readonly cols: number | null;
+  /**
+   * The argument that holds a strided kernel's stride (`inner`), or null: such a kernel's row
+   * is a slice of cols = classes * inner elements, class c of line j at c * inner + j.
+   */
+  readonly inner: number | null;
   /** The temperature argument (f32), or null. */
   readonly tau: number | null;
   /** The stream key's words (k0 low, k1 high), or null. */
@@ -207,25 +223,46 @@ export const ABI = {
     args: ["dst", "n", "k0", "k1", "jLo", "jHi"],
     types: ["usize", "i32", "u32", "u32", "u32", "u32"],
     result: "void",
-    rows: { rows: 1, cols: null, tau: null, key: [2, 3], stream: [4, 5], ptrs: [[0, 1]], validates: false },
+    rows: {
+      rows: 1, cols: null, inner: null, tau: null, key: [2, 3], stream: [4, 5], validates: false,
+      ptrs: [[0, 1]],
+    },
   },
   uniform: {
     args: ["dst", "n", "k0", "k1", "jLo", "jHi"],
     types: ["usize", "i32", "u32", "u32", "u32", "u32"],
     result: "void",
-    rows: { rows: 1, cols: null, tau: null, key: [2, 3], stream: [4, 5], ptrs: [[0, 1]], validates: false },
+    rows: {
+      rows: 1, cols: null, inner: null, tau: null, key: [2, 3], stream: [4, 5], validates: false,
+      ptrs: [[0, 1]],
+    },
   },
   gumbel_noise: {
     args: ["dst", "n", "k0", "k1", "jLo", "jHi"],
     types: ["usize", "i32", "u32", "u32", "u32", "u32"],
     result: "void",
-    rows: { rows: 1, cols: null, tau: null, key: [2, 3], stream: [4, 5], ptrs: [[0, 1]], validates: false },
+    rows: {
+      rows: 1, cols: null, inner: null, tau: null, key: [2, 3], stream: [4, 5], validates: false,
+      ptrs: [[0, 1]],
+    },
   },
   check_rows: {
     args: ["x", "rows", "cols"],
     types: ["usize", "i32", "i32"],
     result: "number",
-    rows: { rows: 1, cols: 2, tau: null, key: null, stream: null, ptrs: [[0, "cols"]], validates: true },
+    rows: {
+      rows: 1, cols: 2, inner: null, tau: null, key: null, stream: null, validates: true,
+      ptrs: [[0, "cols"]],
+    },
+  },
+  check_lines: {
+    args: ["x", "rows", "cols", "inner"],
+    types: ["usize", "i32", "i32", "i32"],
+    result: "number",
+    rows: {
+      rows: 1, cols: 2, inner: 3, tau: null, key: null, stream: null, validates: true,
+      ptrs: [[0, "cols"]],
+    },
   },
   check_fault: {
     args: [],
@@ -237,7 +274,7 @@ export const ABI = {
     types: ["usize", "usize", "i32", "i32"],
     result: "void",
     rows: {
-      rows: 2, cols: 3, tau: null, key: null, stream: null, validates: false,
+      rows: 2, cols: 3, inner: null, tau: null, key: null, stream: null, validates: false,
       ptrs: [[0, "cols"], [1, 1]],
     },
   },
@@ -246,7 +283,7 @@ export const ABI = {
     types: ["usize", "usize", "i32", "i32", "f32"],
     result: "number",
     rows: {
-      rows: 2, cols: 3, tau: 4, key: null, stream: null, validates: true,
+      rows: 2, cols: 3, inner: null, tau: 4, key: null, stream: null, validates: true,
       ptrs: [[0, "cols"], [1, "cols"]],
     },
   },
@@ -255,7 +292,7 @@ export const ABI = {
     types: ["usize", "usize", "i32", "i32", "f32"],
     result: "number",
     rows: {
-      rows: 2, cols: 3, tau: 4, key: null, stream: null, validates: true,
+      rows: 2, cols: 3, inner: null, tau: 4, key: null, stream: null, validates: true,
       ptrs: [[0, "cols"], [1, "cols"]],
     },
   },
@@ -263,14 +300,17 @@ export const ABI = {
     args: ["x", "dst", "rows", "cols", "tau"],
     types: ["usize", "usize", "i32", "i32", "f32"],
     result: "number",
-    rows: { rows: 2, cols: 3, tau: 4, key: null, stream: null, ptrs: [[0, "cols"], [1, 1]], validates: true },
+    rows: {
+      rows: 2, cols: 3, inner: null, tau: 4, key: null, stream: null, validates: true,
+      ptrs: [[0, "cols"], [1, 1]],
+    },
   },
   gumbel_softmax: {
     args: ["logits", "dst", "soft", "rows", "cols", "tau", "hard", "k0", "k1", "jLo", "jHi"],
     types: ["usize", "usize", "usize", "i32", "i32", "f32", "bool", "u32", "u32", "u32", "u32"],
     result: "number",
     rows: {
-      rows: 3, cols: 4, tau: 5, key: [7, 8], stream: [9, 10], validates: true,
+      rows: 3, cols: 4, inner: null, tau: 5, key: [7, 8], stream: [9, 10], validates: true,
       ptrs: [[0, "cols"], [1, "cols"], [2, "cols"]],
     },
   },
@@ -279,7 +319,7 @@ export const ABI = {
     types: ["usize", "usize", "i32", "i32", "u32", "u32", "u32", "u32"],
     result: "number",
     rows: {
-      rows: 2, cols: 3, tau: null, key: [4, 5], stream: [6, 7], validates: true,
+      rows: 2, cols: 3, inner: null, tau: null, key: [4, 5], stream: [6, 7], validates: true,
       ptrs: [[0, "cols"], [1, 1]],
     },
   },
@@ -288,7 +328,7 @@ export const ABI = {
     types: ["usize", "usize", "i32", "i32"],
     result: "number",
     rows: {
-      rows: 2, cols: 3, tau: null, key: null, stream: null, validates: false,
+      rows: 2, cols: 3, inner: null, tau: null, key: null, stream: null, validates: false,
       ptrs: [[0, "cols"], [1, "cols"]],
     },
   },
@@ -297,7 +337,7 @@ export const ABI = {
     types: ["usize", "usize", "usize", "usize", "i32", "i32", "f32"],
     result: "void",
     rows: {
-      rows: 4, cols: 5, tau: 6, key: null, stream: null, validates: false,
+      rows: 4, cols: 5, inner: null, tau: 6, key: null, stream: null, validates: false,
       ptrs: [[0, "cols"], [1, "cols"], [2, "cols"], [3, 1]],
     },
   },
@@ -306,11 +346,11 @@ export const ABI = {
     types: ["usize", "usize", "usize", "usize", "i32", "i32", "f32", "i32", "u32", "u32", "u32", "u32"],
     result: "number",
     forward: {
-      rows: 4, cols: 5, tau: 6, key: [8, 9], stream: [10, 11], validates: true,
+      rows: 4, cols: 5, inner: null, tau: 6, key: [8, 9], stream: [10, 11], validates: true,
       ptrs: [[0, "cols"], [1, "cols"], [2, "cols"], [3, "cols"]],
     },
     backward: {
-      rows: 4, cols: 5, tau: 6, key: [8, 9], stream: [10, 11], validates: true,
+      rows: 4, cols: 5, inner: null, tau: 6, key: [8, 9], stream: [10, 11], validates: true,
       ptrs: [[0, "cols"], [1, "cols"], [2, "cols"]], work: 3,
     },
   },
@@ -319,11 +359,11 @@ export const ABI = {
     types: ["usize", "usize", "usize", "usize", "i32", "i32", "f32", "f32", "u32", "u32", "u32", "u32"],
     result: "number",
     forward: {
-      rows: 4, cols: 5, tau: 6, key: [8, 9], stream: [10, 11], validates: true,
+      rows: 4, cols: 5, inner: null, tau: 6, key: [8, 9], stream: [10, 11], validates: true,
       ptrs: [[0, "cols"], [1, "cols"], [2, "cols"], [3, "cols"]],
     },
     backward: {
-      rows: 4, cols: 5, tau: 6, key: [8, 9], stream: [10, 11], validates: true,
+      rows: 4, cols: 5, inner: null, tau: 6, key: [8, 9], stream: [10, 11], validates: true,
       ptrs: [[0, "cols"], [1, "cols"], [2, "cols"]],
     },
   },
@@ -377,7 +417,7 @@ export const ABI = {
     types: ["usize", "usize", "i32", "i32", "usize", "usize"],
     result: "number",
     rows: {
-      rows: 2, cols: 3, tau: null, key: null, stream: null, validates: true,
+      rows: 2, cols: 3, inner: null, tau: null, key: null, stream: null, validates: true,
       ptrs: [[0, "cols"], [1, 1], [4, 8]], work: 5,
     },
   },
@@ -391,7 +431,7 @@ export const ABI = {
     types: ["usize", "usize", "usize", "usize", "usize", "usize", "i32", "i32"],
     result: "void",
     rows: {
-      rows: 6, cols: 7, tau: null, key: null, stream: null, validates: false,
+      rows: 6, cols: 7, inner: null, tau: null, key: null, stream: null, validates: false,
       ptrs: [[0, "cols"], [1, "cols"], [2, 1], [3, 1], [4, "cols"], [5, 1]],
     },
   },

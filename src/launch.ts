@@ -39,7 +39,7 @@ function invoke(f: KernelFn, a: readonly number[], n: number): number {
 export function sliceArgs(args: readonly number[], spec: RowSpec, r0: number, r1: number, cols: number, out: number[]): number[] {
   for (let i = 0; i < args.length; i++) out[i] = args[i]!;
   for (const [arg, per] of spec.ptrs) {
-    if (out[arg] !== 0) out[arg] = out[arg]! + r0 * 4 * (per === "cols" ? cols : per);
+    if (out[arg] !== 0) out[arg] = out[arg]! + r0 * 4 * (per === "cols" ? cols : per === "inner" ? args[spec.inner]! : per);
   }
   out[spec.rows] = r1 - r0;
   if (spec.stream) {
@@ -104,7 +104,9 @@ export class Launcher {
 
   /** The first bad row of the whole batch (or -1), checked before any part runs. */
   validate(c: Call): number {
-    return c.spec?.validates ? this.kernels.check_rows(c.args[0]!, c.rows, c.cols) : -1;
+    const spec = c.spec;
+    if (!spec?.validates) return -1;
+    return spec.inner >= 0 ? this.kernels.check_lines(c.args[0]!, c.rows, c.cols, c.args[spec.inner]!) : this.kernels.check_rows(c.args[0]!, c.rows, c.cols);
   }
 
   /**

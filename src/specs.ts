@@ -15,6 +15,8 @@ export interface RowSpec {
   readonly ptrs: RowLayout["ptrs"];
   /** The rows argument. */
   readonly rows: number;
+  /** A strided kernel's `inner` argument (a row is a slice of cols = classes * inner elements), or -1. */
+  readonly inner: number;
   /** The temperature argument, or -1. */
   readonly tau: number;
   /** The stream counter's words, advanced by cols per row, or null. */
@@ -34,7 +36,7 @@ export const SPECS: RowSpec[] = [];
 function spec(kernel: KernelName, layout: RowLayout | undefined, records = false): RowSpec {
   if (!layout) throw new Error(`gumbel-wasm: kernel ${kernel} has no row layout`); // a build error, caught by every test
   const s: RowSpec = {
-    kernel, id: SPECS.length, arity: ABI[kernel].args.length, ptrs: layout.ptrs, rows: layout.rows, tau: layout.tau ?? -1,
+    kernel, id: SPECS.length, arity: ABI[kernel].args.length, ptrs: layout.ptrs, rows: layout.rows, inner: layout.inner ?? -1, tau: layout.tau ?? -1,
     stream: layout.stream, draws: records || layout.stream !== null, work: layout.work ?? -1, validates: layout.validates,
   };
   SPECS.push(s);

@@ -15,7 +15,8 @@
 // What names alone cannot say is written in the kernel's doc comment, one tag a line:
 //
 //   @rows logits:cols dst:1        the pointer arguments, each with its size per row in
-//                                  4-byte elements: `cols`, a number (`1`, `8`), or `-` when it
+//                                  4-byte elements: `cols`, `inner` (a strided kernel's
+//                                  reduction: one value per line), a number (`1`, `8`), or `-` when it
 //                                  does not move with the rows (workspace, per-call data).
 //                                  `own`: a workspace that does not move with the rows either,
 //                                  but of which each slice of rows running beside another needs
@@ -192,8 +193,8 @@ function spec(k) {
     const ptrs = [];
     const listed = new Set();
     for (const token of s.split(/\s+/).filter(Boolean)) {
-      const m = /^(\w+)(?::(cols|\d+|-|own))?$/.exec(token);
-      if (!m) throw new Error(`${where}: cannot read '${token}' in @rows (name:cols, name:<n>, name:-, name:own or a count name)`);
+      const m = /^(\w+)(?::(cols|inner|\d+|-|own))?$/.exec(token);
+      if (!m) throw new Error(`${where}: cannot read '${token}' in @rows (name:cols, name:inner, name:<n>, name:-, name:own or a count name)`);
       const [, arg, unit] = m;
       if (!has(arg)) throw new Error(`${where}: @rows names '${arg}', which is not an argument of ${k.name}(${args.join(", ")})`);
       if (unit === undefined) {
@@ -211,7 +212,8 @@ function spec(k) {
         continue;
       }
       if (unit === "cols" && !has("cols")) throw new Error(`${where}: '${arg}:cols' but no 'cols' argument`);
-      ptrs.push([index(arg), unit === "cols" ? "cols" : Number(unit)]);
+      if (unit === "inner" && !has("inner")) throw new Error(`${where}: '${arg}:inner' but no 'inner' argument`);
+      ptrs.push([index(arg), unit === "cols" || unit === "inner" ? unit : Number(unit)]);
     }
     if (!has(count)) throw new Error(`${where}: no 'rows' argument: name the one that counts the rows (@rows n ...)`);
     for (const p of k.params) {
@@ -226,6 +228,7 @@ function spec(k) {
       name,
       rows: index(count),
       cols: count === "rows" && has("cols") ? index("cols") : null,
+      inner: has("inner") ? index("inner") : null,
       tau: has("tau") && k.params[index("tau")].type === "f32" ? index("tau") : null,
       key: pair("k0", "k1"),
       stream: pair("jLo", "jHi"),
@@ -295,7 +298,7 @@ const list = (xs) => `[${xs.join(", ")}]`;
 function layout(l) {
   const pair = (p) => (p ? list(p) : "null");
   const ptrs = `ptrs: ${list(l.ptrs.map(([a, u]) => list([a, typeof u === "string" ? str(u) : u])))}`;
-  const fields = `rows: ${l.rows}, cols: ${l.cols}, tau: ${l.tau}, key: ${pair(l.key)}, stream: ${pair(l.stream)}`;
+  const fields = `rows: ${l.rows}, cols: ${l.cols}, inner: ${l.inner}, tau: ${l.tau}, key: ${pair(l.key)}, stream: ${pair(l.stream)}`;
   // `work` only where there is one (the other layouts read as before).
   const work = l.work === null ? "" : `, work: ${l.work}`;
   const one = `    ${l.name}: { ${fields}, ${ptrs}${work}, validates: ${l.validates} },`;
@@ -330,8 +333,11 @@ export function generate(overrides = {}) {
   out.push(
     "}",
     "",
-    "/** A pointer argument's size per row, in 4-byte elements: `cols` of them, or a fixed count. */",
-    'export type PerRow = "cols" | number;',
+    "/**",
+    " * A pointer argument's size per row, in 4-byte elements: `cols` of them, `inner` of them (a",
+    " * strided kernel's reduction: one value per line of the row), or a fixed count.",
+    " */",
+    'export type PerRow = "cols" | "inner" | number;',
     "",
     "/**",
     " * How a kernel's arguments follow its rows, to hand a slice of rows r0 .. r1-1 to a call: each",
@@ -345,6 +351,11 @@ export function generate(overrides = {}) {
     "  readonly rows: number;",
     "  /** The argument that holds the row length; null: one element per row (cols = 1). */",
     "  readonly cols: number | null;",
+    "  /**",
+    "   * The argument that holds a strided kernel's stride (`inner`), or null: such a kernel's row",
+    "   * is a slice of cols = classes * inner elements, class c of line j at c * inner + j.",
+    "   */",
+    "  readonly inner: number | null;",
     "  /** The temperature argument (f32), or null. */",
     "  readonly tau: number | null;",
     "  /** The stream key's words (k0 low, k1 high), or null. */",

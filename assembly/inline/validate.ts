@@ -39,6 +39,68 @@ export function checkRows(x: usize, rows: i32, cols: i32): i32 {
 }
 
 /**
+ * The strided form of checkRows, for kernels whose classes run along a non-last axis: each of
+ * the `rows` slices holds cols = classes * inner elements, class c of line j at c * inner + j.
+ * Returns the first bad line, o * inner + j (slices in order, lines in order within one), or
+ * -1; check_fault() then says which fault, as for checkRows. Four lines at a time where SIMD
+ * is there (contiguous loads across j), one at a time otherwise.
+ * @rows x:cols
+ * @validates
+ */
+export function checkLines(x: usize, rows: i32, cols: i32, inner: i32): i32 {
+  const classes = cols / inner;
+  const step = <usize>inner << 2;
+  for (let o = 0; o < rows; o++) {
+    const base = rowPtr(x, o, cols);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 4 <= inner; j += 4) {
+        let p = base + (<usize>j << 2);
+        let m = f32x4.splat(-Infinity);
+        let nan = f32x4.splat(0);
+        for (let c = 0; c < classes; c++, p += step) {
+          const v = v128.load(p);
+          m = f32x4.pmax(m, v);
+          nan = v128.or(nan, f32x4.ne(v, v));
+        }
+        // A lane is bad when it saw a NaN, a +Inf, or nothing above -Inf: report the first.
+        const bad = v128.or(v128.or(nan, f32x4.eq(m, f32x4.splat(Infinity))), f32x4.eq(m, f32x4.splat(-Infinity)));
+        if (!v128.any_true(bad)) continue;
+        for (let l = 0; l < 4; l++) {
+          const f = lineFault(base + (<usize>(j + l) << 2), classes, step);
+          if (f == 0) continue;
+          lastFault = f;
+          return o * inner + j + l;
+        }
+      }
+    }
+    for (; j < inner; j++) {
+      const f = lineFault(base + (<usize>j << 2), classes, step);
+      if (f == 0) continue;
+      lastFault = f;
+      return o * inner + j;
+    }
+  }
+  lastFault = 0;
+  return -1;
+}
+
+/** The fault of one line of `n` values `step` bytes apart (0: none), as checkRows tells it. */
+function lineFault(p: usize, n: i32, step: usize): i32 {
+  let m = -Infinity as f32;
+  let nan = false;
+  for (let c = 0; c < n; c++, p += step) {
+    const v = load<f32>(p);
+    nan = nan || v != v;
+    m = select<f32>(v, m, m < v);
+  }
+  if (nan) return FAULT_NAN;
+  if (m == Infinity) return FAULT_POS_INF;
+  if (m == -Infinity) return FAULT_ALL_NEG_INF;
+  return 0;
+}
+
+/**
  * Returns the first row holding a value that is not a finite probability >= 0 (NaN, negative
  * or +Inf: FAULT_NOT_PROB; -0 is a zero) or no positive value (FAULT_ALL_ZERO), or -1 when
  * every row is fine; check_fault() then says which.
