@@ -15,6 +15,16 @@ import { runStaged } from "./marshal.js";
 import { Tensor } from "./memory.js";
 import { RELAXED_CATEGORICAL_LOG_PROB } from "./specs.js";
 
+/**
+ * What an element of these float64 kernels counts for against the pool's threshold (elements of
+ * the float32 kernels, such as Gumbel-Softmax's): measured with the synchronous calls, 64 x 1000
+ * (Node 20), the categorical density took about 5 times Gumbel-Softmax's time per element, the
+ * Bernoulli density and sample 10 to 25 times. Rounded down: a split pays from a quarter of a
+ * millisecond or so of work.
+ */
+const CATEGORICAL_WEIGHT = 4;
+const BERNOULLI_WEIGHT = 16;
+
 /** The values of a Tensor (its view: read in place) or an array (as float32), or a TypeError naming the argument. */
 export function float32Values(fn: string, name: string, v: unknown): Float32Array {
   if (v instanceof Tensor) return v.dtype === "float32" ? (v as Tensor<"float32">).data : Float32Array.from(v.data);
@@ -97,7 +107,7 @@ export function categoricalDensityAsync(
   const spec = RELAXED_CATEGORICAL_LOG_PROB;
   return stagedAsync(gw, fn, [logits, y, taus], [rows, grad ? n : 0, grad ? rows : 0], ([l, yp, t, dst, dl, dt]) => {
     const args = [l!, yp!, t!, dst!, dl!, dt!, rows, cols];
-    return gw.spread(fn, rows, cols, (r0, r1) => [[spec.kernel, sliceArgs(args, spec, r0, r1, cols, [])]]);
+    return gw.spread(fn, rows, CATEGORICAL_WEIGHT * cols, (r0, r1) => [[spec.kernel, sliceArgs(args, spec, r0, r1, cols, [])]]);
   });
 }
 
@@ -148,12 +158,6 @@ export function bernoulliSampleAsync(
     gw.spread(fn, count, BERNOULLI_WEIGHT, (e0, e1) => [noiseJob(g!, 2 * e0, 2 * e1, d), ...bernoulliJobs(BERN_SAMPLE, [l!, t!, g!, dst!, hd!, 0], size, 2, e0, e1)]),
   );
 }
-
-/**
- * Elements a relaxed Bernoulli element counts for, against the pool's threshold (which is in
- * elements of the float32 kernels): its float64 log, exp and log1p cost several of theirs.
- */
-const BERNOULLI_WEIGHT = 4;
 
 /**
  * The relaxed_bernoulli calls doing elements e0 .. e1-1 of `op` over draws of a batch of `size`

@@ -4,10 +4,12 @@
 // 1, 2, 3 and 4 threads (with n > 1, batches split across kernel calls, the stream counter's low
 // word wrapping), the instance's own stream moved as the synchronous calls move it (also for
 // calls in flight together), each call in flight its own bits, and the synchronous call's
-// errors as rejections: nothing drawn, nothing written, nothing left allocated.
+// errors as rejections: nothing drawn, nothing written, nothing left allocated. A property test
+// runs random batches, temperatures, n, seeds and offsets (valid and not) through both forms.
 //
 // The workers run the built package (dist/worker-node.js), so these tests import dist/.
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, test, vi } from "vitest";
 import { Categorical, Gumbel, init, RelaxedBernoulli, RelaxedOneHotCategorical, type GumbelWasm, type HardSample, type RelaxedLogProbGrad } from "../dist/node.js";
 import { Pool, WorkerLost } from "../dist/pool.js";
@@ -344,6 +346,73 @@ describe("dispatch and lifecycle", () => {
     expect(gw.threads).toBe(1);
     expect(digest(await d.relaxed.sampleHardAsync({ seed: 4, n: 2 }))).toEqual(digest(s.relaxed.sampleHard({ seed: 4, n: 2 })));
   });
+});
+
+test("property: on random batches and options, the async form gives the synchronous call's bits or its error, and moves the stream as it does", async () => {
+  const RUNS = Number(process.env.PROPERTY_RUNS ?? 150);
+  const SEED = Number(process.env.PROPERTY_SEED ?? 0);
+  const TWO64 = 2n ** 64n;
+  const a = await init({ backend: "simd", threads: 3, seed: 21, threadThreshold: 0 });
+  const twin = await init({ backend: "simd", seed: 21 });
+  type Kind = "Categorical" | "RelaxedOneHotCategorical" | "RelaxedBernoulli";
+  const make = (g: GumbelWasm, kind: Kind, logits: Float32Array, cols: number, temperature: number | number[]) =>
+    kind === "Categorical" ? new Categorical(g, { logits, cols })
+    : kind === "RelaxedOneHotCategorical" ? new RelaxedOneHotCategorical(g, { logits, cols, temperature })
+    : new RelaxedBernoulli(g, { logits, temperature: typeof temperature === "number" ? temperature : temperature.flatMap((t) => Array<number>(cols).fill(t)) });
+  const outcome = async (f: () => unknown): Promise<unknown> => {
+    try {
+      return digest(await f());
+    } catch (e) {
+      return { error: (e as Error).message, type: (e as Error).constructor.name };
+    }
+  };
+  const inStep = () => {
+    const [x, y] = [a.randomBits(2), twin.randomBits(2)];
+    return x[0] === y[0] && x[1] === y[1];
+  };
+  const counts = { valid: 0, invalid: 0 };
+  const logit = fc.oneof({ weight: 10, arbitrary: fc.double({ min: -20, max: 20, noNaN: true }) }, { weight: 2, arbitrary: fc.constant(-Infinity) });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom<Kind>("Categorical", "RelaxedOneHotCategorical", "RelaxedBernoulli"), fc.constantFrom("sample", "rsample", "sampleHard"),
+      fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 70 }), fc.nat(1000),
+      fc.oneof(fc.constantFrom(0.3, 1, 4), fc.array(fc.constantFrom(0.5, 2), { minLength: 40, maxLength: 40 })),
+      fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 1, max: 6 }) }, { weight: 2, arbitrary: fc.constant(undefined) }, { weight: 2, arbitrary: fc.constantFrom<unknown>(0, -1, 1.5, "2", 2 ** 40) }),
+      fc.oneof({ weight: 6, arbitrary: fc.nat(1000) }, { weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(-1, "1") }),
+      fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 3, arbitrary: fc.nat(2 ** 32) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: 20000 }).map((k) => TWO64 - BigInt(k)) }),
+      fc.array(logit, { minLength: 1, maxLength: 1 }),
+      async (kind, method0, rows, cols, logitSeed, tauPool, n, seed, offset, [fill]) => {
+        const method = kind === "Categorical" ? "sample" : method0;
+        const rnd = testRandom(logitSeed);
+        const logits = Float32Array.from({ length: rows * cols }, () => (rnd() < 0.1 ? fill! : (rnd() * 2 - 1) * 8));
+        for (let r = 0; r < rows; r++) if (logits.subarray(r * cols, (r + 1) * cols).every((v) => v === -Infinity)) logits[r * cols] = 0;
+        const temperature = typeof tauPool === "number" ? tauPool : tauPool.slice(0, rows);
+        const d = make(a, kind, logits, cols, temperature) as unknown as Record<string, (o: unknown) => unknown>;
+        const dt = make(twin, kind, logits, cols, temperature) as unknown as Record<string, (o: unknown) => unknown>;
+        const options = { ...(seed === undefined ? {} : { seed }), ...(offset === undefined ? {} : { offset }), ...(n === undefined ? {} : { n }) };
+        const want = await outcome(() => dt[method]!.call(dt, options));
+        const got = await outcome(() => d[`${method}Async`]!.call(d, options));
+        expect(got).toEqual(want);
+        expect(inStep(), "the stream moved as the synchronous call moved it").toBe(true);
+        const valid = !(want && typeof want === "object" && "error" in want);
+        counts[valid ? "valid" : "invalid"]++;
+        if (!valid) return;
+        // The densities of the draws (with a sample dimension), and of a value off its support.
+        const drawn = dt[method]!.call(dt, { seed: 1, n: typeof n === "number" && n >= 1 && n <= 6 ? n : 1 }) as Float32Array | Int32Array | HardSample;
+        const v = "soft" in drawn ? drawn.soft : drawn;
+        const dens = kind === "Categorical" ? ["logProb"] : ["logProb", "logProbGrad", ...(kind === "RelaxedBernoulli" ? ["cdf"] : [])];
+        for (const m of dens) {
+          for (const value of [v, v.subarray(1), kind === "Categorical" ? v.map(() => cols) : v.map((x, i) => (i === v.length >> 1 ? 1.5 : x))]) {
+            expect(await outcome(() => d[`${m}Async`]!.call(d, value)), m).toEqual(await outcome(() => dt[m]!.call(dt, value)));
+          }
+        }
+      },
+    ),
+    { numRuns: RUNS, seed: SEED + 67 },
+  );
+  expect(counts.valid).toBeGreaterThan(RUNS / 4);
+  expect(counts.invalid).toBeGreaterThan(RUNS / 10);
+  await a.close();
 });
 
 test("types: the async forms are Promises of the synchronous results", () => {
