@@ -339,8 +339,10 @@ export class Gumbel {
     const count = this.count(n, options);
     const d = reserveDraw(this.gw, "gumbelNoise", options, count);
     const { loc, scale } = this;
-    const [out] = await stagedAsync(this.gw, "Gumbel.sample", [], [count], ([dst]) =>
-      this.gw.spread("Gumbel.sample", count, 1, (e0, e1) => [noiseJob(dst!, e0, e1, d), ["gumbel_dist", [OP.sample, dst! + 4 * e0, dst! + 4 * e0, e1 - e0, loc, scale]]]),
+    // The noise in a block of its own, not in place: a part rerun here (its worker lost) must
+    // rewrite what it had written, whatever that worker still does (outputs never overlap inputs).
+    const [out] = await stagedAsync(this.gw, "Gumbel.sample", [], [count, count], ([dst, g]) =>
+      this.gw.spread("Gumbel.sample", count, 1, (e0, e1) => [noiseJob(g!, e0, e1, d), ["gumbel_dist", [OP.sample, g! + 4 * e0, dst! + 4 * e0, e1 - e0, loc, scale]]]),
     );
     return out!;
   }

@@ -184,7 +184,7 @@ export class RelaxedOneHotCategorical {
     const size = this.rows * this.cols;
     const { stream, n } = drawsOf(fn, options, RELAXED_CATEGORICAL_SAMPLE_KEYS, size, 1);
     const soft = new Float32Array(n * size);
-    return { stream, n, size, r: { soft, hard: hard ? new Float32Array(n * size) : soft } };
+    return { stream, n, size, r: { hard: hard ? new Float32Array(n * size) : soft, soft } };
   }
 
   /** gumbelSoftmax's options for draws first .. first + m - 1 of `r`. */
