@@ -11,68 +11,15 @@ import { beforeAll, describe, expect, test } from "vitest";
 import type { GumbelWasm } from "../src/node.js";
 import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, STRAIGHT_AXIS_LINES } from "../src/abi.js";
 import { firstBitDifference } from "./kernels.js";
-import { softmaxVjpRef, testRandom } from "./reference.js";
-import { gappedSTRowRef, gumbelRaoDrawRef, subStreamBitsRef } from "./reference-straight.js";
+import {
+  drawsRef, flat, gradRef, layoutOf, lineOf, lines, randomArray, randomLogits, sampledRef, size, softRef, type Layout, type Op, type RefOpts,
+} from "./reference-axis-straight.js";
 import { backends, load } from "./setup.js";
 
 const MASK32 = 0xffffffffn;
-const F32_MAX = 3.4028234663852886e38;
 const SENTINEL = 7.5;
 
-/** outer x classes x inner, from a shape and the class axis. */
-interface Layout {
-  outer: number;
-  classes: number;
-  inner: number;
-}
-
-function layoutOf(shape: readonly number[], axis: number): Layout {
-  const prod = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
-  return { outer: prod(shape.slice(0, axis)), classes: shape[axis]!, inner: prod(shape.slice(axis + 1)) };
-}
-
-const flat = (L: Layout, o: number, c: number, j: number) => (o * L.classes + c) * L.inner + j;
-const size = (L: Layout) => L.outer * L.classes * L.inner;
-
-/** Every line (o, j) of the layout, in line order (o * inner + j). */
-function lines(L: Layout): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  for (let o = 0; o < L.outer; o++) for (let j = 0; j < L.inner; j++) out.push([o, j]);
-  return out;
-}
-
-function lineOf(x: ArrayLike<number>, L: Layout, o: number, j: number): number[] {
-  return Array.from({ length: L.classes }, (_, c) => x[flat(L, o, c, j)]!);
-}
-
-/** Logits in (-scale, scale), a share of them masked, never class 0 of a line (so every line keeps one). */
-function randomLogits(seed: number, L: Layout, scale: number, masked = 0): Float32Array {
-  const rnd = testRandom(seed);
-  const x = Float32Array.from({ length: size(L) }, () => (rnd() * 2 - 1) * scale);
-  for (const [o, j] of lines(L)) {
-    for (let c = 1; c < L.classes; c++) if (rnd() < masked) x[flat(L, o, c, j)] = -Infinity;
-  }
-  return x;
-}
-
-function randomArray(seed: number, n: number): Float32Array {
-  const rnd = testRandom(seed);
-  return Float32Array.from({ length: n }, () => rnd() * 2 - 1);
-}
-
-/** The scale the kernels apply for tau, and the tau it stands for. */
-function kernelTau(tau: number): number {
-  return 1 / Math.min(Math.fround(1 / Math.fround(tau)), F32_MAX);
-}
-
-type Op = "rao" | "gst";
-
-interface Opts {
-  tau: number;
-  /** Gumbel-Rao: samples; Gapped ST: kappa (-1: adaptive). */
-  param: number;
-  seed: bigint;
-  offset: bigint;
+interface Opts extends RefOpts {
   /** Forward: also the surrogate. */
   soft?: boolean;
 }
@@ -134,22 +81,6 @@ function expectSameBits(a: Float32Array, b: Float32Array, what: string): void {
   if (d !== -1) throw new Error(`${what}: differs at element ${d}: ${a[d]} vs ${b[d]}`);
 }
 
-/** The class argmax(x + g) of each line (the lowest on ties), g the noise at the element's flat index. */
-function sampledRef(x: Float32Array, g: Float32Array, L: Layout): number[] {
-  return lines(L).map(([o, j]) => {
-    let best = -Infinity;
-    let idx = -1;
-    for (let c = 0; c < L.classes; c++) {
-      const t = Math.fround(x[flat(L, o, c, j)]! + g[flat(L, o, c, j)]!);
-      if (t > best) {
-        best = t;
-        idx = c;
-      }
-    }
-    return idx;
-  });
-}
-
 /** The class of each line's one-hot, checking that it is one (exactly one 1, the rest 0). */
 function oneHotIndex(d: Float32Array, L: Layout): number[] {
   return lines(L).map(([o, j]) => {
@@ -158,42 +89,6 @@ function oneHotIndex(d: Float32Array, L: Layout): number[] {
     expect(line).toEqual(line.map((_, c) => (c === i ? 1 : 0)));
     return i;
   });
-}
-
-/** The references' surrogate of each line given its sampled class, in the input's layout: [y] (GST) or [y_s] (Gumbel-Rao). */
-function drawsRef(op: Op, x: Float32Array, L: Layout, o: Opts, index: number[]): Float64Array[] {
-  const n = size(L);
-  const S = op === "rao" ? o.param : 1;
-  const draws = Array.from({ length: S }, () => new Float64Array(n));
-  const bits = op === "rao" ? Array.from({ length: S }, (_, s) => subStreamBitsRef(o.seed, o.offset, n, 1 + s)) : [];
-  lines(L).forEach(([oo, j], line) => {
-    const l = lineOf(x, L, oo, j);
-    for (let s = 0; s < S; s++) {
-      const y = op === "rao"
-        ? gumbelRaoDrawRef(l, index[line]!, o.tau, lineOf(bits[s]!, L, oo, j))
-        : gappedSTRowRef(l, index[line]!, o.tau, o.param < 0 ? "adaptive" : o.param);
-      y.forEach((v, c) => (draws[s]![flat(L, oo, c, j)] = v));
-    }
-  });
-  return draws;
-}
-
-function softRef(draws: Float64Array[]): Float64Array {
-  const out = new Float64Array(draws[0]!.length);
-  for (const d of draws) d.forEach((v, e) => (out[e]! += v / draws.length));
-  return out;
-}
-
-/** (1/S) sum_s y_s (v - <v, y_s>) / tau, line by line. */
-function gradRef(draws: Float64Array[], v: Float32Array, L: Layout, tau: number): Float64Array {
-  const out = new Float64Array(v.length);
-  for (const y of draws) {
-    for (const [o, j] of lines(L)) {
-      const g = softmaxVjpRef(lineOf(y, L, o, j), lineOf(v, L, o, j), L.classes, kernelTau(tau));
-      g.forEach((gc, c) => (out[flat(L, o, c, j)]! += gc / draws.length));
-    }
-  }
-  return out;
 }
 
 function expectSoftClose(got: Float32Array, want: Float64Array, tau: number, what: string): void {
