@@ -11,8 +11,10 @@
 //   -Inf- or zero-padded tails only add +0 to an accumulator, which changes no bits: an
 //   accumulator starts at +0 and can never become -0.)
 // Where SIMD is there, four adjacent lines j..j+3 go in the four lanes, loaded contiguously at
-// class stride inner * 4 bytes (no gather, no transposed copy); the lines left over when
-// inner % 4 != 0, and every line in the scalar build, go one at a time.
+// class stride inner * 4 bytes (no gather, no transposed copy), and the lines left over when
+// inner % 4 != 0 go as one group of fewer lanes (the others padded, never stored: lane for lane
+// the same operations, so the same bits as a scalar pass); the scalar build takes one line at
+// a time, in the same order as the row kernels' scalar loops.
 
 import { expf, expf4 } from "./inline/exp";
 import { logf, logf4 } from "./inline/log";
@@ -21,48 +23,140 @@ import { invTemperature } from "./inline/tau";
 import { checkLines } from "./inline/validate";
 
 // ---------------------------------------------------------------- four lines, one per lane
+// Each helper takes `n` lines (1 to 4) and `full` (n == 4, a constant where it is inlined, so
+// the choice folds away): a group of fewer than four (the lines left over when inner % 4 != 0)
+// loads its lanes one by one, pads the others with 0 and never stores them.
 
-/** The four lines' maxima (a zero as +0). */
+/** Lines p .. p + n - 1 of one class. */
 // @ts-ignore: decorator
 @inline
-function max4(p: usize, classes: i32, step: usize): v128 {
+function ld(p: usize, n: i32, full: bool): v128 {
+  if (full) return v128.load(p);
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+/** ld's inverse: lanes 0 .. n - 1 to p. */
+// @ts-ignore: decorator
+@inline
+function st(p: usize, v: v128, n: i32, full: bool): void {
+  if (full) {
+    v128.store(p, v);
+    return;
+  }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+/** The lines' maxima (a zero as +0). */
+// @ts-ignore: decorator
+@inline
+function max4(p: usize, classes: i32, step: usize, n: i32, full: bool): v128 {
   let m = f32x4.splat(-Infinity);
-  for (let c = 0; c < classes; c++, p += step) m = f32x4.pmax(m, v128.load(p));
+  for (let c = 0; c < classes; c++, p += step) m = f32x4.pmax(m, ld(p, n, full));
   return f32x4.add(m, f32x4.splat(0));
 }
 
-/** One class of four lines: exp((x - m) * invTau), stored at q unless dst is 0. */
+/**
+ * e = exp((x - m) * invTau) for every class of the lines, stored to dst unless it is 0 (dst
+ * may be x); returns the sums in the canonical order.
+ */
 // @ts-ignore: decorator
 @inline
-function exp4(p: usize, q: usize, dst: usize, mv: v128, iv: v128): v128 {
-  const e = expf4(f32x4.mul(f32x4.sub(v128.load(p), mv), iv));
-  if (dst) v128.store(q, e);
-  return e;
-}
-
-/**
- * e = exp((x - m) * invTau) for every class of four lines, stored to dst unless it is 0 (dst
- * may be x); returns the four sums in the canonical order.
- */
-function expSum4(p: usize, dst: usize, classes: i32, step: usize, mv: v128, iv: v128): v128 {
+function expSum4(p: usize, dst: usize, classes: i32, step: usize, mv: v128, iv: v128, n: i32, full: bool): v128 {
   let a0 = f32x4.splat(0);
   let a1 = a0;
   let a2 = a0;
   let a3 = a0;
   let q = dst;
-  let c = 0;
-  for (; c + 4 <= classes; c += 4) {
-    a0 = f32x4.add(a0, exp4(p, q, dst, mv, iv));
-    a1 = f32x4.add(a1, exp4(p + step, q + step, dst, mv, iv));
-    a2 = f32x4.add(a2, exp4(p + 2 * step, q + 2 * step, dst, mv, iv));
-    a3 = f32x4.add(a3, exp4(p + 3 * step, q + 3 * step, dst, mv, iv));
-    p += 4 * step;
-    q += 4 * step;
+  for (let c = 0; c < classes; c++, p += step, q += step) {
+    const e = expf4(f32x4.mul(f32x4.sub(ld(p, n, full), mv), iv));
+    if (dst) st(q, e, n, full);
+    const lane = c & 3;
+    if (lane == 0) a0 = f32x4.add(a0, e);
+    else if (lane == 1) a1 = f32x4.add(a1, e);
+    else if (lane == 2) a2 = f32x4.add(a2, e);
+    else a3 = f32x4.add(a3, e);
   }
-  if (c < classes) a0 = f32x4.add(a0, exp4(p, q, dst, mv, iv));
-  if (c + 1 < classes) a1 = f32x4.add(a1, exp4(p + step, q + step, dst, mv, iv));
-  if (c + 2 < classes) a2 = f32x4.add(a2, exp4(p + 2 * step, q + 2 * step, dst, mv, iv));
   return f32x4.add(f32x4.add(a0, a2), f32x4.add(a1, a3));
+}
+
+/** softmax_axis on n lines from p (x) and d (dst). */
+// @ts-ignore: decorator
+@inline
+function softmaxLines(p: usize, d: usize, classes: i32, step: usize, iv: v128, n: i32, full: bool): void {
+  const sum = expSum4(p, d, classes, step, max4(p, classes, step, n, full), iv, n, full);
+  const s = f32x4.div(f32x4.splat(1), sum);
+  for (let c = 0; c < classes; c++, d += step) st(d, f32x4.mul(ld(d, n, full), s), n, full);
+}
+
+/** log_softmax_axis on n lines. */
+// @ts-ignore: decorator
+@inline
+function logSoftmaxLines(p: usize, d: usize, classes: i32, step: usize, iv: v128, n: i32, full: bool): void {
+  const mv = max4(p, classes, step, n, full);
+  const lv = logf4(expSum4(p, 0, classes, step, mv, iv, n, full));
+  for (let c = 0; c < classes; c++, p += step, d += step) {
+    st(d, f32x4.sub(f32x4.mul(f32x4.sub(ld(p, n, full), mv), iv), lv), n, full);
+  }
+}
+
+/** log_sum_exp_axis on n lines (their n results to d, contiguous). */
+// @ts-ignore: decorator
+@inline
+function logSumExpLines(p: usize, d: usize, classes: i32, step: usize, iv: v128, n: i32, full: bool): void {
+  const mv = max4(p, classes, step, n, full);
+  const lv = logf4(expSum4(p, 0, classes, step, mv, iv, n, full));
+  st(d, f32x4.add(f32x4.mul(mv, iv), lv), n, full);
+}
+
+/** softmax_grad_axis on n lines (dtau: their n results, contiguous, or 0). */
+// @ts-ignore: decorator
+@inline
+function gradLines(y: usize, v: usize, d: usize, dtau: usize, classes: i32, step: usize, iv: v128, n: i32, full: bool): void {
+  const zero = f32x4.splat(0);
+  // <v, y> in the canonical order.
+  let b0 = zero;
+  let b1 = zero;
+  let b2 = zero;
+  let b3 = zero;
+  let p = y;
+  let r = v;
+  for (let c = 0; c < classes; c++, p += step, r += step) {
+    const t = f32x4.mul(ld(r, n, full), ld(p, n, full));
+    const lane = c & 3;
+    if (lane == 0) b0 = f32x4.add(b0, t);
+    else if (lane == 1) b1 = f32x4.add(b1, t);
+    else if (lane == 2) b2 = f32x4.add(b2, t);
+    else b3 = f32x4.add(b3, t);
+  }
+  const dv = f32x4.add(f32x4.add(b0, b2), f32x4.add(b1, b3));
+  // dst, and the tau terms in the canonical order.
+  let a0 = zero;
+  let a1 = zero;
+  let a2 = zero;
+  let a3 = zero;
+  p = y;
+  r = v;
+  for (let c = 0; c < classes; c++, p += step, r += step, d += step) {
+    const yk = ld(p, n, full);
+    const g = f32x4.mul(f32x4.mul(yk, f32x4.sub(ld(r, n, full), dv)), iv);
+    st(d, g, n, full);
+    if (dtau) {
+      const pos = f32x4.gt(yk, zero);
+      const t = v128.and(f32x4.mul(g, logf4(v128.bitselect(yk, f32x4.splat(1), pos))), pos);
+      const lane = c & 3;
+      if (lane == 0) a0 = f32x4.add(a0, t);
+      else if (lane == 1) a1 = f32x4.add(a1, t);
+      else if (lane == 2) a2 = f32x4.add(a2, t);
+      else a3 = f32x4.add(a3, t);
+    }
+  }
+  if (dtau) st(dtau, f32x4.neg(f32x4.add(f32x4.add(a0, a2), f32x4.add(a1, a3))), n, full);
 }
 
 // ---------------------------------------------------------------- one line
@@ -95,6 +189,40 @@ function expSum1(p: usize, dst: usize, classes: i32, step: usize, m: f32, invTau
   return (a0 + a2) + (a1 + a3);
 }
 
+/** softmax_grad_axis on one line: writes dst, returns dtau (computed only when withTau). */
+function gradLine(y: usize, v: usize, d: usize, classes: i32, step: usize, invTau: f32, withTau: bool): f32 {
+  let b0: f32 = 0, b1: f32 = 0, b2: f32 = 0, b3: f32 = 0;
+  let p = y;
+  let r = v;
+  for (let c = 0; c < classes; c++, p += step, r += step) {
+    const t = load<f32>(r) * load<f32>(p);
+    const lane = c & 3;
+    if (lane == 0) b0 += t;
+    else if (lane == 1) b1 += t;
+    else if (lane == 2) b2 += t;
+    else b3 += t;
+  }
+  const dot = (b0 + b2) + (b1 + b3);
+  let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
+  p = y;
+  r = v;
+  for (let c = 0; c < classes; c++, p += step, r += step, d += step) {
+    const yk = load<f32>(p);
+    const g = (yk * (load<f32>(r) - dot)) * invTau;
+    store<f32>(d, g);
+    if (withTau) {
+      const pos = yk > 0;
+      const t = pos ? g * logf(select<f32>(yk, 1, pos)) : <f32>0;
+      const lane = c & 3;
+      if (lane == 0) a0 += t;
+      else if (lane == 1) a1 += t;
+      else if (lane == 2) a2 += t;
+      else a3 += t;
+    }
+  }
+  return -((a0 + a2) + (a1 + a3));
+}
+
 // ---------------------------------------------------------------- kernels
 
 /**
@@ -116,21 +244,16 @@ export function softmax_axis(x: usize, dst: usize, rows: i32, cols: i32, inner: 
     let j = 0;
     if (ASC_FEATURE_SIMD) {
       const iv = f32x4.splat(it);
-      for (; j + 4 <= inner; j += 4) {
+      for (; j + 4 <= inner; j += 4) softmaxLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, 4, true);
+      if (j < inner) softmaxLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, inner - j, false);
+    } else {
+      for (; j < inner; j++) {
         const p = xo + (<usize>j << 2);
         const d = d0 + (<usize>j << 2);
-        const sum = expSum4(p, d, classes, step, max4(p, classes, step), iv);
-        const s = f32x4.div(f32x4.splat(1), sum);
+        const s = <f32>1.0 / expSum1(p, d, classes, step, max1(p, classes, step), it);
         let q = d;
-        for (let c = 0; c < classes; c++, q += step) v128.store(q, f32x4.mul(v128.load(q), s));
+        for (let c = 0; c < classes; c++, q += step) store<f32>(q, load<f32>(q) * s);
       }
-    }
-    for (; j < inner; j++) {
-      const p = xo + (<usize>j << 2);
-      const d = d0 + (<usize>j << 2);
-      const s = <f32>1.0 / expSum1(p, d, classes, step, max1(p, classes, step), it);
-      let q = d;
-      for (let c = 0; c < classes; c++, q += step) store<f32>(q, load<f32>(q) * s);
     }
   }
   return -1;
@@ -154,22 +277,16 @@ export function log_softmax_axis(x: usize, dst: usize, rows: i32, cols: i32, inn
     let j = 0;
     if (ASC_FEATURE_SIMD) {
       const iv = f32x4.splat(it);
-      for (; j + 4 <= inner; j += 4) {
+      for (; j + 4 <= inner; j += 4) logSoftmaxLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, 4, true);
+      if (j < inner) logSoftmaxLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, inner - j, false);
+    } else {
+      for (; j < inner; j++) {
         let p = xo + (<usize>j << 2);
         let q = d0 + (<usize>j << 2);
-        const mv = max4(p, classes, step);
-        const lv = logf4(expSum4(p, 0, classes, step, mv, iv));
-        for (let c = 0; c < classes; c++, p += step, q += step) {
-          v128.store(q, f32x4.sub(f32x4.mul(f32x4.sub(v128.load(p), mv), iv), lv));
-        }
+        const m = max1(p, classes, step);
+        const l = logf(expSum1(p, 0, classes, step, m, it));
+        for (let c = 0; c < classes; c++, p += step, q += step) store<f32>(q, (load<f32>(p) - m) * it - l);
       }
-    }
-    for (; j < inner; j++) {
-      let p = xo + (<usize>j << 2);
-      let q = d0 + (<usize>j << 2);
-      const m = max1(p, classes, step);
-      const l = logf(expSum1(p, 0, classes, step, m, it));
-      for (let c = 0; c < classes; c++, p += step, q += step) store<f32>(q, (load<f32>(p) - m) * it - l);
     }
   }
   return -1;
@@ -193,17 +310,14 @@ export function log_sum_exp_axis(x: usize, dst: usize, rows: i32, cols: i32, inn
     let j = 0;
     if (ASC_FEATURE_SIMD) {
       const iv = f32x4.splat(it);
-      for (; j + 4 <= inner; j += 4) {
+      for (; j + 4 <= inner; j += 4) logSumExpLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, 4, true);
+      if (j < inner) logSumExpLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, inner - j, false);
+    } else {
+      for (; j < inner; j++) {
         const p = xo + (<usize>j << 2);
-        const mv = max4(p, classes, step);
-        const lv = logf4(expSum4(p, 0, classes, step, mv, iv));
-        v128.store(d0 + (<usize>j << 2), f32x4.add(f32x4.mul(mv, iv), lv));
+        const m = max1(p, classes, step);
+        store<f32>(d0 + (<usize>j << 2), m * it + logf(expSum1(p, 0, classes, step, m, it)));
       }
-    }
-    for (; j < inner; j++) {
-      const p = xo + (<usize>j << 2);
-      const m = max1(p, classes, step);
-      store<f32>(d0 + (<usize>j << 2), m * it + logf(expSum1(p, 0, classes, step, m, it)));
     }
   }
   return -1;
@@ -220,93 +334,28 @@ export function softmax_grad_axis(y: usize, v: usize, dst: usize, dtau: usize, r
   const it = invTemperature(tau);
   const classes = cols / inner;
   const step = <usize>inner << 2;
-  const withTau = dtau != 0;
   for (let o = 0; o < rows; o++) {
     const yo = rowPtr(y, o, cols);
     const vo = rowPtr(v, o, cols);
     const d0 = rowPtr(dst, o, cols);
-    const t0 = rowPtr(dtau, o, inner);
+    const t0 = dtau ? rowPtr(dtau, o, inner) : 0;
     let j = 0;
     if (ASC_FEATURE_SIMD) {
       const iv = f32x4.splat(it);
-      const zero = f32x4.splat(0);
-      const one = f32x4.splat(1);
       for (; j + 4 <= inner; j += 4) {
         const off = <usize>j << 2;
-        // <v, y> in the canonical order.
-        let b0 = zero;
-        let b1 = zero;
-        let b2 = zero;
-        let b3 = zero;
-        let p = yo + off;
-        let r = vo + off;
-        for (let c = 0; c < classes; c++, p += step, r += step) {
-          const t = f32x4.mul(v128.load(r), v128.load(p));
-          const lane = c & 3;
-          if (lane == 0) b0 = f32x4.add(b0, t);
-          else if (lane == 1) b1 = f32x4.add(b1, t);
-          else if (lane == 2) b2 = f32x4.add(b2, t);
-          else b3 = f32x4.add(b3, t);
-        }
-        const dv = f32x4.add(f32x4.add(b0, b2), f32x4.add(b1, b3));
-        // dst, and the tau terms in the canonical order.
-        let a0 = zero;
-        let a1 = zero;
-        let a2 = zero;
-        let a3 = zero;
-        p = yo + off;
-        r = vo + off;
-        let q = d0 + off;
-        for (let c = 0; c < classes; c++, p += step, r += step, q += step) {
-          const yk = v128.load(p);
-          const g = f32x4.mul(f32x4.mul(yk, f32x4.sub(v128.load(r), dv)), iv);
-          v128.store(q, g);
-          if (withTau) {
-            const pos = f32x4.gt(yk, zero);
-            const t = v128.and(f32x4.mul(g, logf4(v128.bitselect(yk, one, pos))), pos);
-            const lane = c & 3;
-            if (lane == 0) a0 = f32x4.add(a0, t);
-            else if (lane == 1) a1 = f32x4.add(a1, t);
-            else if (lane == 2) a2 = f32x4.add(a2, t);
-            else a3 = f32x4.add(a3, t);
-          }
-        }
-        if (withTau) v128.store(t0 + off, f32x4.neg(f32x4.add(f32x4.add(a0, a2), f32x4.add(a1, a3))));
+        gradLines(yo + off, vo + off, d0 + off, dtau ? t0 + off : 0, classes, step, iv, 4, true);
       }
-    }
-    for (; j < inner; j++) {
-      const off = <usize>j << 2;
-      let b0: f32 = 0, b1: f32 = 0, b2: f32 = 0, b3: f32 = 0;
-      let p = yo + off;
-      let r = vo + off;
-      for (let c = 0; c < classes; c++, p += step, r += step) {
-        const t = load<f32>(r) * load<f32>(p);
-        const lane = c & 3;
-        if (lane == 0) b0 += t;
-        else if (lane == 1) b1 += t;
-        else if (lane == 2) b2 += t;
-        else b3 += t;
+      if (j < inner) {
+        const off = <usize>j << 2;
+        gradLines(yo + off, vo + off, d0 + off, dtau ? t0 + off : 0, classes, step, iv, inner - j, false);
       }
-      const dot = (b0 + b2) + (b1 + b3);
-      let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
-      p = yo + off;
-      r = vo + off;
-      let q = d0 + off;
-      for (let c = 0; c < classes; c++, p += step, r += step, q += step) {
-        const yk = load<f32>(p);
-        const g = (yk * (load<f32>(r) - dot)) * it;
-        store<f32>(q, g);
-        if (withTau) {
-          const pos = yk > 0;
-          const t = pos ? g * logf(select<f32>(yk, 1, pos)) : <f32>0;
-          const lane = c & 3;
-          if (lane == 0) a0 += t;
-          else if (lane == 1) a1 += t;
-          else if (lane == 2) a2 += t;
-          else a3 += t;
-        }
+    } else {
+      for (; j < inner; j++) {
+        const off = <usize>j << 2;
+        const dt = gradLine(yo + off, vo + off, d0 + off, classes, step, it, dtau != 0);
+        if (dtau) store<f32>(t0 + off, dt);
       }
-      if (withTau) store<f32>(t0 + off, -((a0 + a2) + (a1 + a3)));
     }
   }
 }
