@@ -1,10 +1,15 @@
 // The strided softmax kernels (softmax_axis, log_softmax_axis, log_sum_exp_axis,
 // softmax_grad_axis), called on pointers: per line, the bits of the row kernel on the input
 // with the class axis moved last (a JS transpose), on both binaries; a bad line reported by
-// its index, nothing written; agreement with the float64 reference.
-import { describe, expect, test } from "vitest";
+// its index, nothing written; agreement with the float64 reference. Then the calls
+// (softmax, logSoftmax, logSumExp, softmaxBackward, softmaxJvp) with `shape` / `axis` /
+// `keepDims`: the transposed `cols` call's bits, shapes kept or reduced, options and bad
+// lines named, and the async forms split across two workers giving the same bits.
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { init as initDist, type GumbelWasm as DistGumbelWasm } from "../dist/node.js";
+import { Pool } from "../dist/pool.js";
 import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF } from "../src/abi.js";
-import type { GumbelWasm } from "../src/node.js";
+import type { GumbelWasm, Tensor } from "../src/node.js";
 import { checkSoftmaxBounds } from "./bounds.js";
 import { firstBitDifference } from "./kernels.js";
 import { logSoftmaxRef, logSumExpRef, softmaxDtauRef, softmaxRef, softmaxVjpRef, testRandom } from "./reference.js";
@@ -309,5 +314,242 @@ describe.each(backends)("%s binary: softmax_grad_axis", (backend) => {
         }
       }
     }
+  });
+});
+
+// ---------------------------------------------------------------- the calls: shape, axis, keepDims
+
+/** [shape, axis] for the calls: the axis first, middle, last (also negative), 4-d, a class axis of 1. */
+const CALL_SHAPES: [number[], number][] = [
+  [[5, 3, 7], 0], [[5, 3, 7], 1], [[5, 3, 7], -2], [[5, 3, 7], 2], [[2, 33, 9], 1], [[17, 6], 0], [[2, 3, 4, 5], 1],
+  [[2, 3, 4, 5], -3], [[2, 3, 4, 5], 2], [[4, 1, 5], 1], [[3, 18, 2], 1],
+];
+
+const norm = (shape: readonly number[], axis: number) => (axis < 0 ? axis + shape.length : axis);
+const bitsEqual = (a: ArrayLike<number> & ArrayBufferView, b: ArrayLike<number> & ArrayBufferView, what: string) => {
+  const at = firstBitDifference(a as Float32Array, b as Float32Array);
+  if (at !== -1) throw new Error(`${what}: bits differ at ${at}: ${(a as Float32Array)[at]} vs ${(b as Float32Array)[at]}`);
+};
+
+/** Every call along `axis` of `shape` (arrays in and out), and the transposed cols call's bits. */
+function callsBoth(gw: GumbelWasm, shape: number[], axis: number, seed: number) {
+  const L = layoutOf(shape, norm(shape, axis));
+  const x = logits(seed, L, 4, false);
+  const dy = upstream(seed + 1, x.length, 2);
+  const cols = L.classes;
+  const xr = toRows(x, L);
+  const dyr = toRows(dy, L);
+  const o = { shape, axis, tau: 0.7 };
+  const y = gw.softmax(x, o);
+  const yr = gw.softmax(xr, { cols, tau: 0.7 });
+  const back = gw.softmaxBackward(y, dy, { ...o, dtau: true });
+  const backR = gw.softmaxBackward(yr, dyr, { cols, tau: 0.7, dtau: true });
+  return {
+    got: {
+      softmax: y,
+      logSoftmax: gw.logSoftmax(x, o),
+      logSumExp: gw.logSumExp(x, o),
+      logSumExpKept: gw.logSumExp(x, { ...o, keepDims: true }),
+      dlogits: back.dlogits,
+      dtau: back.dtau,
+      dlogitsOnly: gw.softmaxBackward(y, dy, o).dlogits,
+      jvp: gw.softmaxJvp(y, dy, o),
+    },
+    want: {
+      softmax: fromRows(yr, L),
+      logSoftmax: fromRows(gw.logSoftmax(xr, { cols, tau: 0.7 }), L),
+      logSumExp: gw.logSumExp(xr, { cols, tau: 0.7 }),
+      logSumExpKept: gw.logSumExp(xr, { cols, tau: 0.7 }),
+      dlogits: fromRows(backR.dlogits, L),
+      dtau: backR.dtau,
+      dlogitsOnly: fromRows(backR.dlogits, L),
+      jvp: fromRows(gw.softmaxJvp(yr, dyr, { cols, tau: 0.7 }), L),
+    },
+    x, dy, L,
+  };
+}
+
+describe.each(backends)("%s: softmax and its gradients along any axis", (backend) => {
+  test.each(CALL_SHAPES)("every call = the transposed cols call's bits, shape %j axis %i", async (shape, axis) => {
+    const gw = await load(backend);
+    const { got, want } = callsBoth(gw, shape, axis, shape.length * 10 + axis);
+    for (const k of Object.keys(want) as Array<keyof typeof want>) bitsEqual(got[k], want[k], k);
+  });
+
+  test("cols with an axis: [length / cols, cols] along axis 0 is the transposed matrix", async () => {
+    const gw = await load(backend);
+    const L = { outer: 1, classes: 9, inner: 4 };
+    const x = logits(41, L, 3, false);
+    bitsEqual(gw.softmax(x, { cols: 4, axis: 0 }), fromRows(gw.softmax(toRows(x, L), { cols: 9 }), L), "softmax");
+    bitsEqual(gw.logSumExp(x, { cols: 4, axis: -2 }), gw.logSumExp(toRows(x, L), { cols: 9 }), "logSumExp");
+  });
+
+  test("tensors carry the shape: outputs keep it, reductions drop the axis or keep it as 1", async () => {
+    const gw = await load(backend);
+    const shape = [2, 3, 4, 5];
+    const { want, x, dy } = callsBoth(gw, shape, 1, 21);
+    const tx = gw.tensorFrom(x, shape);
+    const tdy = gw.tensorFrom(dy, shape);
+    const made: Tensor[] = [tx, tdy];
+    const keep = <T extends Tensor>(t: T) => (made.push(t), t);
+    const y = keep(gw.softmax(tx, { axis: 1, tau: 0.7 }));
+    expect(y.shape).toEqual(shape);
+    bitsEqual(y.data, want.softmax, "softmax");
+    const ls = keep(gw.logSoftmax(tx, { axis: -3, tau: 0.7 }));
+    expect(ls.shape).toEqual(shape);
+    bitsEqual(ls.data, want.logSoftmax, "logSoftmax");
+    const lse = keep(gw.logSumExp(tx, { axis: 1, tau: 0.7 }));
+    expect(lse.shape).toEqual([2, 4, 5]);
+    bitsEqual(lse.data, want.logSumExp, "logSumExp");
+    const kept = keep(gw.logSumExp(tx, { axis: 1, tau: 0.7, keepDims: true }));
+    expect(kept.shape).toEqual([2, 1, 4, 5]);
+    bitsEqual(kept.data, want.logSumExp, "logSumExp keepDims");
+    const b = gw.softmaxBackward(y, tdy, { axis: 1, tau: 0.7, dtau: true });
+    keep(b.dlogits);
+    keep(b.dtau);
+    expect(b.dlogits.shape).toEqual(shape);
+    expect(b.dtau.shape).toEqual([2, 4, 5]);
+    bitsEqual(b.dlogits.data, want.dlogits, "dlogits");
+    bitsEqual(b.dtau.data, want.dtau, "dtau");
+    const bk = gw.softmaxBackward(y, tdy, { axis: 1, tau: 0.7, keepDims: true, dtau: true });
+    keep(bk.dlogits);
+    keep(bk.dtau);
+    expect(bk.dtau.shape).toEqual([2, 1, 4, 5]);
+    bitsEqual(bk.dtau.data, want.dtau, "dtau keepDims");
+    const j = keep(gw.softmaxJvp(y, tdy, { axis: 1, tau: 0.7 }));
+    expect(j.shape).toEqual(shape);
+    bitsEqual(j.data, want.jvp, "jvp");
+    // Written in place into out tensors (and dtauOut), the same bits.
+    const out = keep(gw.tensor(shape));
+    const dtOut = keep(gw.tensor([2, 4, 5]));
+    expect(gw.softmax(tx, { axis: 1, tau: 0.7, out })).toBe(out);
+    bitsEqual(out.data, want.softmax, "softmax out");
+    const r = gw.softmaxBackward(y, tdy, { axis: 1, tau: 0.7, out, dtauOut: dtOut });
+    expect(r.dlogits).toBe(out);
+    expect(r.dtau).toBe(dtOut);
+    bitsEqual(dtOut.data, want.dtau, "dtauOut");
+    for (const t of made) t.free();
+  });
+
+  test("options refused by name on every call, nothing written", async () => {
+    const gw = await load(backend);
+    const x = upstream(3, 24, 2);
+    const out = new Float32Array(24).fill(SENTINEL);
+    const dtauOut = new Float32Array(8).fill(SENTINEL);
+    const calls: Array<[string, (o: object) => unknown]> = [
+      ["softmax", (o) => gw.softmax(x, { ...o, out } as never)],
+      ["logSoftmax", (o) => gw.logSoftmax(x, { ...o, out } as never)],
+      ["logSumExp", (o) => gw.logSumExp(x, { ...o, out: new Float32Array(out.buffer, 0, 8) } as never)],
+      ["softmaxBackward", (o) => gw.softmaxBackward(x, x, { ...o, out, dtauOut } as never)],
+      ["softmaxJvp", (o) => gw.softmaxJvp(x, x, { ...o, out } as never)],
+    ];
+    for (const [fn, f] of calls) {
+      const bad: Array<[object, RegExp]> = [
+        [{ shape: [2, 3, 4], axis: 3 }, new RegExp(`^${fn}: axis must be an integer from -3 to 2 for a shape of 3 dimensions, got 3$`)],
+        [{ shape: [2, 3, 4], axis: -4 }, new RegExp(`^${fn}: axis must be an integer from -3 to 2`)],
+        [{ shape: [2, 3, 5], axis: 1 }, new RegExp(`^${fn}: shape \\[2, 3, 5\\] holds 30 elements but (x|y) has 24$`)],
+        [{ shape: [2, 3.5, 4], axis: 1 }, new RegExp(`^${fn}: shape\\[1\\] must be an integer from 0 to 2147483647, got 3.5$`)],
+        [{ shape: [2, 3, 4], cols: 4, axis: 1 }, new RegExp(`^${fn}: give cols or shape, not both$`)],
+        [{ shape: [2, 3, 4], axis: 1, tau: [1, 1, 1, 1, 1, 1, 1, 1] }, new RegExp(`^${fn}: tau as one temperature per row needs the classes on the last axis; got axis 1 of shape \\[2, 3, 4\\]: give one number$`)],
+        [{ shape: [2, 3, 4], axis: 1, tau: [1, 2] }, new RegExp(`^${fn}: tau as one temperature per row needs the classes on the last axis`)],
+        [{ shape: [2, 3, 4], axis: 1, tau: 0 }, new RegExp(`^${fn}: tau must be`)],
+      ];
+      for (const [o, re] of bad) expect(() => f(o), `${fn} ${JSON.stringify(o)}`).toThrow(re);
+    }
+    expect(out.every((v) => v === SENTINEL)).toBe(true);
+    expect(dtauOut.every((v) => v === SENTINEL)).toBe(true);
+    // A per-row tau still works with the classes last (axis -1 of a shape): the row kernels.
+    const taus = [0.5, 1, 2, 3, 0.7, 1.5];
+    bitsEqual(gw.softmax(x, { shape: [2, 3, 4], axis: -1, tau: taus }), gw.softmax(x, { cols: 4, tau: taus }), "per-row tau");
+  });
+
+  test("a bad line is named by its index in the shape, nothing written", async () => {
+    const gw = await load(backend);
+    const shape = [2, 3, 4];
+    const L = layoutOf(shape, 1);
+    const calls: Array<[string, (x: Float32Array, out: Float32Array) => unknown]> = [
+      ["softmax", (x, out) => gw.softmax(x, { shape, axis: 1, out })],
+      ["logSoftmax", (x, out) => gw.logSoftmax(x, { shape, axis: 1, out })],
+      ["logSumExp", (x, out) => gw.logSumExp(x, { shape, axis: 1, out: out.subarray(0, 8) })],
+    ];
+    const at = (o: number, c: number, j: number) => (o * L.classes + c) * L.inner + j;
+    const cases: Array<[(x: Float32Array) => void, string]> = [
+      [(x) => (x[at(1, 2, 3)] = NaN), "x\\[1, 2, 3\\] is NaN"],
+      [(x) => (x[at(0, 1, 2)] = Infinity), "x\\[0, 1, 2\\] is \\+Inf \\(only -Inf, a mask, is allowed\\)"],
+      [(x) => [0, 1, 2].forEach((c) => (x[at(1, c, 0)] = -Infinity)), "x\\[1, :, 0\\] is all -Inf: at least one class must be unmasked"],
+    ];
+    for (const [fn, f] of calls) {
+      for (const [plant, msg] of cases) {
+        const x = logits(9, L, 2, false);
+        plant(x);
+        const out = new Float32Array(24).fill(SENTINEL);
+        expect(() => f(x, out), fn).toThrow(new RegExp(`^${fn}: ${msg}$`));
+        expect(out.every((v) => v === SENTINEL)).toBe(true);
+        // A tensor input: the fresh output is not handed out; the error names the same element.
+        const t = gw.tensorFrom(x, shape);
+        expect(() => (fn === "softmax" ? gw.softmax(t, { axis: 1 }) : fn === "logSoftmax" ? gw.logSoftmax(t, { axis: 1 }) : gw.logSumExp(t, { axis: 1 }))).toThrow(new RegExp(`^${fn}: ${msg}$`));
+        t.free();
+      }
+    }
+  });
+});
+
+// ---------------------------------------------------------------- async: two workers, the same bits
+
+describe("async along an axis on 2 threads: the sync bits, rows split across the workers", () => {
+  let pool: DistGumbelWasm;
+  let single: DistGumbelWasm;
+  beforeAll(async () => {
+    single = await initDist({ backend: "simd" });
+    pool = await initDist({ backend: "simd", threads: 2, threadThreshold: 0 });
+  });
+  afterAll(async () => {
+    await pool.close();
+  });
+
+  test.each([[[6, 5, 7], 1], [[9, 40, 33], 1], [[4, 3, 1000], -2], [[3, 7, 2, 6], 2], [[37, 11], 0]] as [number[], number][])(
+    "shape %j axis %i",
+    async (shape, axis) => {
+      const L = layoutOf(shape, norm(shape, axis));
+      const x = logits(shape[0]! + shape.length, L, 5, false);
+      const dy = upstream(7, x.length, 2);
+      const o = { shape, axis, tau: 0.8 };
+      const y = single.softmax(x, o);
+      const sync = {
+        softmax: single.softmax(x, o),
+        logSoftmax: single.logSoftmax(x, o),
+        backward: single.softmaxBackward(y, dy, { ...o, dtau: true }),
+        jvp: single.softmaxJvp(y, dy, o),
+      };
+      const calls = vi.spyOn(Pool.prototype, "call");
+      const got = {
+        softmax: await pool.softmaxAsync(x, o),
+        logSoftmax: await pool.logSoftmaxAsync(x, o),
+        backward: await pool.softmaxBackwardAsync(y, dy, { ...o, dtau: true }),
+        jvp: await pool.softmaxJvpAsync(y, dy, o),
+      };
+      // Split across both workers whenever there are two slices (outer >= 2).
+      if (L.outer >= 2) expect(calls.mock.calls.length).toBeGreaterThanOrEqual(8);
+      calls.mockRestore();
+      bitsEqual(got.softmax, sync.softmax, "softmax");
+      bitsEqual(got.logSoftmax, sync.logSoftmax, "logSoftmax");
+      bitsEqual(got.backward.dlogits, sync.backward.dlogits, "dlogits");
+      bitsEqual(got.backward.dtau, sync.backward.dtau, "dtau");
+      bitsEqual(got.jvp, sync.jvp, "jvp");
+      // And the sync call on the pool's instance: the same bits again.
+      bitsEqual(pool.softmax(x, o), sync.softmax, "pool sync softmax");
+    },
+  );
+
+  test("a bad line rejects with its index in the shape, nothing written, the pool still usable", async () => {
+    const shape = [8, 5, 6];
+    const L = layoutOf(shape, 1);
+    const x = logits(3, L, 2, false);
+    x[(6 * 5 + 4) * 6 + 5] = NaN;
+    const out = new Float32Array(x.length).fill(SENTINEL);
+    await expect(pool.softmaxAsync(x, { shape, axis: 1, out })).rejects.toThrow(/^softmax: x\[6, 4, 5\] is NaN$/);
+    expect(out.every((v) => v === SENTINEL)).toBe(true);
+    x[(6 * 5 + 4) * 6 + 5] = 0;
+    bitsEqual(await pool.softmaxAsync(x, { shape, axis: 1 }), single.softmax(x, { shape, axis: 1 }), "after the error");
   });
 });
