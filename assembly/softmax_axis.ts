@@ -7,9 +7,9 @@
 // - the same expf/expf4 and logf/logf4 (lane for lane the same operations: inline/exp.ts,
 //   inline/log.ts), the same (x - m) * invTau, the same 1 / sum and products;
 // - every sum in the canonical order of inline/row.ts: class k into accumulator k & 3, each in
-//   class order, then (a0 + a2) + (a1 + a3). (The row kernels' 16-at-a-time passes and their
-//   -Inf- or zero-padded tails only add +0 to an accumulator, which changes no bits: an
-//   accumulator starts at +0 and can never become -0.)
+//   class order, then (a0 + a2) + (a1 + a3). (The row kernels' 16-at-a-time passes keep that
+//   order, lane k & 3 taking element k; their -Inf- or zero-padded tails only add +0 to an
+//   accumulator, which changes no bits: an accumulator starts at +0 and never becomes -0.)
 // Where SIMD is there, four adjacent lines j..j+3 go in the four lanes, loaded contiguously at
 // class stride inner * 4 bytes (no gather, no transposed copy), and the lines left over when
 // inner % 4 != 0 go as one group of fewer lanes (the others padded, never stored: lane for lane
