@@ -7,13 +7,13 @@ import { DIST_CDF, DIST_LOG_CDF, DIST_LOG_PDF, DIST_PDF, DIST_QUANTILE, DIST_SAM
 import { checkCount, checkFlag, describe, floatInputError, isNumberArray } from "./checks.js";
 import { argmaxRows, checkDraws, drawBatches, oneHot, Repeated } from "./draws.js";
 import type { GumbelWasm } from "./gumbel.js";
-import { runStaged } from "./marshal.js";
+import { runStaged } from "./staged.js";
 import { Tensor } from "./memory.js";
-import type { ModeOptions, SampleOptions, ShapeOptions, StreamOptions } from "./types.js";
+import type { ModeOptions, SampleOptions, ColsOption, StreamOptions } from "./types.js";
 import { checkOptions, checkParams, NOTES, optionKeys, type OptionKeys } from "./options.js";
 
 /** Parameters of a batch of categorical distributions: unnormalised `logits` or `probs`. */
-export interface CategoricalParams extends ShapeOptions {
+export interface CategoricalParams extends ColsOption {
   /** Unnormalised log-probabilities, row-major (`-Inf` masks a class). */
   logits?: Tensor | ArrayLike<number>;
   /** Probabilities, row-major: non-negative, finite, each row summing to 1 (see `normalize`). */

@@ -10,7 +10,7 @@ import { checkTaus, describe, floatInputError, isNumberArray, rowError } from ".
 import { parseCategorical, probsTolerance, type CategoricalParams } from "./distributions.js";
 import { argmaxRows, checkDraws, drawBatches, oneHot, repeat, Repeated } from "./draws.js";
 import type { GumbelWasm } from "./gumbel.js";
-import { runStaged } from "./marshal.js";
+import { runStaged } from "./staged.js";
 import { Tensor } from "./memory.js";
 import type { GumbelSoftmaxOptions, SampleOptions, StreamOptions } from "./types.js";
 import { checkOptions, checkParams, NOTES, optionKeys, type OptionKeys } from "./options.js";
