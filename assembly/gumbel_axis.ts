@@ -8,7 +8,8 @@
 //
 // Vectorised across the lines: four adjacent lines j .. j+3 in the four f32x4 lanes, loaded
 // with contiguous v128 loads c * inner * 4 bytes apart (no gather, no transposing copy); the
-// lines left over when inner % 4 != 0 go one at a time. Per line, every step is the one the
+// lines left over when inner % 4 != 0 go as one group of fewer lanes (inline/lanes.ts). The
+// scalar build takes one line at a time. Per line, every step is the one the
 // row kernels take per element (gumbel_softmax.ts, gumbel_max.ts, inline/row.ts): t = logits
 // + g in float32, the first maximum of t (strict >, so the lowest class wins ties),
 // exp((t - m) * invTau), the sum in the canonical order (class c into accumulator c & 3, then
@@ -19,6 +20,7 @@
 import { NEG_INF, ONE, ZERO, vf } from "./inline/consts";
 import { expf } from "./inline/exp";
 import { logOrMaskRun } from "./inline/log";
+import { loadLanes, storeLanes } from "./inline/lanes";
 import { expShift4, rowPtr } from "./inline/row";
 import { CHUNK } from "./inline/sample";
 import { SCRATCH_NOISE, SCRATCH_WORDS, scratch } from "./inline/scratch";
@@ -72,63 +74,14 @@ export function gumbel_softmax_axis(
 function softmaxLines(x: usize, d: usize, s: usize, classes: i32, inner: i32, it: f32, hard: bool): void {
   const step = <usize>inner << 2;
   const y = hard ? s : d; // where the soft sample goes; 0: hard without it (the index alone)
-  let j = 0;
   if (ASC_FEATURE_SIMD) {
     const iv = f32x4.splat(it);
-    for (; j + 4 <= inner; j += 4) {
-      const q = <usize>j << 2;
-      // d <- t = x + g, and each lane's first maximum and its class.
-      let best = vf(NEG_INF);
-      let bestIdx = i32x4.splat(-1);
-      let p = q;
-      for (let c = 0; c < classes; c++, p += step) {
-        const t = f32x4.add(v128.load(x + p), v128.load(d + p));
-        v128.store(d + p, t);
-        const gt = f32x4.gt(t, best);
-        best = v128.bitselect(t, best, gt);
-        bestIdx = v128.bitselect(i32x4.splat(c), bestIdx, gt);
-      }
-      if (y) {
-        // e = exp((t - m) * invTau) to y; class c into accumulator c & 3, four classes a step.
-        let a0 = vf(ZERO);
-        let a1 = a0;
-        let a2 = a0;
-        let a3 = a0;
-        let c = 0;
-        p = q;
-        for (; c + 4 <= classes; c += 4, p += step << 2) {
-          const e0 = expShift4(v128.load(d + p), best, iv);
-          const e1 = expShift4(v128.load(d + p + step), best, iv);
-          const e2 = expShift4(v128.load(d + p + 2 * step), best, iv);
-          const e3 = expShift4(v128.load(d + p + 3 * step), best, iv);
-          v128.store(y + p, e0);
-          v128.store(y + p + step, e1);
-          v128.store(y + p + 2 * step, e2);
-          v128.store(y + p + 3 * step, e3);
-          a0 = f32x4.add(a0, e0);
-          a1 = f32x4.add(a1, e1);
-          a2 = f32x4.add(a2, e2);
-          a3 = f32x4.add(a3, e3);
-        }
-        for (; c < classes; c++, p += step) {
-          const e = expShift4(v128.load(d + p), best, iv);
-          v128.store(y + p, e);
-          const lane = c & 3;
-          if (lane == 0) a0 = f32x4.add(a0, e);
-          else if (lane == 1) a1 = f32x4.add(a1, e);
-          else a2 = f32x4.add(a2, e);
-        }
-        const inv = f32x4.div(vf(ONE), f32x4.add(f32x4.add(a0, a2), f32x4.add(a1, a3)));
-        p = q;
-        for (c = 0; c < classes; c++, p += step) v128.store(y + p, f32x4.mul(v128.load(y + p), inv));
-      }
-      if (hard) {
-        p = q;
-        for (let c = 0; c < classes; c++, p += step) v128.store(d + p, v128.and(vf(ONE), i32x4.eq(bestIdx, i32x4.splat(c))));
-      }
-    }
+    let j = 0;
+    for (; j + 4 <= inner; j += 4) softmax4(x, d, y, <usize>j << 2, classes, step, iv, hard, 4, true);
+    if (j < inner) softmax4(x, d, y, <usize>j << 2, classes, step, iv, hard, inner - j, false);
+    return;
   }
-  for (; j < inner; j++) {
+  for (let j = 0; j < inner; j++) {
     const q = <usize>j << 2;
     let best = -Infinity as f32;
     let bestIdx = -1;
@@ -161,6 +114,61 @@ function softmaxLines(x: usize, d: usize, s: usize, classes: i32, inner: i32, it
       p = q;
       for (let c = 0; c < classes; c++, p += step) store<f32>(d + p, c == bestIdx ? 1 : 0);
     }
+  }
+}
+
+/** softmaxLines on the n lines (1 to 4; `full`: 4) at byte q of the slice, one per lane. */
+// @ts-ignore: decorator
+@inline
+function softmax4(x: usize, d: usize, y: usize, q: usize, classes: i32, step: usize, iv: v128, hard: bool, n: i32, full: bool): void {
+  // d <- t = x + g, and each lane's first maximum and its class.
+  let best = vf(NEG_INF);
+  let bestIdx = i32x4.splat(-1);
+  let p = q;
+  for (let c = 0; c < classes; c++, p += step) {
+    const t = f32x4.add(loadLanes(x + p, n, full), loadLanes(d + p, n, full));
+    storeLanes(d + p, t, n, full);
+    const gt = f32x4.gt(t, best);
+    best = v128.bitselect(t, best, gt);
+    bestIdx = v128.bitselect(i32x4.splat(c), bestIdx, gt);
+  }
+  if (y) {
+    // e = exp((t - m) * invTau) to y; class c into accumulator c & 3, four classes a step.
+    let a0 = vf(ZERO);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    let c = 0;
+    p = q;
+    for (; c + 4 <= classes; c += 4, p += step << 2) {
+      const e0 = expShift4(loadLanes(d + p, n, full), best, iv);
+      const e1 = expShift4(loadLanes(d + p + step, n, full), best, iv);
+      const e2 = expShift4(loadLanes(d + p + 2 * step, n, full), best, iv);
+      const e3 = expShift4(loadLanes(d + p + 3 * step, n, full), best, iv);
+      storeLanes(y + p, e0, n, full);
+      storeLanes(y + p + step, e1, n, full);
+      storeLanes(y + p + 2 * step, e2, n, full);
+      storeLanes(y + p + 3 * step, e3, n, full);
+      a0 = f32x4.add(a0, e0);
+      a1 = f32x4.add(a1, e1);
+      a2 = f32x4.add(a2, e2);
+      a3 = f32x4.add(a3, e3);
+    }
+    for (; c < classes; c++, p += step) {
+      const e = expShift4(loadLanes(d + p, n, full), best, iv);
+      storeLanes(y + p, e, n, full);
+      const lane = c & 3;
+      if (lane == 0) a0 = f32x4.add(a0, e);
+      else if (lane == 1) a1 = f32x4.add(a1, e);
+      else a2 = f32x4.add(a2, e);
+    }
+    const inv = f32x4.div(vf(ONE), f32x4.add(f32x4.add(a0, a2), f32x4.add(a1, a3)));
+    p = q;
+    for (c = 0; c < classes; c++, p += step) storeLanes(y + p, f32x4.mul(loadLanes(y + p, n, full), inv), n, full);
+  }
+  if (hard) {
+    p = q;
+    for (let c = 0; c < classes; c++, p += step) storeLanes(d + p, v128.and(vf(ONE), i32x4.eq(bestIdx, i32x4.splat(c))), n, full);
   }
 }
 
@@ -224,24 +232,13 @@ export function gumbel_max_axis(logits: usize, dst: usize, rows: i32, cols: i32,
  * and its class; `first`: start them at -Inf and -1. Strict >: the lowest class wins ties.
  */
 function argmaxLines(x: usize, g: usize, step: usize, n: i32, c0: i32, w: i32, best: usize, idx: usize, first: bool): void {
-  let l = 0;
   if (ASC_FEATURE_SIMD) {
-    for (; l + 4 <= w; l += 4) {
-      const q = <usize>l << 2;
-      let b = first ? vf(NEG_INF) : v128.load(best + q);
-      let bi = first ? i32x4.splat(-1) : v128.load(idx + q);
-      let p = q;
-      for (let k = 0; k < n; k++, p += step) {
-        const t = f32x4.add(v128.load(x + p), v128.load(g + p));
-        const gt = f32x4.gt(t, b);
-        b = v128.bitselect(t, b, gt);
-        bi = v128.bitselect(i32x4.splat(c0 + k), bi, gt);
-      }
-      v128.store(best + q, b);
-      v128.store(idx + q, bi);
-    }
+    let l = 0;
+    for (; l + 4 <= w; l += 4) argmax4(x, g, <usize>l << 2, step, n, c0, best, idx, first, 4, true);
+    if (l < w) argmax4(x, g, <usize>l << 2, step, n, c0, best, idx, first, w - l, false);
+    return;
   }
-  for (; l < w; l++) {
+  for (let l = 0; l < w; l++) {
     const q = <usize>l << 2;
     let b = first ? -Infinity as f32 : load<f32>(best + q);
     let bi = first ? -1 : load<i32>(idx + q);
@@ -256,6 +253,23 @@ function argmaxLines(x: usize, g: usize, step: usize, n: i32, c0: i32, w: i32, b
     store<f32>(best + q, b);
     store<i32>(idx + q, bi);
   }
+}
+
+/** argmaxLines on the m lines (1 to 4; `full`: 4) at byte q, one per lane. */
+// @ts-ignore: decorator
+@inline
+function argmax4(x: usize, g: usize, q: usize, step: usize, n: i32, c0: i32, best: usize, idx: usize, first: bool, m: i32, full: bool): void {
+  let b = first ? vf(NEG_INF) : loadLanes(best + q, m, full);
+  let bi = first ? i32x4.splat(-1) : loadLanes(idx + q, m, full);
+  let p = q;
+  for (let k = 0; k < n; k++, p += step) {
+    const t = f32x4.add(loadLanes(x + p, m, full), loadLanes(g + p, m, full));
+    const gt = f32x4.gt(t, b);
+    b = v128.bitselect(t, b, gt);
+    bi = v128.bitselect(i32x4.splat(c0 + k), bi, gt);
+  }
+  storeLanes(best + q, b, m, full);
+  storeLanes(idx + q, bi, m, full);
 }
 
 /**
