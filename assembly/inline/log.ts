@@ -109,8 +109,6 @@ export function logOrMask4(x: v128): v128 {
  * form): one run, no per-row setup. Returns whether every value was a finite probability >= 0
  * (when not, what was written for the bad ones means nothing: the caller refuses the call).
  */
-// @ts-ignore: decorator
-@inline
 export function logOrMaskRun(src: usize, dst: usize, n: usize): bool {
   let i: usize = 0;
   let ok = true;
