@@ -8,6 +8,7 @@ export { gumbel_softmax } from "./gumbel_softmax";
 export { gumbel_max } from "./gumbel_max";
 export { log_probs } from "./log_probs";
 export { softmax_grad } from "./softmax_grad";
+export { softmax_axis, log_softmax_axis, log_sum_exp_axis, softmax_grad_axis } from "./softmax_axis";
 export { gumbel_rao } from "./gumbel_rao";
 export { gapped_st } from "./gapped_st";
 export { exp_f32, log_f32, math_f64, gumbel_from_bits, noise_upper, philox4x32_10 } from "./probes";

@@ -79,6 +79,31 @@ export interface Kernels {
     y: number, v: number, dst: number, dtau: number, rows: number, cols: number, tau: number,
   ): void;
   /**
+   * dst = softmax(x / tau) along the class axis of each line (classes = cols / inner, `inner`
+   * apart): exp((x - m) / tau) / sum. Returns -1, or the first bad line o * inner + j (nothing
+   * written).
+   */
+  softmax_axis(x: number, dst: number, rows: number, cols: number, inner: number, tau: number): number;
+  /**
+   * dst = log_softmax(x / tau) along the class axis of each line: (x - m) / tau - log(sum).
+   * Returns -1, or the first bad line (nothing written).
+   */
+  log_softmax_axis(x: number, dst: number, rows: number, cols: number, inner: number, tau: number): number;
+  /**
+   * dst[o * inner + j] = log sum_c exp(x[o, c, j] / tau) = m / tau + log(sum), one value per
+   * line. Returns -1, or the first bad line (nothing written).
+   */
+  log_sum_exp_axis(x: number, dst: number, rows: number, cols: number, inner: number, tau: number): number;
+  /**
+   * The strided softmax_grad: along the class axis of each line, dst <- y * (v - <v, y>) / tau
+   * (the VJP with upstream v, or the JVP with tangent v), and, when dtau is not 0,
+   * dtau[o * inner + j] <- the gradient w.r.t. tau, -sum_c dst * log y (terms with y = 0 count
+   * as 0), one value per line. Like softmax_grad it reads a softmax output and does not validate.
+   */
+  softmax_grad_axis(
+    y: number, v: number, dst: number, dtau: number, rows: number, cols: number, inner: number, tau: number,
+  ): void;
+  /**
    * Forward when dy is 0: dst <- D (one-hot), and soft <- mean_s y_s when aux (soft) is not 0.
    * Backward otherwise: dst <- dlogits, aux one row of workspace. samples = S >= 1. Returns -1,
    * or the first bad row (nothing written).
@@ -349,6 +374,42 @@ export const ABI = {
     rows: {
       rows: 4, cols: 5, inner: null, tau: 6, key: null, stream: null, validates: false,
       ptrs: [[0, "cols"], [1, "cols"], [2, "cols"], [3, 1]],
+    },
+  },
+  softmax_axis: {
+    args: ["x", "dst", "rows", "cols", "inner", "tau"],
+    types: ["usize", "usize", "i32", "i32", "i32", "f32"],
+    result: "number",
+    rows: {
+      rows: 2, cols: 3, inner: 4, tau: 5, key: null, stream: null, validates: true,
+      ptrs: [[0, "cols"], [1, "cols"]],
+    },
+  },
+  log_softmax_axis: {
+    args: ["x", "dst", "rows", "cols", "inner", "tau"],
+    types: ["usize", "usize", "i32", "i32", "i32", "f32"],
+    result: "number",
+    rows: {
+      rows: 2, cols: 3, inner: 4, tau: 5, key: null, stream: null, validates: true,
+      ptrs: [[0, "cols"], [1, "cols"]],
+    },
+  },
+  log_sum_exp_axis: {
+    args: ["x", "dst", "rows", "cols", "inner", "tau"],
+    types: ["usize", "usize", "i32", "i32", "i32", "f32"],
+    result: "number",
+    rows: {
+      rows: 2, cols: 3, inner: 4, tau: 5, key: null, stream: null, validates: true,
+      ptrs: [[0, "cols"], [1, "inner"]],
+    },
+  },
+  softmax_grad_axis: {
+    args: ["y", "v", "dst", "dtau", "rows", "cols", "inner", "tau"],
+    types: ["usize", "usize", "usize", "usize", "i32", "i32", "i32", "f32"],
+    result: "void",
+    rows: {
+      rows: 4, cols: 5, inner: 6, tau: 7, key: null, stream: null, validates: false,
+      ptrs: [[0, "cols"], [1, "cols"], [2, "cols"], [3, "inner"]],
     },
   },
   gumbel_rao: {
