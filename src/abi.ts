@@ -125,6 +125,29 @@ export interface Kernels {
     logits: number, dy: number, dst: number, soft: number, rows: number, cols: number, tau: number,
     kappa: number, k0: number, k1: number, jLo: number, jHi: number,
   ): number;
+  /**
+   * gumbel_rao along a non-last axis: cols = classes * inner per slice, class c of line j at
+   * c * inner + j. Forward when dy is 0: dst <- D (one-hot), and aux (soft) <- mean_s y_s when
+   * not 0. Backward otherwise: dst <- dlogits, aux a workspace of classes * min(inner,
+   * STRAIGHT_AXIS_LINES) floats. Noise: element (o, c, j) draws stream element
+   * j0 + o * cols + c * inner + j for the sampled class, and the same element of sub-stream
+   * 1 + s for draw s (gumbel_rao's, with the input's row-major index). Returns -1, or the first
+   * bad line o * inner + j (nothing written).
+   */
+  gumbel_rao_axis(
+    logits: number, dy: number, dst: number, aux: number, rows: number, cols: number, inner: number,
+    tau: number, samples: number, k0: number, k1: number, jLo: number, jHi: number,
+  ): number;
+  /**
+   * gapped_st along a non-last axis (layout as gumbel_rao_axis). Forward when dy is 0: dst <- D
+   * (one-hot), soft <- y when soft is not 0. Backward otherwise: dst <- y * (dy - <dy, y>) / tau
+   * (soft unused). kappa < 0: adaptive. Noise: element (o, c, j) draws stream element
+   * j0 + o * cols + c * inner + j. Returns -1, or the first bad line (nothing written).
+   */
+  gapped_st_axis(
+    logits: number, dy: number, dst: number, soft: number, rows: number, cols: number, inner: number,
+    tau: number, kappa: number, k0: number, k1: number, jLo: number, jHi: number,
+  ): number;
   /** dst[i] = exp(src[i]). */
   exp_f32(src: number, dst: number, n: number): void;
   /** dst[i] = log(src[i]) for positive finite src[i]. */
@@ -438,6 +461,32 @@ export const ABI = {
       ptrs: [[0, "cols"], [1, "cols"], [2, "cols"]],
     },
   },
+  gumbel_rao_axis: {
+    args: ["logits", "dy", "dst", "aux", "rows", "cols", "inner", "tau", "samples", "k0", "k1", "jLo", "jHi"],
+    types: ["usize", "usize", "usize", "usize", "i32", "i32", "i32", "f32", "i32", "u32", "u32", "u32", "u32"],
+    result: "number",
+    forward: {
+      rows: 4, cols: 5, inner: 6, tau: 7, key: [9, 10], stream: [11, 12], validates: true,
+      ptrs: [[0, "cols"], [1, "cols"], [2, "cols"], [3, "cols"]],
+    },
+    backward: {
+      rows: 4, cols: 5, inner: 6, tau: 7, key: [9, 10], stream: [11, 12], validates: true,
+      ptrs: [[0, "cols"], [1, "cols"], [2, "cols"]], work: 3,
+    },
+  },
+  gapped_st_axis: {
+    args: ["logits", "dy", "dst", "soft", "rows", "cols", "inner", "tau", "kappa", "k0", "k1", "jLo", "jHi"],
+    types: ["usize", "usize", "usize", "usize", "i32", "i32", "i32", "f32", "f32", "u32", "u32", "u32", "u32"],
+    result: "number",
+    forward: {
+      rows: 4, cols: 5, inner: 6, tau: 7, key: [9, 10], stream: [11, 12], validates: true,
+      ptrs: [[0, "cols"], [1, "cols"], [2, "cols"], [3, "cols"]],
+    },
+    backward: {
+      rows: 4, cols: 5, inner: 6, tau: 7, key: [9, 10], stream: [11, 12], validates: true,
+      ptrs: [[0, "cols"], [1, "cols"], [2, "cols"]],
+    },
+  },
   exp_f32: {
     args: ["src", "dst", "n"],
     types: ["usize", "usize", "i32"],
@@ -542,6 +591,10 @@ export const FAULT_SCALE = 4;
 export const FAULT_NOT_PROB = 5;
 /** log_probs: no value of the row is positive (every class has probability 0). */
 export const FAULT_ALL_ZERO = 6;
+
+// assembly/straight_axis.ts
+/** Lines per chunk: the backward of gumbel_rao_axis needs classes * min(inner, this) floats of workspace. */
+export const STRAIGHT_AXIS_LINES = 64;
 
 // assembly/gumbel_dist.ts
 /** gumbel_dist's op codes. */

@@ -59,6 +59,11 @@ export const GUMBEL_RAO = spec("gumbel_rao", ABI.gumbel_rao.forward);
 export const GUMBEL_RAO_BACKWARD = spec("gumbel_rao", ABI.gumbel_rao.backward);
 export const GAPPED_ST = spec("gapped_st", ABI.gapped_st.forward);
 export const GAPPED_ST_BACKWARD = spec("gapped_st", ABI.gapped_st.backward);
+/** The same along a non-last axis (a row: a slice of classes * inner elements); the backward's workspace: classes * min(inner, STRAIGHT_AXIS_LINES) floats. */
+export const GUMBEL_RAO_AXIS = spec("gumbel_rao_axis", ABI.gumbel_rao_axis.forward);
+export const GUMBEL_RAO_AXIS_BACKWARD = spec("gumbel_rao_axis", ABI.gumbel_rao_axis.backward);
+export const GAPPED_ST_AXIS = spec("gapped_st_axis", ABI.gapped_st_axis.forward);
+export const GAPPED_ST_AXIS_BACKWARD = spec("gapped_st_axis", ABI.gapped_st_axis.backward);
 /** Streams split by elements: one "row" per element. */
 export const GUMBEL_NOISE = spec("gumbel_noise", ABI.gumbel_noise.rows);
 export const UNIFORM = spec("uniform", ABI.uniform.rows);
