@@ -2,7 +2,9 @@
 // and exp here is inline/math64.ts's table-free fdlibm exp64/log64, log1p AssemblyScript's
 // (compiled into this binary, so every engine gets the same bits). Scalar code only: the SIMD and scalar builds
 // are the same function. The façade validates (shapes, y on the simplex or in [0, 1]); these
-// loops trust their inputs.
+// loops trust their inputs. The categorical density runs one line at a time (categoricalLine):
+// rows of the row kernel, or lines along a non-last axis (`_axis`, classes `inner` elements
+// apart), the same arithmetic in the same order either way, so the same bits per line.
 //
 // RelaxedOneHotCategorical (K unmasked classes, x = l - tau log y):
 //   log p(y) = lgamma(K) + (K-1) log tau + sum_k l_k - (tau+1) sum_k log y_k - K logsumexp_k(x_k)
@@ -80,99 +82,129 @@ export function relaxed_categorical_log_prob(
   logits: usize, y: usize, tau: usize, dst: usize, dlogits: usize, dtau: usize, rows: i32, cols: i32,
 ): void {
   for (let r = 0; r < rows; r++) {
-    const lr = at(logits, r * cols);
-    const yr = at(y, r * cols);
-    const t = <f64>load<f32>(at(tau, r));
-    // Pass 1: the unmasked count K, the zeros m, the logits' maximum, support.
-    let k = 0;
-    let m = 0;
-    let lmax = -Infinity;
-    let outside = false;
-    for (let j = 0; j < cols; j++) {
-      const l = <f64>load<f32>(at(lr, j));
-      const v = load<f32>(at(yr, j));
-      if (l == -Infinity) {
-        outside = outside || v != 0;
-        continue;
-      }
-      k++;
-      if (v == 0) m++;
-      lmax = max(lmax, l);
+    const e = r * cols;
+    categoricalLine(at(logits, e), at(y, e), 1, cols, load<f32>(at(tau, r)), at(dst, r), dlogits ? at(dlogits, e) : 0, dtau ? at(dtau, r) : 0);
+  }
+}
+
+/**
+ * relaxed_categorical_log_prob along a non-last axis: rows = outer slices of cols = classes *
+ * inner elements, class c of line j at c * inner + j (logits, y, dlogits), one value per line
+ * (o * inner + j) in tau, dst and dtau. Each line gets exactly the row kernel's bits on that
+ * line (the same scalar float64 loop, `inner` elements apart): no copy.
+ * @rows logits:cols y:cols tau:inner dst:inner dlogits:cols dtau:inner
+ */
+export function relaxed_categorical_log_prob_axis(
+  logits: usize, y: usize, tau: usize, dst: usize, dlogits: usize, dtau: usize, rows: i32, cols: i32, inner: i32,
+): void {
+  const classes = cols / inner;
+  for (let o = 0; o < rows; o++) {
+    for (let j = 0; j < inner; j++) {
+      const e = o * cols + j;
+      const l = o * inner + j;
+      categoricalLine(at(logits, e), at(y, e), inner, classes, load<f32>(at(tau, l)), at(dst, l), dlogits ? at(dlogits, e) : 0, dtau ? at(dtau, l) : 0);
     }
-    if (outside) {
-      store<f32>(at(dst, r), -Infinity);
-      if (dlogits) memory.fill(at(dlogits, r * cols), 0, <usize>cols << 2);
-      if (dtau) store<f32>(at(dtau, r), 0);
+  }
+}
+
+/**
+ * One categorical's log-density (and, where dl / dt are not 0, its gradients): its `cols`
+ * classes `s` elements apart at lr (logits), yr (y) and dl (d/dlogits); the results at dst, dt.
+ */
+function categoricalLine(lr: usize, yr: usize, s: i32, cols: i32, tau: f32, dst: usize, dl: usize, dt: usize): void {
+  const t = <f64>tau;
+  // Pass 1: the unmasked count K, the zeros m, the logits' maximum, support.
+  let k = 0;
+  let m = 0;
+  let lmax = -Infinity;
+  let outside = false;
+  for (let j = 0; j < cols; j++) {
+    const l = <f64>load<f32>(at(lr, j * s));
+    const v = load<f32>(at(yr, j * s));
+    if (l == -Infinity) {
+      outside = outside || v != 0;
       continue;
     }
-    // Pass 2: sums, and running log-sum-exps of x over y > 0 (mx, sx) and of l over Z (mz, sz).
-    let sumL = 0.0;
-    let sumA = 0.0;
-    let mx = -Infinity;
-    let sx = 0.0;
-    let mz = -Infinity;
-    let sz = 0.0;
-    for (let j = 0; j < cols; j++) {
-      const l0 = <f64>load<f32>(at(lr, j));
-      if (l0 == -Infinity) continue;
-      const l = l0 - lmax;
-      sumL += l;
-      const v = <f64>load<f32>(at(yr, j));
-      if (v == 0) {
-        if (l > mz) {
-          sz = sz * exp64(mz - l) + 1.0;
-          mz = l;
-        } else sz += exp64(l - mz);
-        continue;
-      }
-      const a = log64(v);
-      sumA += a;
-      const x = l - t * a;
-      if (x > mx) {
-        sx = sx * exp64(mx - x) + 1.0;
-        mx = x;
-      } else sx += exp64(x - mx);
-    }
-    const kf = <f64>k;
-    if (k != lastK || t != lastT) {
-      // Rows of one batch share K and (mostly) tau: computed once for them.
-      lastK = k;
-      lastT = t;
-      lastConst = lgammaInt(k) + (kf - 1.0) * log64(t);
-    }
-    const base = lastConst + sumL - (t + 1.0) * sumA;
-    // With zeros, the softmax of x lives on Z: lse (of x, or of l over Z) and the shift of x.
-    const lse = m == 0 ? mx + log64(sx) : mz + log64(sz);
-    let lp: f64;
-    if (m == 0) lp = base - kf * lse;
-    else {
-      const d = <f64>m - <f64>(k - m) * t; // the sign of m(tau+1) - K tau
-      lp = d > 0 ? Infinity : d < 0 ? -Infinity : base - kf * lse;
-    }
-    store<f32>(at(dst, r), <f32>lp);
-    if (!dlogits && !dtau) continue;
-    // Pass 3: s = softmax(x) (or its limit on Z), d/dl = 1 - K s, and sum s log y.
-    let sa = 0.0;
-    if (dlogits || m == 0) {
-      for (let j = 0; j < cols; j++) {
-        const l0 = <f64>load<f32>(at(lr, j));
-        let g = 0.0;
-        if (l0 != -Infinity) {
-          const l = l0 - lmax;
-          const v = <f64>load<f32>(at(yr, j));
-          let s = 0.0;
-          if (m == 0) {
-            const a = log64(v);
-            s = exp64(l - t * a - lse);
-            sa += s * a;
-          } else if (v == 0) s = exp64(l - lse);
-          g = 1.0 - kf * s;
-        }
-        if (dlogits) store<f32>(at(dlogits, r * cols + j), <f32>g);
-      }
-    }
-    if (dtau) store<f32>(at(dtau, r), m == 0 ? <f32>((kf - 1.0) / t - sumA + kf * sa) : <f32>-Infinity);
+    k++;
+    if (v == 0) m++;
+    lmax = max(lmax, l);
   }
+  if (outside) {
+    store<f32>(dst, -Infinity);
+    if (dl) {
+      if (s == 1) memory.fill(dl, 0, <usize>cols << 2);
+      else for (let j = 0; j < cols; j++) store<f32>(at(dl, j * s), 0);
+    }
+    if (dt) store<f32>(dt, 0);
+    return;
+  }
+  // Pass 2: sums, and running log-sum-exps of x over y > 0 (mx, sx) and of l over Z (mz, sz).
+  let sumL = 0.0;
+  let sumA = 0.0;
+  let mx = -Infinity;
+  let sx = 0.0;
+  let mz = -Infinity;
+  let sz = 0.0;
+  for (let j = 0; j < cols; j++) {
+    const l0 = <f64>load<f32>(at(lr, j * s));
+    if (l0 == -Infinity) continue;
+    const l = l0 - lmax;
+    sumL += l;
+    const v = <f64>load<f32>(at(yr, j * s));
+    if (v == 0) {
+      if (l > mz) {
+        sz = sz * exp64(mz - l) + 1.0;
+        mz = l;
+      } else sz += exp64(l - mz);
+      continue;
+    }
+    const a = log64(v);
+    sumA += a;
+    const x = l - t * a;
+    if (x > mx) {
+      sx = sx * exp64(mx - x) + 1.0;
+      mx = x;
+    } else sx += exp64(x - mx);
+  }
+  const kf = <f64>k;
+  if (k != lastK || t != lastT) {
+    // Rows of one batch share K and (mostly) tau: computed once for them.
+    lastK = k;
+    lastT = t;
+    lastConst = lgammaInt(k) + (kf - 1.0) * log64(t);
+  }
+  const base = lastConst + sumL - (t + 1.0) * sumA;
+  // With zeros, the softmax of x lives on Z: lse (of x, or of l over Z) and the shift of x.
+  const lse = m == 0 ? mx + log64(sx) : mz + log64(sz);
+  let lp: f64;
+  if (m == 0) lp = base - kf * lse;
+  else {
+    const d = <f64>m - <f64>(k - m) * t; // the sign of m(tau+1) - K tau
+    lp = d > 0 ? Infinity : d < 0 ? -Infinity : base - kf * lse;
+  }
+  store<f32>(dst, <f32>lp);
+  if (!dl && !dt) return;
+  // Pass 3: s = softmax(x) (or its limit on Z), d/dl = 1 - K s, and sum s log y.
+  let sa = 0.0;
+  if (dl || m == 0) {
+    for (let j = 0; j < cols; j++) {
+      const l0 = <f64>load<f32>(at(lr, j * s));
+      let g = 0.0;
+      if (l0 != -Infinity) {
+        const l = l0 - lmax;
+        const v = <f64>load<f32>(at(yr, j * s));
+        let p = 0.0;
+        if (m == 0) {
+          const a = log64(v);
+          p = exp64(l - t * a - lse);
+          sa += p * a;
+        } else if (v == 0) p = exp64(l - lse);
+        g = 1.0 - kf * p;
+      }
+      if (dl) store<f32>(at(dl, j * s), <f32>g);
+    }
+  }
+  if (dt) store<f32>(dt, m == 0 ? <f32>((kf - 1.0) / t - sumA + kf * sa) : <f32>-Infinity);
 }
 
 /** log p and its gradients at one y in [0, 1] (see the top of the file); writes the gradients to gl / gt. */

@@ -222,6 +222,16 @@ export interface Kernels {
     cols: number,
   ): void;
   /**
+   * relaxed_categorical_log_prob along a non-last axis: rows = outer slices of cols = classes *
+   * inner elements, class c of line j at c * inner + j (logits, y, dlogits), one value per line
+   * (o * inner + j) in tau, dst and dtau. Each line gets exactly the row kernel's bits on that
+   * line (the same scalar float64 loop, `inner` elements apart): no copy.
+   */
+  relaxed_categorical_log_prob_axis(
+    logits: number, y: number, tau: number, dst: number, dlogits: number, dtau: number, rows: number,
+    cols: number, inner: number,
+  ): void;
+  /**
    * RelaxedBernoulli elementwise over n = draws * size elements; element q uses logits[q % size]
    * and tau[q % size]. op:
    * - BERN_SAMPLE: x holds 2n Gumbel values; dst[q] = sigmoid((l + x[2q] - x[2q+1]) / tau) and,
@@ -598,6 +608,15 @@ export const ABI = {
     rows: {
       rows: 6, cols: 7, inner: null, tau: null, key: null, stream: null, validates: false,
       ptrs: [[0, "cols"], [1, "cols"], [2, 1], [3, 1], [4, "cols"], [5, 1]],
+    },
+  },
+  relaxed_categorical_log_prob_axis: {
+    args: ["logits", "y", "tau", "dst", "dlogits", "dtau", "rows", "cols", "inner"],
+    types: ["usize", "usize", "usize", "usize", "usize", "usize", "i32", "i32", "i32"],
+    result: "void",
+    rows: {
+      rows: 6, cols: 7, inner: 8, tau: null, key: null, stream: null, validates: false,
+      ptrs: [[0, "cols"], [1, "cols"], [2, "inner"], [3, "inner"], [4, "cols"], [5, "inner"]],
     },
   },
   relaxed_bernoulli: {

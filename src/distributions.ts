@@ -6,26 +6,20 @@
 // another key is a TypeError (src/options.ts).
 
 import { DIST_CDF, DIST_LOG_CDF, DIST_LOG_PDF, DIST_PDF, DIST_QUANTILE, DIST_SAMPLE } from "./abi.js";
-import { checkCount, checkFlag, describe, floatInputError, isNumberArray } from "./checks.js";
-import { argmaxRows, checkDraws, drawBatches, drawBatchesAsync, noiseJob, oneHot, Repeated, reserveDraw, stagedAsync } from "./draws.js";
+import { argmaxLines, batchShapeOf, drawLayout, entropyLines, gatherLines, oneHotLines, parseCategorical, type CategoricalParams } from "./batch.js";
+import { checkCount, checkFlag, describe, isNumberArray } from "./checks.js";
+import { checkDraws, drawBatches, drawBatchesAsync, noiseJob, Repeated, reserveDraw, stagedAsync } from "./draws.js";
 import type { GumbelWasm } from "./gumbel.js";
+import type { Layout } from "./layout.js";
 import { runStaged } from "./staged.js";
-import { Tensor } from "./memory.js";
-import type { ModeOptions, SampleOptions, ColsOption, StreamOptions } from "./types.js";
-import { checkOptions, checkParams, NOTES, optionKeys, type OptionKeys } from "./options.js";
+import type { ModeOptions, SampleOptions, StreamOptions } from "./types.js";
+import { checkOptions, NOTES, optionKeys } from "./options.js";
 
-/** Parameters of a batch of categorical distributions: unnormalised `logits` or `probs`. */
-export interface CategoricalParams extends ColsOption {
-  /** Unnormalised log-probabilities, row-major (`-Inf` masks a class). */
-  logits?: Tensor | ArrayLike<number>;
-  /** Probabilities, row-major: non-negative, finite, each row summing to 1 (see `normalize`). */
-  probs?: Tensor | ArrayLike<number>;
-  /** With `probs`: divide each row by its sum instead of requiring it to be 1. Default false. */
-  normalize?: boolean;
-}
+export { probsTolerance, type CategoricalParams } from "./batch.js";
+
 const NO_TEMPERATURE = "Categorical has no temperature: divide the logits by it, or use RelaxedOneHotCategorical";
 const CATEGORICAL_KEYS = optionKeys<CategoricalParams>(
-  { logits: true, probs: true, cols: true, normalize: true },
+  { logits: true, probs: true, cols: true, shape: true, axis: true, normalize: true },
   { noun: "parameter", notes: { tau: NO_TEMPERATURE, temperature: NO_TEMPERATURE } },
 );
 /** Categorical.sample's options. */
@@ -37,126 +31,73 @@ const CATEGORICAL_SAMPLE_KEYS = optionKeys<SampleOptions>(
 const MODE_KEYS = optionKeys<ModeOptions>({ oneHot: true });
 
 /**
- * How far from 1 a row of `probs` may sum: 1e-6 * (cols + 1), a few float32 roundings per
- * element (float32 probabilities from a softmax sum to 1 within this).
- */
-export function probsTolerance(cols: number): number {
-  return 1e-6 * (cols + 1);
-}
-
-/** Categorical parameters parsed: the logits sampling uses (as given, or `log(probs)`) and the shape. */
-export interface ParsedCategorical {
-  raw: Float32Array;
-  /** The parameters as given (logits, or probs before any normalising), in float32: the mode is their first largest per row. */
-  given: Float32Array;
-  rows: number;
-  cols: number;
-}
-
-/**
- * Reads `{ logits | probs, cols, normalize }` for the class `fn` (whose parameter keys are
- * `keys`: an unknown one is a TypeError): exactly one of logits and
- * probs, a `cols` that divides the length; probs are validated (or normalised) and turned into
- * logits in wasm (log 0 = -Inf). The logits' rows are not checked here.
- */
-export function parseCategorical(gw: GumbelWasm, fn: string, params: CategoricalParams, keys: OptionKeys = CATEGORICAL_KEYS): ParsedCategorical {
-  checkParams(fn, params, keys);
-  const { logits, probs } = params;
-  if ((logits === undefined) === (probs === undefined)) {
-    throw new TypeError(`${fn}: give exactly one of logits and probs`);
-  }
-  const given = (logits ?? probs) as Tensor | ArrayLike<number>;
-  const name = logits !== undefined ? "logits" : "probs";
-  let values: Float32Array;
-  if (given instanceof Tensor) values = Float32Array.from(given.data);
-  else if (isNumberArray(given)) values = Float32Array.from(given);
-  else throw floatInputError(fn, name, given);
-  const cols = params.cols ?? (given instanceof Tensor ? given.cols : undefined) ?? values.length;
-  checkCount(fn, "cols", cols, 0x7fffffff);
-  if (cols === 0 || values.length % cols !== 0) {
-    throw new RangeError(`${fn}: cols = ${cols} does not divide the length of ${name} (${values.length})`);
-  }
-  const rows = values.length / cols;
-  const asGiven = probs !== undefined ? values.slice() : values;
-  if (probs !== undefined) values = logOfProbs(gw, fn, values, rows, cols, params.normalize ?? false);
-  return { raw: values, given: asGiven, rows, cols };
-}
-
-/** Validates probabilities and returns their logarithms (computed in wasm; log 0 = -Inf). */
-function logOfProbs(gw: GumbelWasm, fn: string, p: Float32Array, rows: number, cols: number, normalize: boolean): Float32Array {
-  for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let k = r * cols; k < (r + 1) * cols; k++) {
-      const v = p[k]!;
-      if (!(v >= 0) || v === Infinity) {
-        throw new RangeError(`${fn}: probs[${r}, ${k - r * cols}] must be a finite probability >= 0, got ${v}`);
-      }
-      s += v;
-    }
-    if (normalize) {
-      if (!(s > 0)) throw new RangeError(`${fn}: row ${r} of probs sums to ${s}: nothing to normalize`);
-      for (let k = r * cols; k < (r + 1) * cols; k++) p[k] = p[k]! / s;
-    } else if (Math.abs(s - 1) > probsTolerance(cols)) {
-      throw new RangeError(
-        `${fn}: row ${r} of probs sums to ${s}, not 1 (within ${probsTolerance(cols).toExponential(0)}); pass normalize: true to rescale`,
-      );
-    }
-  }
-  const q = p.map((v) => (v === 0 ? 1 : v)); // log 1 = 0, replaced below
-  const c = gw.marshal(fn);
-  const [out] = runStaged(c, [q], [p.length], ([src, dst]) => gw.kernels.log_f32(src!, dst!, p.length));
-  c.release();
-  for (let i = 0; i < out!.length; i++) if (p[i] === 0) out![i] = -Infinity;
-  return out!;
-}
-
-/**
- * A batch of categorical distributions, one per row (like `torch.distributions.Categorical`).
+ * A batch of categorical distributions (like `torch.distributions.Categorical`): one per row
+ * (`cols`), or one per line of an input of any `shape` with the classes along `axis` (default
+ * -1, negative counting from the end; see src/batch.ts). Per-line results (samples, log p, the
+ * mode, the entropy) come in line order: row-major in `batchShape`, the shape without the axis.
  * @example
  * const d = new Categorical(gw, { probs: [0.2, 0.8, 0.5, 0.5], cols: 2 });
  * d.sample({ seed: 1 });       // Int32Array(2): one class per row
  * d.sample({ seed: 1, n: 3 }); // Int32Array(6): 3 draws of the batch, draw-major
  * d.logProb([1, 0]);           // Float32Array [log 0.8, log 0.5]
  * d.mode();                    // Int32Array [1, 0]
+ * new Categorical(gw, { logits, shape: [4, 2, 3], axis: 0 }); // 6 categoricals of 4 classes, batchShape [2, 3]
  */
 export class Categorical {
+  /** How many distributions (lines; rows, with the classes last). */
   readonly rows: number;
+  /** Classes per distribution. */
   readonly cols: number;
-  /** Normalised log-probabilities, `log_softmax(logits)` (`-Inf` where a class has probability 0). */
+  /** The parameters' shape: [rows, cols] for `cols`, else `shape` (or a tensor's own). */
+  readonly shape: readonly number[];
+  /** The class axis, from 0. */
+  readonly axis: number;
+  /** The shape without the class axis: one distribution per entry, row-major (TFP's batch shape). */
+  readonly batchShape: readonly number[];
+  /** Normalised log-probabilities, `log_softmax(logits)` along the axis, in the input's layout (`-Inf` where a class has probability 0). */
   readonly logits: Float32Array;
-  /** Probabilities, `softmax(logits)`. */
+  /** Probabilities, `softmax(logits)` along the axis, in the input's layout. */
   readonly probs: Float32Array;
   /** The logits sampling uses: as given, or `log(probs)` (for `gumbelMax`'s exact bits). */
   private readonly raw: Float32Array;
   /** The parameters as given, for the mode. */
   private readonly given: Float32Array;
+  /** Where the classes are. */
+  private readonly L: Layout;
   /** `raw` repeated for the draws of one kernel call. */
   private readonly tiles: Repeated;
   private readonly gw: GumbelWasm;
 
   constructor(gw: GumbelWasm, params: CategoricalParams) {
-    const { raw, given, rows, cols } = parseCategorical(gw, "Categorical", params);
+    const { raw, given, layout: L } = parseCategorical(gw, "Categorical", params, CATEGORICAL_KEYS);
     this.gw = gw;
-    this.cols = cols;
-    this.rows = rows;
+    this.L = L;
+    this.cols = L.classes;
+    this.rows = L.lines;
+    this.shape = Object.freeze(L.full().slice());
+    this.axis = L.axis;
+    this.batchShape = batchShapeOf(L);
     this.raw = raw;
     this.given = given;
     this.tiles = new Repeated(raw);
-    // Normalised: one wasm pass each (they validate the rows: NaN, +Inf, all -Inf).
-    this.logits = gw.logSoftmax(raw, { cols }) as Float32Array;
-    this.probs = gw.softmax(raw, { cols }) as Float32Array;
+    // Normalised: one wasm pass each (they validate the lines: NaN, +Inf, all -Inf).
+    const where = drawLayout(L, 1);
+    this.logits = gw.logSoftmax(raw, where) as Float32Array;
+    this.probs = gw.softmax(raw, where) as Float32Array;
   }
 
   /**
-   * `n` draws of one class per row (default 1), draw-major: n * rows indices, draw i at
-   * i * rows. Gumbel-Max: draw i is exactly `gw.gumbelMax` on these logits at stream offset
-   * `offset + i * rows * cols`. Options: seed, offset, n.
+   * `n` draws of one class per line (default 1), draw-major: n * rows indices, draw i at
+   * i * rows, each in line order. Gumbel-Max: draw i is exactly `gw.gumbelMax` on these logits
+   * (with this shape and axis) at stream offset `offset + i * rows * cols`: element e of the
+   * input (row-major) gets stream element offset + i * rows * cols + e, whatever the axis.
+   * Options: seed, offset, n.
    */
   sample(options: SampleOptions = {}): Int32Array {
     const { fn, n, out } = this.draws(options);
     const { rows, cols } = this;
     drawBatches(this.gw, fn, options, n, rows * cols, (first, m, seed, offset) => {
-      this.gw.gumbelMax(this.tiles.times(m), { cols, seed, offset, out: out.subarray(first * rows, (first + m) * rows) });
+      this.gw.gumbelMax(this.tiles.times(m), { ...drawLayout(this.L, m), seed, offset, out: out.subarray(first * rows, (first + m) * rows) });
     });
     return out;
   }
@@ -170,7 +111,7 @@ export class Categorical {
     const { fn, n, out } = this.draws(options);
     const { rows, cols } = this;
     await drawBatchesAsync(this.gw, fn, options, n, rows * cols, (first, m, seed, offset) =>
-      this.gw.gumbelMaxAsync(this.tiles.times(m), { cols, seed, offset, out: out.subarray(first * rows, (first + m) * rows) }),
+      this.gw.gumbelMaxAsync(this.tiles.times(m), { ...drawLayout(this.L, m), seed, offset, out: out.subarray(first * rows, (first + m) * rows) }),
     );
     return out;
   }
@@ -184,25 +125,12 @@ export class Categorical {
   }
 
   /**
-   * log P(value[i]) for each class index of `value`: one per row (rows entries), or one per row
-   * of each of several draws (a multiple of rows, draw-major, as `sample({ n })` gives them).
+   * log P(value[i]) for each class index of `value`: one per line (rows entries, in line
+   * order), or one per line of each of several draws (a multiple of rows, draw-major, as
+   * `sample({ n })` gives them).
    */
   logProb(value: ArrayLike<number>): Float32Array {
-    const fn = "Categorical.logProb";
-    const { rows, cols } = this;
-    if (!isNumberArray(value)) throw new TypeError(`${fn}: value must be an array of class indices, got ${describe(value)}`);
-    if (rows === 0 ? value.length !== 0 : value.length % rows !== 0) {
-      throw new RangeError(`${fn}: value has ${value.length} entries, not a multiple of the rows (${rows}): one class per row, for each draw`);
-    }
-    const out = new Float32Array(value.length);
-    for (let i = 0; i < value.length; i++) {
-      const k = value[i]!;
-      if (!Number.isInteger(k) || k < 0 || k >= cols) {
-        throw new RangeError(`${fn}: value[${i}] must be a class index from 0 to ${cols - 1}, got ${k}`);
-      }
-      out[i] = this.logits[(i % rows) * cols + k]!;
-    }
-    return out;
+    return gatherLines("Categorical.logProb", this.logits, this.L, value);
   }
 
   /** `logProb` as a Promise (a gather on the calling thread: nothing to split); errors reject. */
@@ -211,10 +139,10 @@ export class Categorical {
   }
 
   /**
-   * The most probable class of each row: the first largest logit (largest probability, for a
+   * The most probable class of each line: the first largest logit (largest probability, for a
    * distribution given by probs), as `gumbelMax`'s ties and `sampleTokens`' greedy rule go.
-   * Masked classes are never the mode. Options: `oneHot: true` gives one-hot rows (rows x cols
-   * float32) instead of the indices.
+   * Masked classes are never the mode. Options: `oneHot: true` gives one-hot lines in the
+   * input's layout (float32) instead of the indices.
    */
   mode(options: { oneHot: true }): Float32Array;
   mode(options?: { oneHot?: false }): Int32Array;
@@ -223,24 +151,14 @@ export class Categorical {
     const fn = "Categorical.mode";
     checkOptions(fn, options, MODE_KEYS);
     const hot = checkFlag(fn, "oneHot", options?.oneHot ?? false);
-    const index = argmaxRows(this.given, this.rows, this.cols);
-    return hot ? oneHot(index, this.cols) : index;
+    const index = argmaxLines(this.given, this.L);
+    return hot ? oneHotLines(index, this.L) : index;
   }
 
-  /** Entropy per row, -sum_k p_k log p_k (masked classes add 0), in nats. */
+  /** Entropy per line, -sum_k p_k log p_k (masked classes add 0), in nats. */
   entropy(): Float32Array {
-    const out = new Float32Array(this.rows);
-    for (let r = 0; r < this.rows; r++) {
-      let h = 0;
-      for (let k = r * this.cols; k < (r + 1) * this.cols; k++) {
-        const p = this.probs[k]!;
-        if (p > 0) h -= p * this.logits[k]!;
-      }
-      out[r] = h;
-    }
-    return out;
+    return entropyLines(this.probs, this.logits, this.L);
   }
-
 }
 
 /** Euler-Mascheroni constant: the mean of Gumbel(0, 1). */

@@ -5,15 +5,16 @@
 // categoricals, 2 * size for RelaxedBernoulli). So a call with n draws is exactly n calls with
 // n = 1 at those offsets, and draws split across calls replay bit for bit. The async forms take
 // their stream at the call (`reserveDraw`) and stage their operands in blocks of their own
-// (`Blocks`) until their kernels, here or on the worker pool, are done. Also the mode's argmax:
-// the first largest entry of a row, gumbelMax's and sampleTokens' greedy rule.
+// (`Blocks`) until their kernels, here or on the worker pool, are done. (The categoricals' lines,
+// with their mode's argmax, are in batch.ts.)
 
 import { addWords, describe, wordsToBigInt, type Words } from "./checks.js";
 import type { GumbelWasm } from "./gumbel.js";
 import type { Job } from "./launch.js";
 import { Call } from "./marshal.js";
 import { Tensor } from "./memory.js";
-import type { StreamOptions } from "./types.js";
+import { checkOptions, type OptionKeys } from "./options.js";
+import type { SampleOptions, StreamOptions } from "./types.js";
 
 /** The most stream elements one sample call draws in all, n * batchElements (2^29 - 1). */
 const MAX_DRAWN = 0x7fffffff >> 2;
@@ -30,6 +31,13 @@ export function checkDraws(fn: string, n: unknown, batchElements: number, min: 0
   const max = Math.max(min, Math.floor(MAX_DRAWN / Math.max(1, batchElements)));
   if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`${fn}: n must be an integer from ${min} to ${max}, got ${n}`);
   return n;
+}
+
+/** A sample's options checked against `keys`: the stream (seed and offset) and n (checked: `min` or more, `batchElements` each). */
+export function drawsOf(fn: string, options: unknown, keys: OptionKeys, batchElements: number, min: 0 | 1): { stream: StreamOptions; n: number } {
+  checkOptions(fn, options, keys);
+  const { seed, offset, n } = (options ?? {}) as SampleOptions;
+  return { stream: { seed, offset }, n: checkDraws(fn, n, batchElements, min) };
 }
 
 /**
@@ -175,22 +183,4 @@ export class Repeated {
     if (this.copies.length < m * len) this.copies = repeat(this.x, m);
     return this.copies.subarray(0, m * len);
   }
-}
-
-/** The first largest entry of each row of x (rows x cols, no NaN, no row all -Inf). */
-export function argmaxRows(x: Float32Array, rows: number, cols: number): Int32Array {
-  const out = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let best = r * cols;
-    for (let i = best + 1; i < (r + 1) * cols; i++) if (x[i]! > x[best]!) best = i;
-    out[r] = best - r * cols;
-  }
-  return out;
-}
-
-/** One-hot rows (rows x cols, float32) of one class index per row. */
-export function oneHot(index: Int32Array, cols: number): Float32Array {
-  const out = new Float32Array(index.length * cols);
-  for (let r = 0; r < index.length; r++) out[r * cols + index[r]!] = 1;
-  return out;
 }

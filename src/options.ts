@@ -153,9 +153,6 @@ export const NOTES = {
 
 /** Sample-count words: what a call says about them is its `draws` note. */
 const DRAW_WORDS = ["n", "size", "samplesize", "sampleshape", "shape", "numsamples", "samples", "count", "num", "draws"];
-/** Axis words, for the calls that take cols but no axis (the distributions: rows are the last axis). */
-const AXIS_WORDS = ["dim", "axis"];
-const AXIS_NOTE = "rows are the last axis: cols is the length of a row";
 
 /** o[k] when it is o's own (a key like "constructor" or "__proto__" finds nothing). */
 function own<V>(o: Readonly<Record<string, V>>, k: string): V | undefined {
@@ -173,7 +170,6 @@ function resolve(w: string, keys: OptionKeys): string {
   const note = own(keys.notes, w);
   if (note !== undefined) return note;
   if (keys.draws && DRAW_WORDS.includes(w)) return keys.draws;
-  if (keys.known.cols === true && AXIS_WORDS.includes(w)) return AXIS_NOTE;
   return "";
 }
 
@@ -182,7 +178,7 @@ function suggest(key: string, keys: OptionKeys): string {
   const w = normal(key);
   const direct = resolve(w, keys);
   if (direct || w.length < 3) return direct;
-  const words = new Set([...Object.keys(keys.known).map(normal), ...Object.keys(ALIASES), ...Object.keys(keys.notes), ...DRAW_WORDS, ...AXIS_WORDS]);
+  const words = new Set([...Object.keys(keys.known).map(normal), ...Object.keys(ALIASES), ...Object.keys(keys.notes), ...DRAW_WORDS]);
   // Near misses: a prefix of 3 letters or more, either way round (temp, output, dtau), else
   // up to 1 edit for words of up to 5 letters, 2 up to 8, 3 beyond. The first best wins.
   const allowed = w.length <= 5 ? 1 : w.length <= 8 ? 2 : 3;

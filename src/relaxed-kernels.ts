@@ -6,14 +6,15 @@
 // exactly what the whole batch gives there). No exp or log runs in JS.
 
 import { BERN_SAMPLE } from "./abi.js";
+import { elementIndex, lineName, lineStart, probsTolerance } from "./batch.js";
 import { floatInputError, isNumberArray, rowError } from "./checks.js";
-import { probsTolerance } from "./distributions.js";
 import { noiseJob, stagedAsync, type Drawn } from "./draws.js";
 import type { GumbelWasm } from "./gumbel.js";
 import { sliceArgs, type Job } from "./launch.js";
 import { runStaged } from "./staged.js";
+import type { Layout } from "./layout.js";
 import { Tensor } from "./memory.js";
-import { RELAXED_CATEGORICAL_LOG_PROB } from "./specs.js";
+import { RELAXED_CATEGORICAL_LOG_PROB, RELAXED_CATEGORICAL_LOG_PROB_AXIS } from "./specs.js";
 
 /**
  * What an element of these float64 kernels counts for against the pool's threshold (elements of
@@ -42,27 +43,40 @@ export function staged(gw: GumbelWasm, fn: string, inputs: ArrayLike<number>[], 
   }
 }
 
-/** NaN, +Inf or an all -Inf row: the kernels' own validation pass, and their error naming the place. */
-export function checkLogitRows(gw: GumbelWasm, fn: string, name: string, x: Float32Array, rows: number, cols: number): void {
+/**
+ * NaN, +Inf or an all -Inf row (rows x cols), or line (`L`, its classes not last): the kernels'
+ * own validation pass, and their error naming the place.
+ */
+export function checkLogitRows(gw: GumbelWasm, fn: string, name: string, x: Float32Array, rows: number, cols: number, L: Layout | null = null): void {
+  const strided = L !== null && L.inner > 1;
   let bad = -1;
   staged(gw, fn, [x], [], ([p]) => {
-    bad = gw.kernels.check_rows(p!, rows, cols);
+    bad = strided ? gw.kernels.check_lines(p!, L.outer, L.kCols, L.inner) : gw.kernels.check_rows(p!, rows, cols);
   });
-  if (bad >= 0) throw rowError(fn, name, x.subarray(bad * cols, (bad + 1) * cols), bad, gw.kernels.check_fault());
+  if (bad < 0) return;
+  if (!strided) throw rowError(fn, name, x.subarray(bad * cols, (bad + 1) * cols), bad, gw.kernels.check_fault());
+  const b = lineStart(L, bad);
+  const line = Float32Array.from({ length: L.classes }, (_, k) => x[b + k * L.inner]!);
+  throw rowError(fn, name, line, bad, gw.kernels.check_fault(), (k) => L.index(bad, k));
 }
 
-/** Each row of `y` (rows x cols) on the simplex: entries in [0, 1], summing to 1 within `probsTolerance(cols)`; else a RangeError naming the entry or row. */
-function checkSimplex(fn: string, y: Float32Array, rows: number, cols: number): void {
+/**
+ * Each row of `y` (rows x cols), or line of `V` (its classes not last), on the simplex: entries
+ * in [0, 1], summing to 1 within `probsTolerance(cols)`; else a RangeError naming the entry or line.
+ */
+function checkSimplex(fn: string, y: Float32Array, rows: number, cols: number, V: Layout | null): void {
   const tol = probsTolerance(cols);
-  for (let r = 0; r < rows; r++) {
+  const inner = V === null ? 1 : V.inner;
+  for (let r = 0; r < rows * inner; r++) {
+    const b = V === null ? r * cols : lineStart(V, r);
     let s = 0;
     for (let k = 0; k < cols; k++) {
-      const v = y[r * cols + k]!;
-      if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: value[${r}, ${k}] must be in [0, 1], got ${v}`);
+      const v = y[b + k * inner]!;
+      if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: value[${V === null ? `${r}, ${k}` : elementIndex(V, r, k)}] must be in [0, 1], got ${v}`);
       s += v;
     }
     if (!(Math.abs(s - 1) <= tol)) {
-      throw new RangeError(`${fn}: row ${r} of value sums to ${s}, not 1 (within ${tol.toExponential(0)}): not on the simplex`);
+      throw new RangeError(`${fn}: ${V === null ? `row ${r} of value` : lineName(V, "value", r)} sums to ${s}, not 1 (within ${tol.toExponential(0)}): not on the simplex`);
     }
   }
 }
@@ -79,35 +93,49 @@ function checkUnit(fn: string, y: Float32Array): void {
  * @internal log p of each row of `y` (rows x cols, checked to lie on the simplex) under the
  * relaxed one-hot categorical of `logits` (already checked) at temperature `taus[r]`:
  * `[logProb]`, or with `grad` `[logProb, dlogits, dtemperature]`. The class and
- * gumbel-wasm/tfjs call it; errors name `fn`.
+ * gumbel-wasm/tfjs call it; errors name `fn`. With `V` (`y`'s layout) of inner > 1, the classes
+ * are not last: rows = V.outer slices of cols classes, `V.inner` lines each, one result (and
+ * temperature) per line in line order, dlogits in y's layout (the strided kernel: the row
+ * kernel's bits on each line, no copy).
  */
 export function categoricalDensity(
-  gw: GumbelWasm, fn: string, logits: Float32Array, y: Float32Array, taus: Float32Array, rows: number, cols: number, grad: boolean,
+  gw: GumbelWasm, fn: string, logits: Float32Array, y: Float32Array, taus: Float32Array, rows: number, cols: number, grad: boolean, V: Layout | null = null,
 ): Float32Array[] {
-  checkSimplex(fn, y, rows, cols);
-  const n = rows * cols;
-  return staged(gw, fn, [logits, y, taus], [rows, grad ? n : 0, grad ? rows : 0], ([l, yp, t, dst, dl, dt]) =>
-    gw.kernels.relaxed_categorical_log_prob(l!, yp!, t!, dst!, dl!, dt!, rows, cols),
+  checkSimplex(fn, y, rows, cols, strided(V));
+  const inner = V?.inner ?? 1;
+  const n = rows * cols * inner;
+  const lines = rows * inner;
+  return staged(gw, fn, [logits, y, taus], [lines, grad ? n : 0, grad ? lines : 0], ([l, yp, t, dst, dl, dt]) =>
+    inner > 1
+      ? gw.kernels.relaxed_categorical_log_prob_axis(l!, yp!, t!, dst!, dl!, dt!, rows, cols * inner, inner)
+      : gw.kernels.relaxed_categorical_log_prob(l!, yp!, t!, dst!, dl!, dt!, rows, cols),
   );
+}
+
+/** A layout whose classes are not last, else null. */
+function strided(V: Layout | null): Layout | null {
+  return V !== null && V.inner > 1 ? V : null;
 }
 
 /**
  * @internal `categoricalDensity` as a Promise: `y` checked now (a bad value rejects with the same
- * error), the rows split across the worker pool for a large batch (each row exactly as alone).
+ * error), the rows (slices) split across the worker pool for a large batch (each line exactly as alone).
  */
 export function categoricalDensityAsync(
-  gw: GumbelWasm, fn: string, logits: Float32Array, y: Float32Array, taus: Float32Array, rows: number, cols: number, grad: boolean,
+  gw: GumbelWasm, fn: string, logits: Float32Array, y: Float32Array, taus: Float32Array, rows: number, cols: number, grad: boolean, V: Layout | null = null,
 ): Promise<Float32Array[]> {
   try {
-    checkSimplex(fn, y, rows, cols);
+    checkSimplex(fn, y, rows, cols, strided(V));
   } catch (e) {
     return Promise.reject(e);
   }
-  const n = rows * cols;
-  const spec = RELAXED_CATEGORICAL_LOG_PROB;
-  return stagedAsync(gw, fn, [logits, y, taus], [rows, grad ? n : 0, grad ? rows : 0], ([l, yp, t, dst, dl, dt]) => {
-    const args = [l!, yp!, t!, dst!, dl!, dt!, rows, cols];
-    return gw.spread(fn, rows, CATEGORICAL_WEIGHT * cols, (r0, r1) => [[spec.kernel, sliceArgs(args, spec, r0, r1, cols, [])]]);
+  const inner = V?.inner ?? 1;
+  const kCols = cols * inner;
+  const lines = rows * inner;
+  const spec = inner > 1 ? RELAXED_CATEGORICAL_LOG_PROB_AXIS : RELAXED_CATEGORICAL_LOG_PROB;
+  return stagedAsync(gw, fn, [logits, y, taus], [lines, grad ? rows * kCols : 0, grad ? lines : 0], ([l, yp, t, dst, dl, dt]) => {
+    const args = inner > 1 ? [l!, yp!, t!, dst!, dl!, dt!, rows, kCols, inner] : [l!, yp!, t!, dst!, dl!, dt!, rows, cols];
+    return gw.spread(fn, rows, CATEGORICAL_WEIGHT * kCols, (r0, r1) => [[spec.kernel, sliceArgs(args, spec, r0, r1, kCols, [])]]);
   });
 }
 

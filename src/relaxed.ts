@@ -8,15 +8,16 @@
 
 import { BERN_CDF, BERN_LOG_PROB, BERN_LOGIT, BERN_SAMPLE, BERN_SIGMOID } from "./abi.js";
 import { checkTaus, describe } from "./checks.js";
-import { parseCategorical, type CategoricalParams } from "./distributions.js";
-import { argmaxRows, checkDraws, drawBatches, drawBatchesAsync, oneHot, repeat, Repeated, reserveDraw } from "./draws.js";
+import { argmaxLines, batchShapeOf, drawLayout, drawsLayout, oneHotLines, parseCategorical, type CategoricalParams } from "./batch.js";
+import { drawBatches, drawBatchesAsync, drawsOf, repeat, Repeated, reserveDraw } from "./draws.js";
 import type { GumbelWasm } from "./gumbel.js";
+import type { Layout } from "./layout.js";
 import type { Tensor } from "./memory.js";
 import {
   bernoulliRun, bernoulliRunAsync, bernoulliSampleAsync, categoricalDensity, categoricalDensityAsync, checkLogitRows, float32Values, staged,
 } from "./relaxed-kernels.js";
 import type { GumbelSoftmaxOptions, SampleOptions, StreamOptions } from "./types.js";
-import { checkOptions, checkParams, NOTES, optionKeys, type OptionKeys } from "./options.js";
+import { checkParams, NOTES, optionKeys } from "./options.js";
 
 /** Gradients of the log-density at a batch of values. */
 export interface RelaxedLogProbGrad {
@@ -36,13 +37,6 @@ export interface HardSample {
 
 type Values = Tensor | ArrayLike<number>;
 
-/** A sample's options checked against `keys`: the stream (seed and offset) and n (checked: `min` or more, `batchElements` each). */
-function drawsOf(fn: string, options: unknown, keys: OptionKeys, batchElements: number, min: 0 | 1): { stream: StreamOptions; n: number } {
-  checkOptions(fn, options, keys);
-  const { seed, offset, n } = (options ?? {}) as SampleOptions;
-  return { stream: { seed, offset }, n: checkDraws(fn, n, batchElements, min) };
-}
-
 /** The temperature as given (number or copy of the per-unit values) and one value per unit. */
 function parseTemperature(fn: string, v: unknown, units: number, per: string): { given: number | Float32Array; each: Float32Array } {
   if (v === undefined) throw new TypeError(`${fn}: temperature is required (a positive number, or one per ${per})`);
@@ -54,23 +48,25 @@ function parseTemperature(fn: string, v: unknown, units: number, per: string): {
   return { given, each: typeof given === "number" ? new Float32Array(units).fill(given) : given };
 }
 
-/** Parameters of a batch of relaxed one-hot categorical distributions, one per row. */
+/** Parameters of a batch of relaxed one-hot categorical distributions, one per row (or line: see Categorical). */
 export interface RelaxedCategoricalParams extends CategoricalParams {
-  /** Positive and finite (rounded to float32): one for all rows, or one per row. */
+  /** Positive and finite (rounded to float32): one for all, or one per row (the classes last only). */
   temperature: number | Float32Array | ArrayLike<number>;
 }
 const RELAXED_CATEGORICAL_KEYS = optionKeys<RelaxedCategoricalParams>(
-  { logits: true, probs: true, cols: true, normalize: true, temperature: true },
+  { logits: true, probs: true, cols: true, shape: true, axis: true, normalize: true, temperature: true },
   { noun: "parameter" },
 );
 /** rsample's, sample's and sampleHard's options. */
 const RELAXED_CATEGORICAL_SAMPLE_KEYS = optionKeys<SampleOptions>({ seed: true, offset: true, n: true }, { draws: NOTES.DRAWS_N });
 
 /**
- * RelaxedOneHotCategorical (Concrete, Gumbel-Softmax): one distribution per row over the
- * simplex, `y = softmax((logits + g) / temperature)`, g Gumbel(0, 1). Like
+ * RelaxedOneHotCategorical (Concrete, Gumbel-Softmax): one distribution per row (or per line
+ * of a `shape` with the classes along `axis`, as Categorical) over the simplex,
+ * `y = softmax((logits + g) / temperature)`, g Gumbel(0, 1). Like
  * `torch.distributions.RelaxedOneHotCategorical`, but a per-row temperature is used by
- * `logProb` row by row too, and the density has its limits on the simplex's boundary.
+ * `logProb` row by row too, and the density has its limits on the simplex's boundary. Samples
+ * and `dlogits` have the input's layout; log p, `dtemperature` and the mode's index are per line.
  * @example
  * const d = new RelaxedOneHotCategorical(gw, { logits: [1, 2, 3, 0, 0, 0], cols: 3, temperature: [0.5, 2] });
  * const y = d.rsample({ seed: 1 });   // Float32Array(6), each row on the simplex
@@ -81,8 +77,14 @@ const RELAXED_CATEGORICAL_SAMPLE_KEYS = optionKeys<SampleOptions>({ seed: true, 
  * d.mode();                            // Float32Array [0, 0, 1, 1, 0, 0]
  */
 export class RelaxedOneHotCategorical {
+  /** How many distributions (lines; rows, with the classes last). */
   readonly rows: number;
+  /** Classes per distribution. */
   readonly cols: number;
+  /** The parameters' shape ([rows, cols] for `cols`), its class axis (from 0), and the shape without it (the batch's). */
+  readonly shape: readonly number[];
+  readonly axis: number;
+  readonly batchShape: readonly number[];
   /** The temperature as given (rounded to float32): a number, or one per row. */
   readonly temperature: number | Float32Array;
   /** Normalised logits, `log_softmax(logits)` (`-Inf` for masked classes). */
@@ -97,30 +99,43 @@ export class RelaxedOneHotCategorical {
   /** `raw` and the per-row temperatures repeated for the draws of one kernel call. */
   private readonly tiles: Repeated;
   private readonly tauTiles: Repeated;
+  private readonly L: Layout;
   private readonly gw: GumbelWasm;
 
   constructor(gw: GumbelWasm, params: RelaxedCategoricalParams) {
     const fn = "RelaxedOneHotCategorical";
-    const { raw, given, rows, cols } = parseCategorical(gw, fn, params, RELAXED_CATEGORICAL_KEYS);
-    checkLogitRows(gw, fn, params.logits !== undefined ? "logits" : "probs", raw, rows, cols);
+    const { raw, given, layout: L } = parseCategorical(gw, fn, params, RELAXED_CATEGORICAL_KEYS);
+    checkLogitRows(gw, fn, params.logits !== undefined ? "logits" : "probs", raw, L.outer, L.classes, L);
+    const rows = L.lines;
     const tau = parseTemperature(fn, params.temperature, rows, "row");
+    // As the gw calls: a temperature per line needs the classes last (gumbelSoftmax's tau).
+    if (L.inner > 1 && typeof tau.given !== "number") {
+      throw new TypeError(`${fn}: temperature as one per row needs the classes on the last axis; got axis ${L.axis} of shape [${L.full().join(", ")}]: give one number`);
+    }
     this.gw = gw;
+    this.L = L;
     this.rows = rows;
-    this.cols = cols;
+    this.cols = L.classes;
+    this.shape = Object.freeze(L.full().slice());
+    this.axis = L.axis;
+    this.batchShape = batchShapeOf(L);
     this.raw = raw;
     this.given = given;
     this.temperature = tau.given;
     this.tauRows = tau.each;
     this.tiles = new Repeated(raw);
     this.tauTiles = new Repeated(tau.each);
-    this.logits = gw.logSoftmax(raw, { cols }) as Float32Array;
-    this.probs = gw.softmax(raw, { cols }) as Float32Array;
+    const where = drawLayout(L, 1);
+    this.logits = gw.logSoftmax(raw, where) as Float32Array;
+    this.probs = gw.softmax(raw, where) as Float32Array;
   }
 
   /**
    * `n` reparameterised samples of the batch (default 1), draw-major: n * rows * cols values,
-   * draw i at i * rows * cols. Draw i is exactly `gw.gumbelSoftmax(logits, { cols, tau:
-   * temperature, seed, offset: offset + i * rows * cols })`. Options: seed, offset, n.
+   * draw i at i * rows * cols in the input's layout. Draw i is exactly `gw.gumbelSoftmax(logits,
+   * { cols | shape, axis, tau: temperature, seed, offset: offset + i * rows * cols })`: element
+   * e of the input (row-major) gets stream element offset + i * rows * cols + e, whatever the
+   * axis. Options: seed, offset, n.
    */
   rsample(options: SampleOptions = {}): Float32Array {
     return this.draw("RelaxedOneHotCategorical.rsample", options, false).soft;
@@ -159,12 +174,12 @@ export class RelaxedOneHotCategorical {
   }
 
   /**
-   * The one-hot of the first largest logit of each row (largest probability, for a
-   * distribution given by probs): rows x cols, float32, as TF-Agents' GumbelSoftmax.mode. Masked
-   * classes are never the mode.
+   * The one-hot of the first largest logit of each line (largest probability, for a
+   * distribution given by probs), in the input's layout, float32, as TF-Agents'
+   * GumbelSoftmax.mode. Masked classes are never the mode.
    */
   mode(): Float32Array {
-    return oneHot(argmaxRows(this.given, this.rows, this.cols), this.cols);
+    return oneHotLines(argmaxLines(this.given, this.L), this.L);
   }
 
   private draw(fn: string, options: SampleOptions, hard: boolean): HardSample {
@@ -189,10 +204,9 @@ export class RelaxedOneHotCategorical {
 
   /** gumbelSoftmax's options for draws first .. first + m - 1 of `r`. */
   private chunk(r: HardSample, hard: boolean, first: number, m: number, seed: bigint, offset: bigint): GumbelSoftmaxOptions {
-    const { cols } = this;
-    const size = this.rows * cols;
+    const size = this.rows * this.cols;
     const tau = typeof this.temperature === "number" ? this.temperature : this.tauTiles.times(m);
-    const o: GumbelSoftmaxOptions = { cols, tau, seed, offset, out: r.hard.subarray(first * size, (first + m) * size) };
+    const o: GumbelSoftmaxOptions = { ...drawLayout(this.L, m), tau, seed, offset, out: r.hard.subarray(first * size, (first + m) * size) };
     if (hard) {
       o.hard = true;
       o.soft = r.soft.subarray(first * size, (first + m) * size);
@@ -201,9 +215,9 @@ export class RelaxedOneHotCategorical {
   }
 
   /**
-   * log p(value[r]) per row, in float64 rounded to float32. `value` is rows x cols (one per
-   * row), or several draws of it (n * rows * cols, draw-major, as `rsample({ n })` gives them:
-   * n * rows results), each row on the simplex: entries in [0, 1], summing to 1 within
+   * log p(value[r]) per row (line), in float64 rounded to float32. `value` is rows x cols in the
+   * input's layout (one draw), or several draws of it (n * rows * cols, draw-major, as
+   * `rsample({ n })` gives them: n * rows results), each line on the simplex: entries in [0, 1], summing to 1 within
    * `probsTolerance(cols)`; masked classes must be 0 (else -Inf). Exact zeros give the limit
    * along the zeros shrinking together: +Inf, -Inf or finite as m(tau+1) - K tau is > 0, < 0
    * or 0 (m zeros, K unmasked classes).
@@ -213,8 +227,8 @@ export class RelaxedOneHotCategorical {
   }
 
   /**
-   * logProb and its gradients: `dlogits` (the value's shape) w.r.t. the logits (w.r.t.
-   * log(probs) for a distribution given by probs), `dtemperature` (one per row of the value),
+   * logProb and its gradients: `dlogits` (the value's layout) w.r.t. the logits (w.r.t.
+   * log(probs) for a distribution given by probs), `dtemperature` (one per line of the value),
    * each draw's own. At a value with zeros, `dlogits` is the finite limit and `dtemperature` is -Inf.
    */
   logProbGrad(value: Values): RelaxedLogProbGrad {
@@ -234,14 +248,16 @@ export class RelaxedOneHotCategorical {
   private run(fn: string, value: Values, grad: boolean, async: false): Float32Array[];
   private run(fn: string, value: Values, grad: boolean, async: true): Promise<Float32Array[]>;
   private run(fn: string, value: Values, grad: boolean, async: boolean): Float32Array[] | Promise<Float32Array[]> {
-    const { rows, cols } = this;
+    const { rows, cols, L } = this;
     const y = float32Values(fn, "value", value);
     const size = rows * cols;
     if (size === 0 ? y.length !== 0 : y.length % size !== 0) {
       throw new RangeError(`${fn}: value has ${y.length} elements, not a multiple of rows x cols = ${rows} x ${cols}`);
     }
     const n = size === 0 ? 1 : y.length / size;
-    return (async ? categoricalDensityAsync : categoricalDensity)(this.gw, fn, repeat(this.raw, n), y, repeat(this.tauRows, n), n * rows, cols, grad);
+    // n draws: [n, ...shape], the classes along axis + 1 (a strided kernel when not last).
+    const V = drawsLayout(fn, L, n);
+    return (async ? categoricalDensityAsync : categoricalDensity)(this.gw, fn, repeat(this.raw, n), y, repeat(this.tauRows, n), V.outer, cols, grad, V);
   }
 }
 

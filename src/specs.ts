@@ -74,3 +74,5 @@ export const UNIFORM = spec("uniform", ABI.uniform.rows);
 export const SAMPLE_TOKENS = spec("sample_tokens", ABI.sample_tokens.rows, true);
 /** The relaxed one-hot categorical density (the distribution classes' async logProb: rows split across the pool). */
 export const RELAXED_CATEGORICAL_LOG_PROB = spec("relaxed_categorical_log_prob", ABI.relaxed_categorical_log_prob.rows);
+/** The same along a non-last axis (rows = outer slices of classes * inner, one result per line). */
+export const RELAXED_CATEGORICAL_LOG_PROB_AXIS = spec("relaxed_categorical_log_prob_axis", ABI.relaxed_categorical_log_prob_axis.rows);

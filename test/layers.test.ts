@@ -32,7 +32,7 @@ const SRC_LAYERS: string[][] = [
   ["rng.ts", "anneal.ts"], // streams as objects; temperature schedules
   ["gumbel-sync.ts"], // the public class's synchronous calls
   ["gumbel.ts"], // the public class: the async calls and the pool's lifecycle
-  ["draws.ts", "distributions.ts", "relaxed-kernels.ts", "relaxed.ts"], // distribution classes over the class (draws.ts: their sample shapes, async draws and mode; relaxed-kernels.ts: the relaxed kernels run here or on the pool)
+  ["draws.ts", "batch.ts", "distributions.ts", "relaxed-kernels.ts", "relaxed.ts"], // distribution classes over the class (draws.ts: their sample shapes and async draws; batch.ts: the categoricals' params, shape and axis, and their lines; relaxed-kernels.ts: the relaxed kernels run here or on the pool)
   ["tfjs-args.ts", "tfjs-relaxed.ts"], // gumbel-wasm/tfjs: tensor arguments, the relaxed densities as tfjs ops
   ["init.ts"], // init()
   ["public.ts"], // the export list
