@@ -59,3 +59,5 @@ export const GUMBEL_NOISE = spec("gumbel_noise", ABI.gumbel_noise.rows);
 export const UNIFORM = spec("uniform", ABI.uniform.rows);
 /** The token sampler: options and streams in per-row records (which move with the rows), a workspace per part. */
 export const SAMPLE_TOKENS = spec("sample_tokens", ABI.sample_tokens.rows, true);
+/** The token sampler along a non-last axis: records in planes of lines (which move with the slices), a workspace per part. */
+export const SAMPLE_TOKENS_AXIS = spec("sample_tokens_axis", ABI.sample_tokens_axis.rows, true);

@@ -146,6 +146,9 @@ describe("the spec", () => {
     const params = ABI.sample_tokens.args.indexOf("params");
     const per: PerRow = ABI.sample_tokens.rows.ptrs.find(([i]) => i === params)![1];
     expect(per).toBe(abi.PARAM_BYTES / 4);
+    // sample_tokens_axis: records in planes of one word per line, which move by `inner` per slice.
+    const axis = ABI.sample_tokens_axis;
+    expect(axis.rows.ptrs.find(([i]) => i === axis.args.indexOf("params"))![1]).toBe("inner");
   });
 
   test("the straight-through kernels' two layouts differ only in aux / soft", () => {
@@ -161,6 +164,7 @@ describe("the spec", () => {
     expect(Object.fromEntries(names.map((n) => [n, work(specs[n]!)] as const).filter(([, w]) => w.length > 0))).toEqual({
       gumbel_rao: ["backward: aux"],
       sample_tokens: ["rows: work"],
+      sample_tokens_axis: ["rows: work"],
     });
   });
 });

@@ -1,0 +1,93 @@
+// Stream elements `step` apart: j0, j0 + step, j0 + 2 step, ... (n of them), as raw words or
+// Gumbel noise. What a line along a non-last axis draws when one stream covers the whole
+// tensor: class c of line (o, j) is element o * cols + c * inner + j, so consecutive classes
+// of a line are `inner` elements apart (sample_tokens_axis). Element j is word (j & 3) of
+// Philox block j >> 2 (stream.ts), so each value is exactly the one writeBits / writeGumbel
+// give for that element: the same bits whatever the step. step == 1 is writeBits / writeGumbel
+// themselves.
+//
+// Cost: with step >= 4 every element needs a Philox block of its own (four words computed,
+// one used), about four times the contiguous stream per element.
+
+import { SCRATCH_BLOCK, scratch } from "./scratch";
+import { philoxBlock, philoxBlock4 } from "./philox";
+import { writeBits, writeGumbel } from "./stream";
+import { gumbelFromBits, gumbelFromBits4 } from "./transform";
+
+/** Word (j & 3) of lane b's block (philoxBlock4 writes block b's four words at b * 16). */
+// @ts-ignore: decorator
+@inline
+function laneWord(b: usize, j: u64): u32 {
+  return load<u32>(scratch(SCRATCH_BLOCK) + (b << 4) + (<usize>(j & 3) << 2));
+}
+
+/** Raw words of elements j0 + i * step, i < n, into dst (step >= 2). */
+function stridedWords(dst: usize, n: i32, k0: u32, k1: u32, j0: u64, step: u64): void {
+  let i = 0;
+  let j = j0;
+  if (ASC_FEATURE_SIMD) {
+    const key0 = i32x4.splat(k0);
+    const key1 = i32x4.splat(k1);
+    const zero = i32x4.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      // Four blocks, one per lane: those of elements j, j + step, j + 2 step, j + 3 step.
+      const b0 = j >> 2;
+      const b1 = (j + step) >> 2;
+      const b2 = (j + 2 * step) >> 2;
+      const b3 = (j + 3 * step) >> 2;
+      let lo = i32x4.splat(<u32>b0);
+      lo = i32x4.replace_lane(lo, 1, <u32>b1);
+      lo = i32x4.replace_lane(lo, 2, <u32>b2);
+      lo = i32x4.replace_lane(lo, 3, <u32>b3);
+      let hi = i32x4.splat(<u32>(b0 >> 32));
+      hi = i32x4.replace_lane(hi, 1, <u32>(b1 >> 32));
+      hi = i32x4.replace_lane(hi, 2, <u32>(b2 >> 32));
+      hi = i32x4.replace_lane(hi, 3, <u32>(b3 >> 32));
+      philoxBlock4(lo, hi, zero, zero, key0, key1, scratch(SCRATCH_BLOCK));
+      const o = dst + (<usize>i << 2);
+      store<u32>(o, laneWord(0, j));
+      store<u32>(o, laneWord(1, j + step), 4);
+      store<u32>(o, laneWord(2, j + 2 * step), 8);
+      store<u32>(o, laneWord(3, j + 3 * step), 12);
+      j += 4 * step;
+    }
+  }
+  // One block at a time, reused while elements fall in it (steps of 2 or 3).
+  let have: u64 = 0;
+  let valid = false;
+  for (; i < n; i++, j += step) {
+    const b = j >> 2;
+    if (!valid || b != have) {
+      philoxBlock(<u32>b, <u32>(b >> 32), 0, 0, k0, k1, scratch(SCRATCH_BLOCK));
+      have = b;
+      valid = true;
+    }
+    store<u32>(dst + (<usize>i << 2), laneWord(0, j));
+  }
+}
+
+/** writeBits of elements j0 + i * step (i < n). */
+export function writeBitsStep(dst: usize, n: i32, k0: u32, k1: u32, j0: u64, step: u64): void {
+  if (step == 1) writeBits(dst, n, k0, k1, j0);
+  else stridedWords(dst, n, k0, k1, j0, step);
+}
+
+/** writeGumbel of elements j0 + i * step (i < n): the same bits as writeGumbel gives each. */
+export function writeGumbelStep(dst: usize, n: i32, k0: u32, k1: u32, j0: u64, step: u64): void {
+  if (step == 1) {
+    writeGumbel(dst, n, k0, k1, j0);
+    return;
+  }
+  stridedWords(dst, n, k0, k1, j0, step);
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      const o = dst + (<usize>i << 2);
+      v128.store(o, gumbelFromBits4(v128.load(o)));
+    }
+  }
+  for (; i < n; i++) {
+    const o = dst + (<usize>i << 2);
+    store<f32>(o, gumbelFromBits(load<u32>(o)));
+  }
+}
