@@ -35,6 +35,16 @@ export function checkFlag(fn: string, name: string, v: unknown, note = ""): bool
   throw new TypeError(`${fn}: ${name} must be a boolean${note ? ` (${note})` : ""}, got ${describe(v)}`);
 }
 
+/** A tensor's shape: an array of integers from 0 to 2^31-1 (a copy). */
+export function checkShape(fn: string, shape: readonly unknown[]): number[] {
+  return shape.map((v, d) => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0x7fffffff) {
+      throw new RangeError(`${fn}: shape[${d}] must be an integer from 0 to ${0x7fffffff}, got ${typeof v === "number" ? v : describe(v)}`);
+    }
+    return v;
+  });
+}
+
 export function checkCount(fn: string, name: string, v: unknown, max: number): number {
   if (typeof v !== "number") throw new TypeError(`${fn}: ${name} must be a number, got ${describe(v)}`);
   if (!Number.isInteger(v) || v < 0 || v > max) {
@@ -156,20 +166,25 @@ export function addWords(w: Words, n: number, out: Words): Words {
  * probabilities (log_probs), the place of the first value that is not a finite probability
  * >= 0, or the row being all zeros.
  */
-export function rowError(fn: string, name: string, values: ArrayLike<number>, row: number, fault: number): RangeError {
+export function rowError(
+  fn: string, name: string, values: ArrayLike<number>, row: number, fault: number, index?: (k: number | ":") => string,
+): RangeError {
+  // A row is "row r"; a line of a strided layout is named by its index in the shape, "x[1, :, 3]".
+  const at = index ?? ((k: number | ":") => `${row}, ${k}`);
+  const line = index ? `${name}[${index(":")}]` : `row ${row} of ${name}`;
   if (fault === FAULT_NOT_PROB) {
     let k = 0;
     while (k < values.length && values[k]! >= 0 && values[k]! < Infinity) k++;
-    return new RangeError(`${fn}: ${name}[${row}, ${k}] must be a finite probability >= 0, got ${values[k]}`);
+    return new RangeError(`${fn}: ${name}[${at(k)}] must be a finite probability >= 0, got ${values[k]}`);
   }
-  if (fault === FAULT_ALL_ZERO) return new RangeError(`${fn}: row ${row} of ${name} is all zeros: at least one class needs a positive probability`);
+  if (fault === FAULT_ALL_ZERO) return new RangeError(`${fn}: ${line} is all zeros: at least one class needs a positive probability`);
   if (fault === FAULT_NAN || fault === FAULT_POS_INF) {
     let k = 0;
     while (k < values.length && !(fault === FAULT_NAN ? Number.isNaN(values[k]) : values[k] === Infinity)) k++;
     const what = fault === FAULT_NAN ? "NaN" : "+Inf (only -Inf, a mask, is allowed)";
-    return new RangeError(`${fn}: ${name}[${row}, ${k}] is ${what}`);
+    return new RangeError(`${fn}: ${name}[${at(k)}] is ${what}`);
   }
-  return new RangeError(`${fn}: row ${row} of ${name} is all -Inf: at least one class must be unmasked`);
+  return new RangeError(`${fn}: ${line} is all -Inf: at least one class must be unmasked`);
 }
 
 /** The one check of every float input: a Float32Array, an array of numbers or a Tensor. */

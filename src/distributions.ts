@@ -1,19 +1,21 @@
 // Distributions over the kernels, for users of torch.distributions / TFP / jax.random.
 // Every transcendental on the way to a result runs in wasm (softmax, log-softmax, log); the
-// JavaScript here only validates, gathers and sums. Constructors' params and methods' options
-// take exactly the keys of their types: another key is a TypeError (src/options.ts).
+// JavaScript here only validates, gathers and sums. The samples have async forms (`...Async`):
+// the same checks, errors (rejecting), stream and bits, the batch split across the worker pool
+// when large. Constructors' params and methods' options take exactly the keys of their types:
+// another key is a TypeError (src/options.ts).
 
 import { DIST_CDF, DIST_LOG_CDF, DIST_LOG_PDF, DIST_PDF, DIST_QUANTILE, DIST_SAMPLE } from "./abi.js";
 import { checkCount, checkFlag, describe, floatInputError, isNumberArray } from "./checks.js";
-import { argmaxRows, checkDraws, drawBatches, oneHot, Repeated } from "./draws.js";
+import { argmaxRows, checkDraws, drawBatches, drawBatchesAsync, noiseJob, oneHot, Repeated, reserveDraw, stagedAsync } from "./draws.js";
 import type { GumbelWasm } from "./gumbel.js";
-import { runStaged } from "./marshal.js";
+import { runStaged } from "./staged.js";
 import { Tensor } from "./memory.js";
-import type { ModeOptions, SampleOptions, ShapeOptions, StreamOptions } from "./types.js";
+import type { ModeOptions, SampleOptions, ColsOption, StreamOptions } from "./types.js";
 import { checkOptions, checkParams, NOTES, optionKeys, type OptionKeys } from "./options.js";
 
 /** Parameters of a batch of categorical distributions: unnormalised `logits` or `probs`. */
-export interface CategoricalParams extends ShapeOptions {
+export interface CategoricalParams extends ColsOption {
   /** Unnormalised log-probabilities, row-major (`-Inf` masks a class). */
   logits?: Tensor | ArrayLike<number>;
   /** Probabilities, row-major: non-negative, finite, each row summing to 1 (see `normalize`). */
@@ -151,15 +153,34 @@ export class Categorical {
    * `offset + i * rows * cols`. Options: seed, offset, n.
    */
   sample(options: SampleOptions = {}): Int32Array {
-    const fn = "Categorical.sample";
-    checkOptions(fn, options, CATEGORICAL_SAMPLE_KEYS);
+    const { fn, n, out } = this.draws(options);
     const { rows, cols } = this;
-    const n = checkDraws(fn, options.n, rows * cols, 1);
-    const out = new Int32Array(n * rows);
     drawBatches(this.gw, fn, options, n, rows * cols, (first, m, seed, offset) => {
       this.gw.gumbelMax(this.tiles.times(m), { cols, seed, offset, out: out.subarray(first * rows, (first + m) * rows) });
     });
     return out;
+  }
+
+  /**
+   * `sample` on the worker pool for large batches (`gw.gumbelMaxAsync` per kernel call): the
+   * same bits, stream and errors (rejecting, nothing drawn); without a seed the stream is taken
+   * when the call is made.
+   */
+  async sampleAsync(options: SampleOptions = {}): Promise<Int32Array> {
+    const { fn, n, out } = this.draws(options);
+    const { rows, cols } = this;
+    await drawBatchesAsync(this.gw, fn, options, n, rows * cols, (first, m, seed, offset) =>
+      this.gw.gumbelMaxAsync(this.tiles.times(m), { cols, seed, offset, out: out.subarray(first * rows, (first + m) * rows) }),
+    );
+    return out;
+  }
+
+  /** A sample's options checked, and its output. */
+  private draws(options: SampleOptions): { fn: string; n: number; out: Int32Array } {
+    const fn = "Categorical.sample";
+    checkOptions(fn, options, CATEGORICAL_SAMPLE_KEYS);
+    const n = checkDraws(fn, options.n, this.rows * this.cols, 1);
+    return { fn, n, out: new Int32Array(n * this.rows) };
   }
 
   /**
@@ -182,6 +203,11 @@ export class Categorical {
       out[i] = this.logits[(i % rows) * cols + k]!;
     }
     return out;
+  }
+
+  /** `logProb` as a Promise (a gather on the calling thread: nothing to split); errors reject. */
+  async logProbAsync(value: ArrayLike<number>): Promise<Float32Array> {
+    return this.logProb(value);
   }
 
   /**
@@ -290,10 +316,9 @@ export class Gumbel {
 
   /** n samples: loc + scale * g with g = gw.gumbelNoise(n, { seed, offset }). Options: seed, offset. */
   sample(n: number, options: StreamOptions = {}): Float32Array {
-    checkOptions("Gumbel.sample", options, GUMBEL_SAMPLE_KEYS);
+    const count = this.count(n, options);
     // The noise is drawn into wasm memory and scaled there: one copy, out.
     const fn = "gumbelNoise";
-    const count = checkCount(fn, "n", n, 0x7fffffff >> 2);
     const gw = this.gw;
     gw.drawFrom(fn, options, count);
     const c = gw.marshal("Gumbel.sample");
@@ -303,6 +328,29 @@ export class Gumbel {
     });
     c.release();
     return out!;
+  }
+
+  /**
+   * `sample` on the worker pool for large n (the noise and the scaling split by elements): the
+   * same bits, stream and errors (rejecting, nothing drawn); without a seed the stream is taken
+   * when the call is made.
+   */
+  async sampleAsync(n: number, options: StreamOptions = {}): Promise<Float32Array> {
+    const count = this.count(n, options);
+    const d = reserveDraw(this.gw, "gumbelNoise", options, count);
+    const { loc, scale } = this;
+    // The noise in a block of its own, not in place: a part rerun here (its worker lost) must
+    // rewrite what it had written, whatever that worker still does (outputs never overlap inputs).
+    const [out] = await stagedAsync(this.gw, "Gumbel.sample", [], [count, count], ([dst, g]) =>
+      this.gw.spread("Gumbel.sample", count, 1, (e0, e1) => [noiseJob(g!, e0, e1, d), ["gumbel_dist", [OP.sample, g! + 4 * e0, dst! + 4 * e0, e1 - e0, loc, scale]]]),
+    );
+    return out!;
+  }
+
+  /** A sample's options and n checked. */
+  private count(n: number, options: StreamOptions): number {
+    checkOptions("Gumbel.sample", options, GUMBEL_SAMPLE_KEYS);
+    return checkCount("gumbelNoise", "n", n, 0x7fffffff >> 2);
   }
 
   pdf(x: ArrayLike<number>): Float32Array {

@@ -4,7 +4,7 @@
 // the async calls and the worker pool's lifecycle (class GumbelWasm extends GumbelSync).
 
 import type { Kernels } from "./abi.js";
-import { checkCount, describe, isNumberArray } from "./checks.js";
+import { checkCount, checkShape, describe, isNumberArray } from "./checks.js";
 import { Launcher, PARALLEL_MIN_ELEMENTS, pairResult } from "./launch.js";
 import { Call, kernelTable, type KernelFn } from "./marshal.js";
 import { Heap, Region, Tensor, type DType } from "./memory.js";
@@ -19,7 +19,7 @@ import { prepareTokens, TokenParams } from "./tokens.js";
 import { finishTopK, prepareTopK } from "./topk.js";
 import type {
   Backend, BackwardOptions, BackwardResult, FloatInput, FloatOut, GappedSTOptions, GumbelMaxOptions, GumbelRaoOptions,
-  GumbelSoftmaxOptions, IndexResult, OutOption, Result, SampleTokensOptions, ShapeOptions, SoftmaxOptions, StraightForward,
+  GumbelSoftmaxOptions, IndexResult, OutOption, Result, LogSumExpOptions, SampleTokensOptions, ShapeOptions, SoftmaxOptions, StraightForward,
   StreamOptions, U64,
 } from "./types.js";
 
@@ -107,33 +107,51 @@ export class GumbelSync {
 
   // ---------------------------------------------------------------- tensors
 
-  /** A new rows x cols tensor in wasm memory (contents unspecified until written). */
+  /**
+   * A new tensor in wasm memory (contents unspecified until written): of a shape,
+   * `gw.tensor([2, 3, 4])`, or a rows x cols matrix, `gw.tensor(rows, cols)` (shape [rows, cols]).
+   * Calls read its shape: the classes on its last axis unless `axis` says otherwise.
+   */
+  tensor(shape: readonly number[]): Tensor<"float32">;
+  tensor<D extends DType>(shape: readonly number[], dtype: D): Tensor<D>;
   tensor(rows: number, cols: number): Tensor<"float32">;
   tensor<D extends DType>(rows: number, cols: number, dtype: D): Tensor<D>;
-  tensor(rows: number, cols: number, dtype: DType = "float32"): Tensor<DType> {
-    checkCount("tensor", "rows", rows, MAX_I32);
-    checkCount("tensor", "cols", cols, MAX_I32);
+  tensor(a: number | readonly number[], b?: number | DType, c?: DType): Tensor<DType> {
+    const shape = Array.isArray(a) ? checkShape("tensor", a) : null;
+    const rows = shape ? shape.slice(0, -1).reduce((x, y) => x * y, 1) : checkCount("tensor", "rows", a, MAX_I32);
+    const cols = shape ? (shape.length === 0 ? 1 : shape[shape.length - 1]!) : checkCount("tensor", "cols", b, MAX_I32);
+    const given = shape ? b : c;
+    const dtype = given === undefined ? "float32" : given;
     if (dtype !== "float32" && dtype !== "int32") {
       throw new TypeError(`tensor: dtype must be "float32" or "int32", got ${describe(dtype)}`);
     }
-    if (rows * cols * 4 > 2 ** 32) throw new RangeError(`tensor: ${rows} x ${cols} does not fit in 4 GiB`);
-    return new Tensor(this, rows, cols, dtype);
+    if (rows * cols * 4 > 2 ** 32) throw new RangeError(`tensor: ${shape ? `shape [${shape.join(", ")}]` : `${rows} x ${cols}`} does not fit in 4 GiB`);
+    return new Tensor(this, rows, cols, dtype, shape);
   }
 
-  /** A new float32 tensor holding a copy of `data`, with `cols` columns (default: one row). */
-  tensorFrom(data: ArrayLike<number>, cols?: number): Tensor<"float32"> {
+  /**
+   * A new float32 tensor holding a copy of `data`: of a shape (its product data.length), or with
+   * `cols` columns (default: one row).
+   */
+  tensorFrom(data: ArrayLike<number>, cols?: number | readonly number[]): Tensor<"float32"> {
     if (!isNumberArray(data)) throw new TypeError(`tensorFrom: data must be an array of numbers, got ${describe(data)}`);
     const length = data.length;
-    const c = cols === undefined ? length : cols;
-    checkCount("tensorFrom", "cols", c, MAX_I32);
-    if (c === 0 ? length !== 0 : length % c !== 0) {
-      throw new RangeError(`tensorFrom: cols = ${c} does not divide data.length = ${length}`);
+    const shape = Array.isArray(cols) ? checkShape("tensorFrom", cols) : null;
+    const c = cols === undefined ? length : (cols as number);
+    if (shape) {
+      const n = shape.reduce((x, y) => x * y, 1);
+      if (n !== length) throw new RangeError(`tensorFrom: shape [${shape.join(", ")}] holds ${n} elements but data.length = ${length}`);
+    } else {
+      checkCount("tensorFrom", "cols", c, MAX_I32);
+      if (c === 0 ? length !== 0 : length % c !== 0) {
+        throw new RangeError(`tensorFrom: cols = ${c} does not divide data.length = ${length}`);
+      }
     }
     // `data` may be a view on this memory (another tensor's data): allocating can grow the
     // memory and detach it, so note where it is and read it back from the new buffer.
     const onHeap = data instanceof Float32Array && data.buffer === this.memory.buffer;
     const at = onHeap ? (data as Float32Array).byteOffset : 0;
-    const t = this.tensor(c === 0 ? 0 : length / c, c);
+    const t = shape ? this.tensor(shape) : this.tensor(c === 0 ? 0 : length / c, c);
     t.data.set(onHeap ? new Float32Array(this.memory.buffer, at, length) : data);
     return t;
   }
@@ -193,7 +211,7 @@ export class GumbelSync {
   }
 
   /** log sum_k exp(x[r, k] / tau), one value per row (a rows x 1 tensor for tensor input). */
-  logSumExp<X extends FloatInput, O extends SoftmaxOptions>(x: X, options?: Exact<O, SoftmaxOptions>): Result<X, O> {
+  logSumExp<X extends FloatInput, O extends LogSumExpOptions>(x: X, options?: Exact<O, LogSumExpOptions>): Result<X, O> {
     prepareSoftmax(this.call.begin("logSumExp"), 2, x, options);
     return this.launcher.sync(this.call) as Result<X, O>;
   }

@@ -3,7 +3,7 @@
 // preparation as the synchronous call) and runs its launch on the worker pool.
 
 import { GumbelSync } from "./gumbel-sync.js";
-import { pairResult } from "./launch.js";
+import { pairResult, type Job } from "./launch.js";
 import type { Tensor } from "./memory.js";
 import type { Exact } from "./options.js";
 import { prepareNoise, prepareGumbelMax, prepareGumbelSoftmax } from "./sampling.js";
@@ -125,6 +125,15 @@ export class GumbelWasm extends GumbelSync {
   private straightAsync(fn: string, op: 0 | 1, logits: FloatInput, dy: FloatInput | null, options: object | undefined): Promise<unknown> {
     const c = this.launcher.asyncCall(this, fn);
     return this.launcher.async(c, () => prepareStraight(c, this.streams, op, logits, dy, options));
+  }
+
+  /**
+   * @internal The distribution classes' async kernels: a batch of `units` independent units of
+   * `weight` elements each, `part(u0, u1)` giving the kernel calls of units u0 .. u1-1; split
+   * across the pool for a large batch, else run here (launch.ts `Launcher.spread`).
+   */
+  spread(fn: string, units: number, weight: number, part: (u0: number, u1: number) => Job[]): Promise<void> {
+    return this.launcher.spread(fn, units, weight, part);
   }
 
   /**

@@ -3,7 +3,7 @@
 // or, for an async call's large batch, split by rows across the worker pool (the stream counter
 // moves with the rows, so the bits are those of one call).
 
-import type { Kernels } from "./abi.js";
+import type { KernelName, Kernels } from "./abi.js";
 import type { RowSpec } from "./specs.js";
 import { addWords, type Words } from "./checks.js";
 import { Call, type Host, type KernelFn } from "./marshal.js";
@@ -120,27 +120,74 @@ export class Launcher {
     const args = c.args.slice(0, spec.arity);
     const parts = Math.min(pool.size, rows);
     const work = spec.work >= 0 && parts > 1 ? c.stage((parts - 1) * c.work) : 0;
-    const part = (i: number): number[] => {
+    const jobs: Job[][] = [];
+    for (let i = 0; i < parts; i++) {
       const a = sliceArgs(args, spec, Math.floor((rows * i) / parts), Math.floor((rows * (i + 1)) / parts), cols, new Array<number>(args.length));
       if (work && i > 0) a[spec.work] = work + (i - 1) * c.work;
-      return a;
-    };
-    const calls: Array<Promise<unknown>> = [];
-    for (let i = 0; i < parts; i++) calls.push(pool.call(i, spec.kernel, part(i)));
-    const results = await Promise.allSettled(calls);
+      jobs.push([[spec.kernel, a]]);
+    }
+    await this.runParts(pool, jobs);
+  }
+
+  /**
+   * Runs each part's kernel calls (in order) on its worker, part i on worker i, and waits for
+   * them. A kernel's own error (a trap) rejects; parts whose worker is lost run here.
+   */
+  private async runParts(pool: Pool, jobs: Job[][]): Promise<void> {
+    const results = await Promise.allSettled(jobs.map((part, i) => Promise.all(part.map(([kernel, a]) => pool.call(i, kernel, a as number[])))));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as unknown);
     const error = failed.find((e) => !(e instanceof WorkerLost));
     if (error) throw error;
     if (failed.length === 0) return;
     // Parts whose worker is gone run here: the same bits (the noise depends on the element
     // index only), and rerunning a part a dying worker had begun rewrites the same values
-    // (outputs never overlap inputs). A worker that cannot be started again ends the pool.
-    const f = this.fn(spec);
-    for (let i = 0; i < parts; i++) {
-      if (results[i]!.status !== "fulfilled") invoke(f, part(i), spec.arity);
+    // (outputs never overlap inputs; a part's calls run again in order). A worker that cannot
+    // be started again ends the pool.
+    for (let i = 0; i < jobs.length; i++) {
+      if (results[i]!.status !== "fulfilled") this.runHere(jobs[i]!);
     }
     const lost = failed.find((e) => (e as WorkerLost).starting) as WorkerLost | undefined;
     if (lost) await this.stopped(pool, `the worker pool stopped: ${lost.message}`);
+  }
+
+  /** Runs kernel calls here, in order. */
+  private runHere(jobs: readonly Job[]): void {
+    const k = this.kernels as unknown as Record<string, KernelFn>;
+    for (const [kernel, a] of jobs) k[kernel]!(...a);
+  }
+
+  /**
+   * An async batch of `units` independent units (rows, elements) of `weight` elements each, that
+   * `part(u0, u1)` turns into the kernel calls doing units u0 .. u1-1 (run in order; parts never
+   * write where another reads). A batch of two units or more and `threshold` elements or more,
+   * on a pool: one contiguous part per worker (a part whose worker is lost runs here);
+   * otherwise one part, run here at once. For the distribution classes, whose kernels have no
+   * launch of their own; what they stage and check is theirs. A failure rejects naming `fn`.
+   */
+  spread(fn: string, units: number, weight: number, part: (u0: number, u1: number) => Job[]): Promise<void> {
+    const pool = this.pool;
+    if (pool === null || units < 2 || units * weight < this.threshold) {
+      try {
+        this.runHere(part(0, units));
+        return Promise.resolve();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    const parts = Math.min(pool.size, units);
+    const jobs: Job[][] = [];
+    for (let i = 0; i < parts; i++) jobs.push(part(Math.floor((units * i) / parts), Math.floor((units * (i + 1)) / parts)));
+    return this.track(this.runParts(pool, jobs).catch((e: unknown) => {
+      throw new Error(`${fn}: ${(e as Error).message}`);
+    }));
+  }
+
+  /** Keeps `p` among the calls in flight (close() waits for them) until it settles. */
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    const done = () => this.inFlight.delete(p);
+    p.then(done, done);
+    return p;
   }
 
   /**
@@ -186,10 +233,7 @@ export class Launcher {
         throw new Error(`${c.fn}: ${(e as Error).message}`);
       },
     );
-    this.inFlight.add(p);
-    const done = () => this.inFlight.delete(p);
-    p.then(done, done);
-    return p;
+    return this.track(p);
   }
 
   /** Waits for the async calls in flight. */
@@ -197,6 +241,9 @@ export class Launcher {
     await Promise.allSettled([...this.inFlight]);
   }
 }
+
+/** One kernel call: the kernel's name and its arguments. */
+export type Job = readonly [kernel: KernelName, args: readonly number[]];
 
 /** What a finished call returns, made from its outputs (its blocks released). */
 export type Finish = (c: Call) => unknown;

@@ -11,8 +11,7 @@ import type { Kernels } from "./abi.js";
 import { SPECS, type RowSpec } from "./specs.js";
 import { article, describe, floatInputError, isNumberArray, rowError } from "./checks.js";
 import { Heap, Region, Tensor, type DType, type TensorOwner } from "./memory.js";
-
-const MAX_I32 = 0x7fffffff;
+import { Layout, resolveLayout, type LayoutOptions } from "./layout.js";
 
 /** A kernel as JS sees it. */
 export type KernelFn = (...args: number[]) => number | undefined;
@@ -50,6 +49,12 @@ export class Operand {
   ptr = 0;
 }
 
+/**
+ * A fresh output tensor's shape from the call's layout: the input's (`full`), a reduction's
+ * (`reduced`: the class axis dropped, or 1 with keepDims), or the class axis of size n.
+ */
+export type OutShape = "full" | "reduced" | number;
+
 /** An output of the current call. */
 export class OutPlan {
   name = "";
@@ -66,6 +71,8 @@ export class OutPlan {
   onHeap = false;
   /** Allocate a new tensor for the result (tensor inputs, no out given). */
   fresh = false;
+  /** The fresh tensor's shape (`Call.shapeOut`); null: rows x cols. */
+  shape: OutShape | null = null;
   ptr = 0;
 }
 
@@ -107,6 +114,8 @@ export class Call {
   work = 0;
   /** The launch's own row checks, or null: check_rows and rowError. */
   checks: RowChecks | null = null;
+  /** Where the classes are (`resolveLayout`); inner > 1: a strided launch, whose faults are lines. */
+  readonly layout = new Layout();
 
   /**
    * @param staging the instance's reusable region (synchronous calls), or null: blocks of the
@@ -131,6 +140,8 @@ export class Call {
     this.ran = false;
     this.work = 0;
     this.checks = null;
+    this.layout.inner = 1;
+    this.layout.shape = null;
     // What the overlap checks read of the inputs (release() drops the references after a call).
     this.in1.onHeap = false;
     this.in2.onHeap = false;
@@ -215,23 +226,9 @@ export class Call {
     throw new TypeError(`${fn}: ${name} must be a ${dtype} tensor, got ${t.dtype}`);
   }
 
-  /** Columns per row: the `cols` option, or the tensor's own. */
-  resolveCols(cols: unknown, a: Operand): number {
-    const c = cols ?? a.tensor?.cols;
-    if (typeof c === "number" && Number.isInteger(c) && c >= 1 && c <= MAX_I32) return c;
-    return this.badCols(c, a);
-  }
-
-  private badCols(c: unknown, a: Operand): never {
-    const fn = this.fn;
-    if (c === undefined) throw new TypeError(`${fn}: cols is required: the number of classes per row of ${a.name}`);
-    if (typeof c !== "number") throw new TypeError(`${fn}: cols must be a number, got ${describe(c)}`);
-    throw new RangeError(`${fn}: cols must be a positive integer, got ${c}`);
-  }
-
-  rowsOf(a: Operand, cols: number): number {
-    if (a.length % cols === 0) return a.length / cols;
-    throw new RangeError(`${this.fn}: cols = ${cols} does not divide the length of ${a.name} (${a.length})`);
+  /** The layout of `a`'s classes from the options (`shape`, `axis`, `cols`, `keepDims`) or its tensor's shape. */
+  resolveLayout(o: LayoutOptions, a: Operand): Layout {
+    return resolveLayout(this.layout, this.fn, o, a.name, a.length, a.tensor ? a.tensor.shape : null);
   }
 
   sameLength(a: Operand, b: Operand): void {
@@ -249,6 +246,7 @@ export class Call {
     slot.array = null;
     slot.onHeap = false;
     slot.fresh = false;
+    slot.shape = null;
     slot.ptr = 0;
     if (out === undefined) slot.fresh = tensorIn;
     else this.given(out, slot, other);
@@ -352,10 +350,18 @@ export class Call {
     return p;
   }
 
+  /** The shape a fresh output tensor of `o` gets, from the call's layout (default rows x cols). */
+  shapeOut(o: OutPlan, shape: OutShape): void {
+    o.shape = shape;
+  }
+
   /** Allocates the fresh output tensor (tensor input, no `out`), after every check has passed. */
   allocFresh(o: OutPlan): void {
     if (!o.fresh) return;
-    o.tensor = new Tensor(this.host, o.rows, o.cols, o.dtype);
+    const L = this.layout;
+    const s = o.shape;
+    const shape = s === null || (s === "full" && L.shape === null) ? null : s === "full" ? L.shape : s === "reduced" ? L.reduced() : L.withAxis(s);
+    o.tensor = new Tensor(this.host, o.rows, o.cols, o.dtype, shape);
     o.ptr = o.tensor.byteOffset;
   }
 
@@ -409,58 +415,25 @@ export class Call {
    * A kernel refused row `row` of `a` (NaN, +Inf, or every class masked; for probabilities, a
    * value that is not one, or every class 0) before writing anything: free the output tensors made for this call and say what is wrong where.
    */
-  rowFault(a: Operand, row: number, cols: number, fault = this.host.kernels.check_fault()): never {
+  rowFault(a: Operand, row: number, cols: number, fault = this.host.kernels.check_fault(), line: Layout | null = null): never {
     this.freeFresh();
-    const values = new Float32Array(this.memory.buffer, a.ptr + row * cols * 4, cols);
+    const values = line ? lineValues(this.memory, a.ptr, line, row) : new Float32Array(this.memory.buffer, a.ptr + row * cols * 4, cols);
     this.release();
-    throw rowError(this.fn, a.name, values, row, fault);
+    throw rowError(this.fn, a.name, values, row, fault, line ? (k) => line.index(row, k) : undefined);
   }
 
-  /** Throws the row error when a launch returned a bad row (>= 0). */
+  /** Throws the row error when a launch returned a bad row (>= 0): a line of a strided launch. */
   check(bad: number): void {
-    if (bad >= 0) this.checks ? this.checks.row(this, bad) : this.rowFault(this.in1, bad, this.cols);
+    if (bad < 0) return;
+    if (this.checks) this.checks.row(this, bad);
+    else if (this.layout.inner > 1) this.rowFault(this.in1, bad, this.layout.classes, undefined, this.layout);
+    else this.rowFault(this.in1, bad, this.cols);
   }
 }
 
-/**
- * Runs `kernel` on float32 blocks of one staging allocation: `inputs` (tensors of this instance
- * and views on its memory read in place, other arrays copied in), then one block per entry of
- * `outputs` (its length; 0 passes the pointer 0, "not wanted"), copied out after. For the
- * distribution classes.
- */
-export function runStaged(
-  c: Call, inputs: ReadonlyArray<Tensor | ArrayLike<number>>, outputs: readonly number[], kernel: (ptrs: number[]) => void,
-): Float32Array[] {
-  const memory = c.memory;
-  const ptrs: number[] = [];
-  let total = 0;
-  for (const x of inputs) {
-    if (x instanceof Tensor) {
-      c.checkTensor("input", x, "float32");
-      ptrs.push(x.byteOffset);
-    } else if (x instanceof Float32Array && x.buffer === memory.buffer) {
-      ptrs.push(x.byteOffset); // taken before staging can grow the memory and detach the view
-    } else {
-      ptrs.push(-1);
-      total += Math.ceil(x.length / 4) * 16;
-    }
-  }
-  for (const n of outputs) total += Math.ceil(n / 4) * 16;
-  let at = total === 0 ? 0 : c.stage(total);
-  const f32 = new Float32Array(memory.buffer);
-  inputs.forEach((x, i) => {
-    if (ptrs[i] !== -1) return;
-    f32.set(x as ArrayLike<number>, at >> 2);
-    ptrs[i] = at;
-    at += Math.ceil(x.length / 4) * 16;
-  });
-  const starts: number[] = [];
-  for (const n of outputs) {
-    starts.push(at);
-    ptrs.push(n === 0 ? 0 : at);
-    at += Math.ceil(n / 4) * 16;
-  }
-  kernel(ptrs);
-  const view = new Float32Array(memory.buffer);
-  return outputs.map((n, i) => view.slice(starts[i]! >> 2, (starts[i]! >> 2) + n));
+/** Line `l` of a strided layout's input at `ptr`: its classes, `inner` elements apart. */
+function lineValues(memory: WebAssembly.Memory, ptr: number, L: Layout, l: number): Float32Array {
+  const o = Math.floor(l / L.inner);
+  const all = new Float32Array(memory.buffer, ptr + (o * L.kCols + (l - o * L.inner)) * 4);
+  return Float32Array.from({ length: L.classes }, (_, c) => all[c * L.inner]!);
 }

@@ -159,13 +159,19 @@ declare global {
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for("Symbol.dispose");
 
 /**
- * A rows x cols matrix in wasm memory, row-major. `data` is a view on that memory: reading and
- * writing it copies nothing, and passing the tensor to a call copies nothing either.
- * Free it with `free()` or a `using` declaration.
+ * An array of any shape in wasm memory, row-major (`gw.tensor([2, 3, 4])`, or
+ * `gw.tensor(rows, cols)` for a matrix). `data` is a view on that memory: reading and writing
+ * it copies nothing, and passing the tensor to a call copies nothing either; calls read its
+ * `shape` (the classes on its last axis unless `axis` says otherwise) and give results of the
+ * shape they imply. Free it with `free()` or a `using` declaration.
  */
 export class Tensor<D extends DType = "float32"> {
-  readonly rows: number;
+  /** The tensor's dimensions (frozen). */
+  readonly shape: readonly number[];
+  /** The matrix view of the shape: the last dimension (1 for a shape of no dimensions). */
   readonly cols: number;
+  /** The matrix view of the shape: the product of the other dimensions. */
+  readonly rows: number;
   readonly dtype: D;
   /** rows * cols. */
   readonly length: number;
@@ -176,11 +182,16 @@ export class Tensor<D extends DType = "float32"> {
   #view: ArrayOf<D> | null = null;
   #freed = false;
 
-  /** @internal Use `gw.tensor(rows, cols)`. */
-  constructor(owner: TensorOwner, rows: number, cols: number, dtype: D) {
+  /**
+   * @internal Use `gw.tensor(shape)` or `gw.tensor(rows, cols)`. `shape` (default
+   * [rows, cols]) must hold rows * cols elements.
+   */
+  constructor(owner: TensorOwner, rows: number, cols: number, dtype: D, shape: readonly number[] | null = null) {
     Object.defineProperty(this, "owner", { value: owner, enumerable: false });
-    this.rows = rows;
-    this.cols = cols;
+    this.shape = Object.freeze(shape === null ? [rows, cols] : shape.slice());
+    const last = shape === null ? cols : this.shape.length === 0 ? 1 : this.shape[this.shape.length - 1]!;
+    this.cols = last;
+    this.rows = shape === null ? rows : this.shape.slice(0, -1).reduce((a, b) => a * b, 1);
     this.dtype = dtype;
     this.length = rows * cols;
     this.byteOffset = owner.heap.alloc(this.length * 4);

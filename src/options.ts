@@ -126,6 +126,9 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
   numclasses: ["cols"],
   columns: ["cols"],
   vocabsize: ["cols"],
+  // where the classes are: torch's dim and keepdim, numpy's keepdims
+  dim: ["axis"],
+  keepdim: ["keepDims"],
   // Gumbel(mu, beta) in most texts
   mu: ["loc"],
   beta: ["scale"],
@@ -150,7 +153,7 @@ export const NOTES = {
 
 /** Sample-count words: what a call says about them is its `draws` note. */
 const DRAW_WORDS = ["n", "size", "samplesize", "sampleshape", "shape", "numsamples", "samples", "count", "num", "draws"];
-/** Axis words: rows are always the last axis. */
+/** Axis words, for the calls that take cols but no axis (the distributions: rows are the last axis). */
 const AXIS_WORDS = ["dim", "axis"];
 const AXIS_NOTE = "rows are the last axis: cols is the length of a row";
 

@@ -7,7 +7,7 @@ export type { Kernels } from "./abi.js";
 export type {
   Backend, BackwardOptions, FloatInput, GappedSTOptions, GumbelMaxOptions, GumbelRaoOptions, GumbelSoftmaxOptions, ModeOptions,
   OutOption, ProbsOption, SampleOptions, ShapeOptions, StraightForward, StraightOptions, StreamOptions, TauOptions, U64, PerRow,
-  SampleTokensOptions,
+  SampleTokensOptions, ColsOption, KeepDimsOption, LogSumExpOptions, SoftmaxOptions,
 } from "./types.js";
 export { Tensor, type DType } from "./memory.js";
 export { GumbelRng } from "./rng.js";

@@ -1,17 +1,20 @@
 // The relaxed (Concrete / Gumbel-Softmax) distributions of Maddison et al. and Jang et al.
 // (2017), like torch.distributions.RelaxedOneHotCategorical / RelaxedBernoulli and TFP's: samples
 // from the Gumbel kernels, log-densities and their gradients from assembly/relaxed.ts (float64
-// inside). The JavaScript here validates, lays the operands out in wasm memory and copies the
-// results out: no exp or log runs in JS. Params and options take exactly the keys of their
-// types: another key is a TypeError (src/options.ts).
+// inside, run by relaxed-kernels.ts). The JavaScript here validates and gathers: no exp or log
+// runs in JS. Each sample and density has an async form (`...Async`): the same checks, errors
+// (rejecting), stream and bits, its batch split across the worker pool when large. Params and
+// options take exactly the keys of their types: another key is a TypeError (src/options.ts).
 
 import { BERN_CDF, BERN_LOG_PROB, BERN_LOGIT, BERN_SAMPLE, BERN_SIGMOID } from "./abi.js";
-import { checkTaus, describe, floatInputError, isNumberArray, rowError } from "./checks.js";
-import { parseCategorical, probsTolerance, type CategoricalParams } from "./distributions.js";
-import { argmaxRows, checkDraws, drawBatches, oneHot, repeat, Repeated } from "./draws.js";
+import { checkTaus, describe } from "./checks.js";
+import { parseCategorical, type CategoricalParams } from "./distributions.js";
+import { argmaxRows, checkDraws, drawBatches, drawBatchesAsync, oneHot, repeat, Repeated, reserveDraw } from "./draws.js";
 import type { GumbelWasm } from "./gumbel.js";
-import { runStaged } from "./marshal.js";
-import { Tensor } from "./memory.js";
+import type { Tensor } from "./memory.js";
+import {
+  bernoulliRun, bernoulliRunAsync, bernoulliSampleAsync, categoricalDensity, categoricalDensityAsync, checkLogitRows, float32Values, staged,
+} from "./relaxed-kernels.js";
 import type { GumbelSoftmaxOptions, SampleOptions, StreamOptions } from "./types.js";
 import { checkOptions, checkParams, NOTES, optionKeys, type OptionKeys } from "./options.js";
 
@@ -33,28 +36,11 @@ export interface HardSample {
 
 type Values = Tensor | ArrayLike<number>;
 
-/** The values of a Tensor (its view: read in place) or an array (as float32), or a TypeError naming the argument. */
-function float32Values(fn: string, name: string, v: unknown): Float32Array {
-  if (v instanceof Tensor) return v.dtype === "float32" ? (v as Tensor<"float32">).data : Float32Array.from(v.data);
-  if (isNumberArray(v)) return v instanceof Float32Array ? v : Float32Array.from(v);
-  throw floatInputError(fn, name, v);
-}
-
 /** A sample's options checked against `keys`: the stream (seed and offset) and n (checked: `min` or more, `batchElements` each). */
 function drawsOf(fn: string, options: unknown, keys: OptionKeys, batchElements: number, min: 0 | 1): { stream: StreamOptions; n: number } {
   checkOptions(fn, options, keys);
   const { seed, offset, n } = (options ?? {}) as SampleOptions;
   return { stream: { seed, offset }, n: checkDraws(fn, n, batchElements, min) };
-}
-
-/** Runs `kernel` through the instance's marshalling (marshal.ts `runStaged`): inputs in, outputs out. */
-function staged(gw: GumbelWasm, fn: string, inputs: ArrayLike<number>[], outputs: number[], kernel: (ptrs: number[]) => void): Float32Array[] {
-  const c = gw.marshal(fn);
-  try {
-    return runStaged(c, inputs, outputs, kernel);
-  } finally {
-    c.release();
-  }
 }
 
 /** The temperature as given (number or copy of the per-unit values) and one value per unit. */
@@ -154,6 +140,25 @@ export class RelaxedOneHotCategorical {
   }
 
   /**
+   * `rsample` on the worker pool for large batches (`gw.gumbelSoftmaxAsync` per kernel call):
+   * the same bits, stream and errors (rejecting, nothing drawn); without a seed the stream is
+   * taken when the call is made. A per-row temperature runs on the calling thread.
+   */
+  async rsampleAsync(options: SampleOptions = {}): Promise<Float32Array> {
+    return (await this.drawAsync("RelaxedOneHotCategorical.rsample", options, false)).soft;
+  }
+
+  /** `sample` on the worker pool for large batches (see `rsampleAsync`). */
+  async sampleAsync(options: SampleOptions = {}): Promise<Float32Array> {
+    return (await this.drawAsync("RelaxedOneHotCategorical.sample", options, false)).soft;
+  }
+
+  /** `sampleHard` on the worker pool for large batches (see `rsampleAsync`). */
+  sampleHardAsync(options: SampleOptions = {}): Promise<HardSample> {
+    return this.drawAsync("RelaxedOneHotCategorical.sampleHard", options, true);
+  }
+
+  /**
    * The one-hot of the first largest logit of each row (largest probability, for a
    * distribution given by probs): rows x cols, float32, as TF-Agents' GumbelSoftmax.mode. Masked
    * classes are never the mode.
@@ -163,21 +168,36 @@ export class RelaxedOneHotCategorical {
   }
 
   private draw(fn: string, options: SampleOptions, hard: boolean): HardSample {
-    const { rows, cols } = this;
-    const size = rows * cols;
+    const { stream, n, size, r } = this.outputs(fn, options, hard);
+    drawBatches(this.gw, fn, stream, n, size, (first, m, seed, offset) => void this.gw.gumbelSoftmax(this.tiles.times(m), this.chunk(r, hard, first, m, seed, offset)));
+    return r;
+  }
+
+  private async drawAsync(fn: string, options: SampleOptions, hard: boolean): Promise<HardSample> {
+    const { stream, n, size, r } = this.outputs(fn, options, hard);
+    await drawBatchesAsync(this.gw, fn, stream, n, size, (first, m, seed, offset) => this.gw.gumbelSoftmaxAsync(this.tiles.times(m), this.chunk(r, hard, first, m, seed, offset)));
+    return r;
+  }
+
+  /** A draw's options checked, and its outputs. */
+  private outputs(fn: string, options: SampleOptions, hard: boolean): { stream: StreamOptions; n: number; size: number; r: HardSample } {
+    const size = this.rows * this.cols;
     const { stream, n } = drawsOf(fn, options, RELAXED_CATEGORICAL_SAMPLE_KEYS, size, 1);
     const soft = new Float32Array(n * size);
-    const out = hard ? new Float32Array(n * size) : soft;
-    drawBatches(this.gw, fn, stream, n, size, (first, m, seed, offset) => {
-      const tau = typeof this.temperature === "number" ? this.temperature : this.tauTiles.times(m);
-      const o: GumbelSoftmaxOptions = { cols, tau, seed, offset, out: out.subarray(first * size, (first + m) * size) };
-      if (hard) {
-        o.hard = true;
-        o.soft = soft.subarray(first * size, (first + m) * size);
-      }
-      this.gw.gumbelSoftmax(this.tiles.times(m), o);
-    });
-    return { hard: out, soft };
+    return { stream, n, size, r: { hard: hard ? new Float32Array(n * size) : soft, soft } };
+  }
+
+  /** gumbelSoftmax's options for draws first .. first + m - 1 of `r`. */
+  private chunk(r: HardSample, hard: boolean, first: number, m: number, seed: bigint, offset: bigint): GumbelSoftmaxOptions {
+    const { cols } = this;
+    const size = this.rows * cols;
+    const tau = typeof this.temperature === "number" ? this.temperature : this.tauTiles.times(m);
+    const o: GumbelSoftmaxOptions = { cols, tau, seed, offset, out: r.hard.subarray(first * size, (first + m) * size) };
+    if (hard) {
+      o.hard = true;
+      o.soft = r.soft.subarray(first * size, (first + m) * size);
+    }
+    return o;
   }
 
   /**
@@ -189,7 +209,7 @@ export class RelaxedOneHotCategorical {
    * or 0 (m zeros, K unmasked classes).
    */
   logProb(value: Values): Float32Array {
-    return this.run("RelaxedOneHotCategorical.logProb", value, false)[0]!;
+    return this.run("RelaxedOneHotCategorical.logProb", value, false, false)[0]!;
   }
 
   /**
@@ -198,11 +218,22 @@ export class RelaxedOneHotCategorical {
    * each draw's own. At a value with zeros, `dlogits` is the finite limit and `dtemperature` is -Inf.
    */
   logProbGrad(value: Values): RelaxedLogProbGrad {
-    const [logProb, dlogits, dtemperature] = this.run("RelaxedOneHotCategorical.logProbGrad", value, true);
-    return { logProb: logProb!, dlogits: dlogits!, dtemperature: dtemperature! };
+    return grads(this.run("RelaxedOneHotCategorical.logProbGrad", value, true, false));
   }
 
-  private run(fn: string, value: Values, grad: boolean): Float32Array[] {
+  /** `logProb` on the worker pool for large batches (rows split): the same bits and errors (rejecting). */
+  async logProbAsync(value: Values): Promise<Float32Array> {
+    return (await this.run("RelaxedOneHotCategorical.logProb", value, false, true))[0]!;
+  }
+
+  /** `logProbGrad` on the worker pool for large batches (see `logProbAsync`). */
+  async logProbGradAsync(value: Values): Promise<RelaxedLogProbGrad> {
+    return grads(await this.run("RelaxedOneHotCategorical.logProbGrad", value, true, true));
+  }
+
+  private run(fn: string, value: Values, grad: boolean, async: false): Float32Array[];
+  private run(fn: string, value: Values, grad: boolean, async: true): Promise<Float32Array[]>;
+  private run(fn: string, value: Values, grad: boolean, async: boolean): Float32Array[] | Promise<Float32Array[]> {
     const { rows, cols } = this;
     const y = float32Values(fn, "value", value);
     const size = rows * cols;
@@ -210,44 +241,13 @@ export class RelaxedOneHotCategorical {
       throw new RangeError(`${fn}: value has ${y.length} elements, not a multiple of rows x cols = ${rows} x ${cols}`);
     }
     const n = size === 0 ? 1 : y.length / size;
-    return categoricalDensity(this.gw, fn, repeat(this.raw, n), y, repeat(this.tauRows, n), n * rows, cols, grad);
+    return (async ? categoricalDensityAsync : categoricalDensity)(this.gw, fn, repeat(this.raw, n), y, repeat(this.tauRows, n), n * rows, cols, grad);
   }
 }
 
-/**
- * @internal log p of each row of `y` (rows x cols, checked to lie on the simplex) under the
- * relaxed one-hot categorical of `logits` (already checked) at temperature `taus[r]`:
- * `[logProb]`, or with `grad` `[logProb, dlogits, dtemperature]`. The class and
- * gumbel-wasm/tfjs call it; errors name `fn`.
- */
-export function categoricalDensity(
-  gw: GumbelWasm, fn: string, logits: Float32Array, y: Float32Array, taus: Float32Array, rows: number, cols: number, grad: boolean,
-): Float32Array[] {
-  const tol = probsTolerance(cols);
-  for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let k = 0; k < cols; k++) {
-      const v = y[r * cols + k]!;
-      if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: value[${r}, ${k}] must be in [0, 1], got ${v}`);
-      s += v;
-    }
-    if (!(Math.abs(s - 1) <= tol)) {
-      throw new RangeError(`${fn}: row ${r} of value sums to ${s}, not 1 (within ${tol.toExponential(0)}): not on the simplex`);
-    }
-  }
-  const n = rows * cols;
-  return staged(gw, fn, [logits, y, taus], [rows, grad ? n : 0, grad ? rows : 0], ([l, yp, t, dst, dl, dt]) =>
-    gw.kernels.relaxed_categorical_log_prob(l!, yp!, t!, dst!, dl!, dt!, rows, cols),
-  );
-}
-
-/** NaN, +Inf or an all -Inf row: the kernels' own validation pass, and their error naming the place. */
-export function checkLogitRows(gw: GumbelWasm, fn: string, name: string, x: Float32Array, rows: number, cols: number): void {
-  let bad = -1;
-  staged(gw, fn, [x], [], ([p]) => {
-    bad = gw.kernels.check_rows(p!, rows, cols);
-  });
-  if (bad >= 0) throw rowError(fn, name, x.subarray(bad * cols, (bad + 1) * cols), bad, gw.kernels.check_fault());
+/** A density's three outputs as `RelaxedLogProbGrad`. */
+function grads([logProb, dlogits, dtemperature]: Float32Array[]): RelaxedLogProbGrad {
+  return { logProb: logProb!, dlogits: dlogits!, dtemperature: dtemperature! };
 }
 
 const BERN = { sample: BERN_SAMPLE, logProb: BERN_LOG_PROB, cdf: BERN_CDF, logit: BERN_LOGIT, sigmoid: BERN_SIGMOID } as const;
@@ -342,18 +342,58 @@ export class RelaxedBernoulli {
    * temperature < 1, -Inf above 1, finite (-l at 0, +l at 1) at exactly 1.
    */
   logProb(value: Values): Float32Array {
-    return this.run("RelaxedBernoulli.logProb", BERN.logProb, value, 1)[0]!;
+    return this.run("RelaxedBernoulli.logProb", BERN.logProb, value, 1, false)[0]!;
   }
 
   /** logProb with `dlogits` and `dtemperature` per element of value (dtemperature -Inf at 0 and 1). */
   logProbGrad(value: Values): RelaxedLogProbGrad {
-    const [logProb, dlogits, dtemperature] = this.run("RelaxedBernoulli.logProbGrad", BERN.logProb, value, 3);
-    return { logProb: logProb!, dlogits: dlogits!, dtemperature: dtemperature! };
+    return grads(this.run("RelaxedBernoulli.logProbGrad", BERN.logProb, value, 3, false));
   }
 
   /** P(Y <= value) = sigmoid(temperature * logit(value) - logits). */
   cdf(value: Values): Float32Array {
-    return this.run("RelaxedBernoulli.cdf", BERN.cdf, value, 1)[0]!;
+    return this.run("RelaxedBernoulli.cdf", BERN.cdf, value, 1, false)[0]!;
+  }
+
+  /**
+   * `rsample` on the worker pool for large batches (the noise and the transform split by
+   * elements): the same bits, stream and errors (rejecting, nothing drawn); without a seed the
+   * stream is taken when the call is made.
+   */
+  async rsampleAsync(options: RelaxedBernoulliSampleOptions = {}): Promise<Float32Array> {
+    return (await this.drawAsync("RelaxedBernoulli.rsample", options, false)).soft;
+  }
+
+  /** `sample` on the worker pool for large batches (see `rsampleAsync`). */
+  async sampleAsync(options: RelaxedBernoulliSampleOptions = {}): Promise<Float32Array> {
+    return (await this.drawAsync("RelaxedBernoulli.sample", options, false)).soft;
+  }
+
+  /** `sampleHard` on the worker pool for large batches (see `rsampleAsync`). */
+  sampleHardAsync(options: RelaxedBernoulliSampleOptions = {}): Promise<HardSample> {
+    return this.drawAsync("RelaxedBernoulli.sampleHard", options, true);
+  }
+
+  /** `logProb` on the worker pool for large batches (elements split): the same bits and errors (rejecting). */
+  async logProbAsync(value: Values): Promise<Float32Array> {
+    return (await this.run("RelaxedBernoulli.logProb", BERN.logProb, value, 1, true))[0]!;
+  }
+
+  /** `logProbGrad` on the worker pool for large batches (see `logProbAsync`). */
+  async logProbGradAsync(value: Values): Promise<RelaxedLogProbGrad> {
+    return grads(await this.run("RelaxedBernoulli.logProbGrad", BERN.logProb, value, 3, true));
+  }
+
+  /** `cdf` on the worker pool for large batches (see `logProbAsync`). */
+  async cdfAsync(value: Values): Promise<Float32Array> {
+    return (await this.run("RelaxedBernoulli.cdf", BERN.cdf, value, 1, true))[0]!;
+  }
+
+  private async drawAsync(fn: string, options: RelaxedBernoulliSampleOptions, hard: boolean): Promise<HardSample> {
+    const { stream, n } = drawsOf(fn, options, RELAXED_BERNOULLI_SAMPLE_KEYS, 2 * this.size, 0);
+    const d = reserveDraw(this.gw, fn, stream, 2 * n * this.size);
+    const [soft, h] = await bernoulliSampleAsync(this.gw, fn, this.logits, this.tau, this.size, n, hard, d);
+    return { soft: soft!, hard: h! };
   }
 
   private draw(fn: string, options: RelaxedBernoulliSampleOptions, hard: boolean): HardSample {
@@ -369,34 +409,18 @@ export class RelaxedBernoulli {
     return { soft: soft!, hard: h! };
   }
 
-  private run(fn: string, op: number, value: Values, outputs: 1 | 3): Float32Array[] {
+  private run(fn: string, op: number, value: Values, outputs: 1 | 3, async: false): Float32Array[];
+  private run(fn: string, op: number, value: Values, outputs: 1 | 3, async: true): Promise<Float32Array[]>;
+  private run(fn: string, op: number, value: Values, outputs: 1 | 3, async: boolean): Float32Array[] | Promise<Float32Array[]> {
     const y = float32Values(fn, "value", value);
     if (y.length % this.size !== 0) {
       throw new RangeError(`${fn}: value has ${y.length} elements, not a multiple of the batch size ${this.size}`);
     }
-    return bernoulliRun(this.gw, fn, op, this.logits, this.tau, y, this.size, outputs);
+    return (async ? bernoulliRunAsync : bernoulliRun)(this.gw, fn, op, this.logits, this.tau, y, this.size, outputs);
   }
 
   /** logits <-> probs, elementwise in wasm. */
   private map(op: number, x: Float32Array): Float32Array {
     return staged(this.gw, "RelaxedBernoulli", [x], [x.length], ([src, dst]) => this.gw.kernels.relaxed_bernoulli(op, 0, 0, src!, dst!, 0, 0, x.length, x.length))[0]!;
   }
-}
-
-/**
- * @internal A relaxed Bernoulli kernel `op` (BERN_LOG_PROB, BERN_CDF) at each value of `y` (in
- * [0, 1], checked; `logits` and `taus` of `size` elements, already checked, repeat over it):
- * `[result]`, or with 3 outputs `[logProb, dlogits, dtemperature]`. Errors name `fn`.
- */
-export function bernoulliRun(
-  gw: GumbelWasm, fn: string, op: number, logits: Float32Array, taus: Float32Array, y: Float32Array, size: number, outputs: 1 | 3,
-): Float32Array[] {
-  for (let i = 0; i < y.length; i++) {
-    const v = y[i]!;
-    if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: value[${i}] must be in [0, 1], got ${v}`);
-  }
-  const m = y.length;
-  return staged(gw, fn, [logits, taus, y], outputs === 3 ? [m, m, m] : [m, 0, 0], ([l, t, yp, dst, a1, a2]) =>
-    gw.kernels.relaxed_bernoulli(op, l!, t!, yp!, dst!, a1!, a2!, m, size),
-  );
 }

@@ -5,7 +5,7 @@ import { parseU64, wordsToBigInt, type Words } from "./checks.js";
 import type { Tensor } from "./memory.js";
 import { checkOptions, NOTES, optionKeys } from "./options.js";
 import type {
-  FloatInput, GumbelMaxOptions, GumbelSoftmaxOptions, IndexResult, OutOption, ProbsOption, Result, ShapeOptions, StreamOptions, U64,
+  FloatInput, GumbelMaxOptions, GumbelSoftmaxOptions, IndexResult, KeepDimsOption, OutOption, ProbsOption, Result, ShapeOptions, StreamOptions, U64,
 } from "./types.js";
 
 /**
@@ -20,13 +20,15 @@ export interface StreamHost {
 }
 
 type SoftmaxOptions = Omit<GumbelSoftmaxOptions, "seed" | "offset">;
-type MaxOptions = ShapeOptions & ProbsOption & OutOption<Tensor<"int32"> | Int32Array>;
+type MaxOptions = ShapeOptions & KeepDimsOption & ProbsOption & OutOption<Tensor<"int32"> | Int32Array>;
 
 /** The stream supplies seed and offset: a call's own would silently draw another stream. */
 const OWN = { seed: NOTES.OWN_STREAM, offset: NOTES.OWN_STREAM };
-const SOFTMAX_KEYS = optionKeys<SoftmaxOptions>({ cols: true, tau: true, hard: true, soft: true, probs: true, out: true }, { draws: NOTES.DRAWS_PER_ROW, notes: OWN });
+const SOFTMAX_KEYS = optionKeys<SoftmaxOptions>(
+  { cols: true, shape: true, axis: true, tau: true, hard: true, soft: true, probs: true, out: true }, { draws: NOTES.DRAWS_PER_ROW, notes: OWN },
+);
 const MAX_KEYS = optionKeys<MaxOptions>(
-  { cols: true, probs: true, out: true },
+  { cols: true, shape: true, axis: true, keepDims: true, probs: true, out: true },
   { draws: NOTES.DRAWS_PER_ROW, notes: { ...OWN, tau: NOTES.TAU_ONE, temperature: NOTES.TAU_ONE } },
 );
 

@@ -10,6 +10,7 @@ import { checkCount, checkFlag, checkTaus, describe } from "./checks.js";
 import type { Call, Operand } from "./marshal.js";
 import { checkOptions, NOTES, optionKeys } from "./options.js";
 import type { Streams } from "./streams.js";
+import { notStrided } from "./layout.js";
 import type { FloatOut, GumbelMaxOptions, GumbelSoftmaxOptions, OutOption, StreamOptions } from "./types.js";
 
 const MAX_I32 = 0x7fffffff;
@@ -19,10 +20,12 @@ const TAU_ONE = { tau: NOTES.TAU_ONE, temperature: NOTES.TAU_ONE };
 const STREAM_OUT_KEYS = optionKeys<StreamOptions & OutOption<FloatOut>>({ seed: true, offset: true, out: true }, { draws: DRAWS_COUNT });
 const STREAM_KEYS = optionKeys<StreamOptions>({ seed: true, offset: true }, { draws: DRAWS_COUNT });
 const GUMBEL_SOFTMAX_KEYS = optionKeys<GumbelSoftmaxOptions>(
-  { cols: true, tau: true, hard: true, soft: true, probs: true, seed: true, offset: true, out: true },
+  { cols: true, shape: true, axis: true, tau: true, hard: true, soft: true, probs: true, seed: true, offset: true, out: true },
   { draws: DRAWS_PER_ROW },
 );
-const GUMBEL_MAX_KEYS = optionKeys<GumbelMaxOptions>({ cols: true, probs: true, seed: true, offset: true, out: true }, { draws: DRAWS_PER_ROW, notes: TAU_ONE });
+const GUMBEL_MAX_KEYS = optionKeys<GumbelMaxOptions>(
+  { cols: true, shape: true, axis: true, keepDims: true, probs: true, seed: true, offset: true, out: true }, { draws: DRAWS_PER_ROW, notes: TAU_ONE },
+);
 
 /** n Gumbel noise values (`gumbel`) or uniforms from the stream, into out1. */
 export function prepareNoise(c: Call, s: Streams, gumbel: boolean, n: unknown, options: (StreamOptions & OutOption<FloatOut>) | undefined): void {
@@ -58,13 +61,16 @@ export function prepareGumbelSoftmax(c: Call, s: Streams, logits: unknown, optio
   const o = options ?? {};
   const probs = checkFlag(fn, "probs", o.probs, PROBS);
   const a = c.operand(probs ? "probs" : "logits", logits, c.in1);
-  const cols = c.resolveCols(o.cols, a);
-  const rows = c.rowsOf(a, cols);
+  const L = c.resolveLayout(o, a);
+  if (L.inner > 1) notStrided(fn, L);
+  const rows = L.outer;
+  const cols = L.classes;
   const tau = checkTaus(fn, o.tau, rows);
   const hard = checkFlag(fn, "hard", o.hard ?? false);
   if (o.soft !== undefined && !hard) throw new TypeError(`${fn}: soft is only written with hard: true`);
   s.resolve(fn, o, rows * cols);
   const out = c.outPlan("out", o.out, "float32", rows, cols, a.tensor !== null, c.out1, null);
+  c.shapeOut(out, "full");
   const soft = o.soft === undefined ? null : c.outPlan("soft", o.soft, "float32", rows, cols, false, c.out2, out);
   const lp = logitsOf(c, a, c.stageOperands(a, null, out, soft, probs ? rows * cols * 4 : 0), rows, cols, probs);
   c.allocFresh(out);
@@ -83,10 +89,13 @@ export function prepareGumbelMax(c: Call, s: Streams, logits: unknown, options: 
   const o = options ?? {};
   const probs = checkFlag(c.fn, "probs", o.probs, PROBS);
   const a = c.operand(probs ? "probs" : "logits", logits, c.in1);
-  const cols = c.resolveCols(o.cols, a);
-  const rows = c.rowsOf(a, cols);
+  const L = c.resolveLayout(o, a);
+  if (L.inner > 1) notStrided(c.fn, L);
+  const rows = L.outer;
+  const cols = L.classes;
   s.resolve(c.fn, o, rows * cols);
   const out = c.outPlan("out", o.out, "int32", rows, 1, a.tensor !== null, c.out1, null);
+  c.shapeOut(out, "reduced");
   const lp = logitsOf(c, a, c.stageOperands(a, null, out, null, probs ? rows * cols * 4 : 0), rows, cols, probs);
   c.allocFresh(out);
   const { key, counter } = s;

@@ -6,24 +6,31 @@ import { LOG_SOFTMAX, LOG_SUM_EXP, SOFTMAX, SOFTMAX_GRAD } from "./specs.js";
 import { checkTaus, describe } from "./checks.js";
 import type { Call } from "./marshal.js";
 import { checkOptions, optionKeys } from "./options.js";
-import type { BackwardOptions, SoftmaxOptions } from "./types.js";
+import { notStrided } from "./layout.js";
+import type { BackwardOptions, LogSumExpOptions, SoftmaxOptions } from "./types.js";
 
 const NO_NOISE = "this call is deterministic: it draws no noise";
 /** softmax, logSoftmax, logSumExp and softmaxJvp. */
-const TAU_OUT_KEYS = optionKeys<SoftmaxOptions>({ cols: true, tau: true, out: true }, { notes: { seed: NO_NOISE, offset: NO_NOISE } });
+const TAU_OUT_KEYS = optionKeys<SoftmaxOptions>({ cols: true, shape: true, axis: true, tau: true, out: true }, { notes: { seed: NO_NOISE, offset: NO_NOISE } });
+const LSE_KEYS = optionKeys<LogSumExpOptions>(
+  { cols: true, shape: true, axis: true, keepDims: true, tau: true, out: true }, { notes: { seed: NO_NOISE, offset: NO_NOISE } },
+);
 const BACKWARD_KEYS = optionKeys<BackwardOptions>(
-  { cols: true, tau: true, out: true, dtau: true, dtauOut: true }, { notes: { seed: NO_NOISE, offset: NO_NOISE } },
+  { cols: true, shape: true, axis: true, keepDims: true, tau: true, out: true, dtau: true, dtauOut: true }, { notes: { seed: NO_NOISE, offset: NO_NOISE } },
 );
 
 /** softmax (0), logSoftmax (1) and logSumExp (2) of each row of x / tau. */
-export function prepareSoftmax(c: Call, op: 0 | 1 | 2, x: unknown, options: SoftmaxOptions | undefined): void {
-  checkOptions(c.fn, options, TAU_OUT_KEYS);
+export function prepareSoftmax(c: Call, op: 0 | 1 | 2, x: unknown, options: LogSumExpOptions | undefined): void {
+  checkOptions(c.fn, options, op === 2 ? LSE_KEYS : TAU_OUT_KEYS);
   const o = options ?? {};
   const a = c.operand("x", x, c.in1);
-  const cols = c.resolveCols(o.cols, a);
-  const rows = c.rowsOf(a, cols);
+  const L = c.resolveLayout(o, a);
+  if (L.inner > 1) notStrided(c.fn, L);
+  const rows = L.outer;
+  const cols = L.classes;
   const tau = checkTaus(c.fn, o.tau, rows);
   const out = c.outPlan("out", o.out, "float32", rows, op === 2 ? 1 : cols, a.tensor !== null, c.out1, null);
+  c.shapeOut(out, op === 2 ? "reduced" : "full");
   c.stageOperands(a, null, out, null);
   c.allocFresh(out);
   const spec = op === 0 ? SOFTMAX : op === 1 ? LOG_SOFTMAX : LOG_SUM_EXP;
@@ -62,13 +69,17 @@ export function prepareSoftmaxGrad(c: Call, y: unknown, v: unknown, options: Bac
   const withDtau = backward && wantsDtau(c.fn, o);
   const a = c.operand("y", y, c.in1);
   const b = c.operand(backward ? "dy" : "tangent", v, c.in2);
-  const cols = c.resolveCols(o.cols, a);
-  const rows = c.rowsOf(a, cols);
+  const L = c.resolveLayout(o, a);
+  if (L.inner > 1) notStrided(c.fn, L);
+  const rows = L.outer;
+  const cols = L.classes;
   c.sameLength(a, b);
   const tau = checkTaus(c.fn, o.tau, rows);
   const isT = a.tensor !== null;
   const out = c.outPlan("out", o.out, "float32", rows, cols, isT, c.out1, null);
+  c.shapeOut(out, "full");
   const dt = withDtau ? c.outPlan("dtauOut", o.dtauOut, "float32", rows, 1, isT, c.out2, out) : null;
+  if (dt) c.shapeOut(dt, "reduced");
   c.stageOperands(a, b, out, dt);
   c.allocFresh(out);
   if (dt) c.allocFresh(dt);

@@ -8,6 +8,7 @@ import { checkKappa, checkSamples, checkTaus } from "./checks.js";
 import type { Call } from "./marshal.js";
 import { checkOptions, NOTES, optionKeys, type OptionKeys } from "./options.js";
 import type { Streams } from "./streams.js";
+import { notStrided } from "./layout.js";
 import type { GappedSTOptions, GumbelRaoOptions, StraightForward } from "./types.js";
 
 const ALWAYS_HARD = "the output is always one-hot: pass soft to receive the surrogate";
@@ -17,21 +18,21 @@ const { DRAWS_PER_ROW } = NOTES;
 const KEYS: ReadonlyArray<readonly [OptionKeys, OptionKeys]> = [
   [
     optionKeys<GumbelRaoOptions & StraightForward>(
-      { cols: true, tau: true, samples: true, soft: true, seed: true, offset: true, out: true },
+      { cols: true, shape: true, axis: true, tau: true, samples: true, soft: true, seed: true, offset: true, out: true },
       { draws: DRAWS_PER_ROW, notes: { hard: ALWAYS_HARD } },
     ),
     optionKeys<GumbelRaoOptions>(
-      { cols: true, tau: true, samples: true, seed: true, offset: true, out: true },
+      { cols: true, shape: true, axis: true, tau: true, samples: true, seed: true, offset: true, out: true },
       { draws: DRAWS_PER_ROW, notes: { hard: ALWAYS_HARD, soft: SOFT_FORWARD } },
     ),
   ],
   [
     optionKeys<GappedSTOptions & StraightForward>(
-      { cols: true, tau: true, kappa: true, soft: true, seed: true, offset: true, out: true },
+      { cols: true, shape: true, axis: true, tau: true, kappa: true, soft: true, seed: true, offset: true, out: true },
       { draws: DRAWS_PER_ROW, notes: { hard: ALWAYS_HARD } },
     ),
     optionKeys<GappedSTOptions>(
-      { cols: true, tau: true, kappa: true, seed: true, offset: true, out: true },
+      { cols: true, shape: true, axis: true, tau: true, kappa: true, seed: true, offset: true, out: true },
       { draws: DRAWS_PER_ROW, notes: { hard: ALWAYS_HARD, soft: SOFT_FORWARD } },
     ),
   ],
@@ -52,8 +53,10 @@ export function prepareStraight(
   const extra = op === 0 ? checkSamples(fn, o.samples) : checkKappa(fn, o.kappa);
   const a = c.operand("logits", logits, c.in1);
   const b = backward ? c.operand("dy", dy, c.in2) : null;
-  const cols = c.resolveCols(o.cols, a);
-  const rows = c.rowsOf(a, cols);
+  const L = c.resolveLayout(o, a);
+  if (L.inner > 1) notStrided(fn, L);
+  const rows = L.outer;
+  const cols = L.classes;
   if (b) c.sameLength(a, b);
   const tau = checkTaus(fn, o.tau, rows);
   if (backward && o.seed === undefined) {
@@ -61,6 +64,7 @@ export function prepareStraight(
   }
   s.resolve(fn, o, rows * cols);
   const out = c.outPlan("out", o.out, "float32", rows, cols, a.tensor !== null, c.out1, null);
+  c.shapeOut(out, "full");
   const aux = !backward
     ? o.soft === undefined ? null : c.outPlan("soft", o.soft, "float32", rows, cols, false, c.out2, out)
     : op === 0 ? c.outPlan("work", undefined, "float32", 1, cols, false, c.out2, null) : null;

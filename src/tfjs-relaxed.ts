@@ -2,7 +2,8 @@
 // Maddison et al. (2017) needs, log q(y) - log p(y) at a relaxed sample y, with its gradients
 // w.r.t. the logits, the temperature and y itself (the reparameterised path). The densities
 // and their logits and temperature gradients come from the kernels (float64 inside, see
-// src/relaxed.ts); the gradient w.r.t. the value is arithmetic on them (no exp or log in JS):
+// src/relaxed-kernels.ts); the gradient w.r.t. the value is arithmetic on them (no exp or log
+// in JS):
 //
 //   categorical  d/dy_k log p = -(tau+1)/y_k + K tau softmax(x)_k / y_k = (-tau dlogits_k - 1) / y_k
 //                (x = l - tau log y, dlogits_k = 1 - K softmax(x)_k; 0 for masked classes)
@@ -13,7 +14,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { BERN_LOG_PROB } from "./abi.js";
 import type { GumbelWasm } from "./gumbel.js";
-import { bernoulliRun, categoricalDensity, checkLogitRows } from "./relaxed.js";
+import { bernoulliRun, categoricalDensity, checkLogitRows } from "./relaxed-kernels.js";
 import { as, at, op, read, rowsOf, sameShape, temperatureArg, temperatureGrad, tensorArg, wrap, type Temperature } from "./tfjs-args.js";
 
 /** A temperature: a number, or a float32 tensor (a scalar, or one per row / element), which then gets its gradient. */

@@ -9,12 +9,13 @@ import { SAMPLE_TOKENS } from "./specs.js";
 import type { Streams } from "./streams.js";
 import type { PerRow, SampleTokensOptions, U64 } from "./types.js";
 import { checkOptions, optionKeys } from "./options.js";
+import { notStrided } from "./layout.js";
 
 export type { SampleTokensOptions } from "./types.js";
 
 /** sampleTokens' option keys (an unknown one is a TypeError: src/options.ts). */
 export const SAMPLE_TOKENS_KEYS = optionKeys<SampleTokensOptions>(
-  { cols: true, temperature: true, topK: true, topP: true, minP: true, seed: true, seeds: true, offset: true, offsets: true, out: true },
+  { cols: true, shape: true, axis: true, keepDims: true, temperature: true, topK: true, topP: true, minP: true, seed: true, seeds: true, offset: true, offsets: true, out: true },
   { draws: "each call draws one token per row: repeat the rows (with their own seeds or offsets) for more" },
 );
 
@@ -185,8 +186,10 @@ export function prepareTokens(
   checkOptions(fn, given, SAMPLE_TOKENS_KEYS);
   const options = given ?? {};
   const a = c.operand("logits", logits, c.in1);
-  const cols = c.resolveCols(options.cols, a);
-  const rows = c.rowsOf(a, cols);
+  const L = c.resolveLayout(options, a);
+  if (L.inner > 1) notStrided(fn, L);
+  const rows = L.outer;
+  const cols = L.classes;
   params.fill(fn, options, rows);
   if (options.seeds !== undefined && options.seed !== undefined) throw new TypeError(`${fn}: give seed or seeds, not both`);
   if (options.offsets !== undefined && options.offset !== undefined) throw new TypeError(`${fn}: give offset or offsets, not both`);
@@ -199,6 +202,7 @@ export function prepareTokens(
     s.none();
   }
   const out = c.outPlan("out", options.out, "int32", rows, 1, a.tensor !== null, c.out1, null);
+  c.shapeOut(out, "reduced");
   c.stageOperands(a, null, out, null);
   const kernels = c.host.kernels;
   const pBytes = rows * PARAM_BYTES;

@@ -8,11 +8,12 @@ import type { Call } from "./marshal.js";
 import { GUMBEL_NOISE } from "./specs.js";
 import { checkOptions, NOTES, optionKeys } from "./options.js";
 import type { Streams } from "./streams.js";
+import { notStrided } from "./layout.js";
 import type { ShapeOptions, StreamOptions } from "./types.js";
 
 const K_SECOND = "k is the second argument: topK(logits, k, options)";
 const TOPK_KEYS = optionKeys<ShapeOptions & StreamOptions>(
-  { cols: true, seed: true, offset: true },
+  { cols: true, shape: true, axis: true, seed: true, offset: true },
   { draws: `k, the classes drawn per row, is the second argument: topK(logits, k, options)`, notes: { k: K_SECOND, tau: NOTES.TAU_ONE, temperature: NOTES.TAU_ONE } },
 );
 
@@ -97,8 +98,10 @@ export function prepareTopK(c: Call, s: Streams, logits: unknown, k: unknown, op
   checkOptions(fn, options, TOPK_KEYS);
   const o = options ?? {};
   const a = c.operand("logits", logits, c.in1);
-  const cols = c.resolveCols(o.cols, a);
-  const rows = c.rowsOf(a, cols);
+  const L = c.resolveLayout(o, a);
+  if (L.inner > 1) notStrided(fn, L);
+  const rows = L.outer;
+  const cols = L.classes;
   const kk = checkCount(fn, "k", k, cols);
   s.resolve(fn, o, rows * cols);
   const noise = c.outPlan("noise", undefined, "float32", rows, cols, false, c.out1, null);
@@ -134,9 +137,10 @@ export function finishTopK(c: Call, k: number): Int32Array | Tensor<"int32"> {
   const heapVal = new Float64Array(k);
   for (let r = 0; r < rows; r++) selectTopK(x, g, r * cols, cols, k, heapIdx, heapVal, picked, r * k);
   const tensorIn = c.in1.tensor !== null;
+  const shape = tensorIn ? c.layout.withAxis(k) : null;
   c.release();
   if (tensorIn) {
-    const t = new Tensor(c.host, rows, k, "int32");
+    const t = new Tensor(c.host, rows, k, "int32", shape);
     t.data.set(picked);
     return t;
   }

@@ -11,9 +11,32 @@ export type FloatInput = Tensor<"float32"> | Float32Array | ArrayLike<number>;
 /** Seeds and offsets: integers from 0 to 2^64-1, as numbers (up to 2^53-1) or bigints. */
 export type U64 = number | bigint;
 
-export interface ShapeOptions {
-  /** Columns per row (classes per categorical). Required for arrays; tensors default to their own. */
+export interface ColsOption {
+  /** Columns per row (classes per categorical): the input is [length / cols, cols]. */
   cols?: number;
+}
+export interface ShapeOptions {
+  /**
+   * Columns per row (classes per categorical), the classes on the last axis: the input is
+   * [length / cols, cols]. Arrays need `cols` or `shape` (not both); tensors default to their
+   * own shape.
+   */
+  cols?: number;
+  /** The input's shape, its product the input's length (in place of `cols`). */
+  shape?: readonly number[];
+  /**
+   * The axis the classes run along (PyTorch's `dim`, JAX's `axis`); default -1, the last. A
+   * negative axis counts from the end; the other axes form the batch. A non-last axis runs as a
+   * strided kernel on the input where it is (no transposing copy); outputs keep the input's
+   * shape, and the noise of an element is that of its row-major index in the input, whatever
+   * the axis. Per-row temperature arrays need the classes last.
+   */
+  axis?: number;
+}
+/** A call that reduces the class axis (one value per categorical). */
+export interface KeepDimsOption {
+  /** Keep the class axis in the result's shape, as a dimension of 1; default false: dropped. */
+  keepDims?: boolean;
 }
 export interface TauOptions extends ShapeOptions {
   /**
@@ -93,7 +116,7 @@ export interface StraightForward {
  * log per element) is computed only when asked: `dtau: true`, or a `dtauOut` to write it into.
  * `dtau: false` with a `dtauOut` does not compile (and is a TypeError at run time).
  */
-export type BackwardOptions = TauOptions & OutOption<Tensor | Float32Array> & (
+export type BackwardOptions = TauOptions & KeepDimsOption & OutOption<Tensor | Float32Array> & (
   | {
       /** Compute dtau; default false, or true when dtauOut is given. */
       dtau?: boolean;
@@ -112,7 +135,7 @@ export type Result<X, O> = O extends { out: Tensor } ? Tensor : X extends Tensor
 /** A value for every row (a number) or one per row (an array of `rows` numbers). */
 export type PerRow = number | ArrayLike<number>;
 
-export interface SampleTokensOptions extends ShapeOptions {
+export interface SampleTokensOptions extends ShapeOptions, KeepDimsOption {
   /** Temperature T >= 0, finite; default 1. 0 is greedy: the first largest logit, no noise. */
   temperature?: PerRow;
   /** Keep the k tokens of largest logit (and any tied with the k-th); 0 (default) keeps all. */
@@ -134,9 +157,11 @@ export interface SampleTokensOptions extends ShapeOptions {
 }
 
 /** What `gumbelMax` takes besides the logits. */
-export type GumbelMaxOptions = ShapeOptions & StreamOptions & ProbsOption & OutOption<Tensor<"int32"> | Int32Array>;
+export type GumbelMaxOptions = ShapeOptions & KeepDimsOption & StreamOptions & ProbsOption & OutOption<Tensor<"int32"> | Int32Array>;
 /** What the softmax family takes besides its input. */
 export type SoftmaxOptions = TauOptions & OutOption<FloatOut>;
+/** What logSumExp takes besides its input. */
+export type LogSumExpOptions = SoftmaxOptions & KeepDimsOption;
 /** The type of key K of options O (undefined when O has no such key). */
 type Get<O, K extends PropertyKey> = K extends keyof O ? O[K] : undefined;
 /** An output's type: the tensor or array given for it (`G`), else a tensor for tensor input, else a Float32Array. */

@@ -25,14 +25,14 @@ const inInline = (path: string) => path.startsWith("inline/");
 /** src/'s layers, from the leaves up: a file may import from its own layer and those below. */
 const SRC_LAYERS: string[][] = [
   ["checks.ts", "abi.ts", "loader.ts", "pool.ts", "memory.ts"], // argument checks, the kernel ABI, loading, workers, memory
-  ["options.ts", "specs.ts", "types.ts"], // option keys, the launches' row specs, the public types
-  ["marshal.ts", "streams.ts"], // operands in and out; seed and offset
+  ["options.ts", "specs.ts", "types.ts", "layout.ts"], // option keys, the launches' row specs, the public types, where the classes are
+  ["marshal.ts", "streams.ts", "staged.ts"], // operands in and out; seed and offset; the distributions' staged kernel calls
   ["launch.ts"], // running a prepared call: here, in runs of one temperature, or on the pool
   ["softmax.ts", "sampling.ts", "straight.ts", "topk.ts", "tokens.ts"], // each call's preparation
   ["rng.ts", "anneal.ts"], // streams as objects; temperature schedules
   ["gumbel-sync.ts"], // the public class's synchronous calls
   ["gumbel.ts"], // the public class: the async calls and the pool's lifecycle
-  ["draws.ts", "distributions.ts", "relaxed.ts"], // distribution classes over the class (draws.ts: their sample shapes and mode)
+  ["draws.ts", "distributions.ts", "relaxed-kernels.ts", "relaxed.ts"], // distribution classes over the class (draws.ts: their sample shapes, async draws and mode; relaxed-kernels.ts: the relaxed kernels run here or on the pool)
   ["tfjs-args.ts", "tfjs-relaxed.ts"], // gumbel-wasm/tfjs: tensor arguments, the relaxed densities as tfjs ops
   ["init.ts"], // init()
   ["public.ts"], // the export list

@@ -164,8 +164,9 @@ describe("suggestions", () => {
     ["gumbelNoise n", () => gw.gumbelNoise(3, { n: 3 } as never), /unknown option "n" \(the count is the first argument, n\)$/],
     ["Gumbel.sample size", () => new Gumbel(gw).sample(3, { size: 3 } as never), /unknown option "size" \(the count is the first argument, n\)$/],
     ["topK n", () => gw.topK(x, 1, { cols: 3, num_samples: 2 } as never), /unknown option "num_samples" \(k, the classes drawn per row, is the second argument/],
-    ["softmax axis", () => gw.softmax(x, { cols: 3, axis: -1 } as never), /unknown option "axis" \(rows are the last axis: cols is the length of a row\)$/],
-    ["gumbelSoftmax dim", () => gw.gumbelSoftmax(x, { cols: 3, dim: 1 } as never), /unknown option "dim" \(rows are the last axis/],
+    ["Categorical axis", () => new Categorical(gw, { logits: x, cols: 3, axis: -1 } as never), /unknown parameter "axis" \(rows are the last axis: cols is the length of a row\)$/],
+    ["gumbelSoftmax dim", () => gw.gumbelSoftmax(x, { cols: 3, dim: 1 } as never), /unknown option "dim" \(did you mean "axis"\?\)$/],
+    ["logSumExp keepdim", () => gw.logSumExp(x, { cols: 3, keepdim: true } as never), /unknown option "keepdim" \(did you mean "keepDims"\?\)$/],
     ["generator", () => gw.gumbelSoftmax(x, { cols: 3, generator: 1 } as never), /unknown option "generator" \(did you mean "seed"\?\)$/],
     ["rng", () => gw.gumbelMax(x, { cols: 3, rng: 1 } as never), /\(did you mean "seed"\?\)$/],
     ["random_state", () => new Categorical(gw, { logits: x, cols: 3 }).sample({ random_state: 1 } as never), /\(did you mean "seed"\?\)$/],
@@ -190,8 +191,8 @@ describe("suggestions", () => {
     ["anneal.linear min", () => anneal.linear({ start: 1, min: 0.5, steps: 10 } as never), /^anneal\.linear: unknown parameter "min" \(did you mean "end"\?\)$/],
     ["anneal.exponential end", () => anneal.exponential({ rate: 0.1, end: 0.5 } as never), /\(did you mean "min"\?\)$/],
     ["anneal.exponential anneal_rate", () => anneal.exponential({ anneal_rate: 0.1 } as never), /\(did you mean "rate"\?\)$/],
-    ["no suggestion: the call's keys", () => gw.gumbelSoftmax(x, { cols: 3, foo: 1 } as never), /^gumbelSoftmax: unknown option "foo" \(options: cols, tau, hard, soft, probs, seed, offset, out\)$/],
-    ["no suggestion for a far word", () => gw.sampleTokens(x, { cols: 3, repetition_penalty: 1.1 } as never), /unknown option "repetition_penalty" \(options: cols, temperature, topK/],
+    ["no suggestion: the call's keys", () => gw.gumbelSoftmax(x, { cols: 3, foo: 1 } as never), /^gumbelSoftmax: unknown option "foo" \(options: cols, shape, axis, tau, hard, soft, probs, seed, offset, out\)$/],
+    ["no suggestion for a far word", () => gw.sampleTokens(x, { cols: 3, repetition_penalty: 1.1 } as never), /unknown option "repetition_penalty" \(options: cols, shape, axis, keepDims, temperature, topK/],
   ];
   test.each(cases)("%s", (_, f, re) => {
     let err: unknown;
@@ -258,8 +259,10 @@ test("TypeScript refuses the misspelt keys at compile time too (each line below 
   t(() => gw.gumbelSoftmax(x, { cols: 3, temperature: 1 }));
   // @ts-expect-error even through a variable
   t(() => gw.gumbelSoftmax(x, o));
-  // @ts-expect-error
-  t(() => gw.softmax(x, { axis: 1 }));
+  // @ts-expect-error torch's word (ours is axis)
+  t(() => gw.softmax(x, { cols: 3, dim: 1 }));
+  // @ts-expect-error keepDims is the reductions' only
+  t(() => gw.softmax(x, { cols: 3, keepDims: true }));
   // @ts-expect-error
   t(() => gw.logSoftmax(x, { tau: 1, seed: 1 }));
   // @ts-expect-error

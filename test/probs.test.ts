@@ -263,7 +263,7 @@ describe("inputs, outputs and refusals", () => {
     expect(() => gw.gumbelMax(P, { cols, probs: Array.from(P) as never })).toThrow(/^gumbelMax: probs must be a boolean \(true: the first argument holds probabilities\), got an Array$/);
     expect(() => gw.gumbelSoftmax(P, { cols, probs: 1 as never })).toThrow(/^gumbelSoftmax: probs must be a boolean .*, got number 1$/);
     expect(() => gw.gumbelSoftmax(P, { cols, probabilities: true } as never)).toThrow(/^gumbelSoftmax: unknown option "probabilities" \(did you mean "probs"\?\)$/);
-    expect(() => gw.gumbelMax(P, { probs: true })).toThrow(/^gumbelMax: cols is required: the number of classes per row of probs$/);
+    expect(() => gw.gumbelMax(P, { probs: true })).toThrow(/^gumbelMax: cols or shape is required: the number of classes per row of probs, or its shape$/);
     expect(() => gw.gumbelMax(P, { cols: 3, probs: true })).toThrow(/^gumbelMax: cols = 3 does not divide the length of probs \(20\)$/);
     expect(() => gw.gumbelMax(new Float32Array(3).fill(Number.NaN), { cols: 3, probs: false })).toThrow(/^gumbelMax: logits\[0, 0\] is NaN$/);
     inStep();

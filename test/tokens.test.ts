@@ -179,7 +179,12 @@ describe.each(backends)("%s", (backend) => {
     const x = gw.tensorFrom(llmLogits(2 * 300, 6), 300);
     const t = gw.sampleTokens(x, { topK: 10, seed: 1 });
     expect(t.dtype).toBe("int32");
-    expect([t.rows, t.cols]).toEqual([2, 1]);
+    // One token per row: the class axis dropped (0.6.0; [2, 1] before, or with keepDims).
+    expect(t.shape).toEqual([2]);
+    const kept = gw.sampleTokens(x, { topK: 10, seed: 1, keepDims: true });
+    expect(kept.shape).toEqual([2, 1]);
+    expect(Array.from(kept.data)).toEqual(Array.from(t.data));
+    kept.free();
     const arr = new Int32Array(2);
     expect(gw.sampleTokens(x.data, { cols: 300, topK: 10, seed: 1, out: arr })).toBe(arr);
     expect(Array.from(arr)).toEqual(Array.from(t.data));
