@@ -3,11 +3,17 @@
 // rows (per-line streams: the same tokens, exactly), against the reference filter plus the
 // noise gw.gumbelNoise gives at flat indices (one stream: exactly), against the exact filtered
 // distribution (chi-square), its validation (the first bad line, nothing written), and slices
-// cut by the launcher (records and outputs move with them).
-import { describe, expect, test } from "vitest";
+// cut by the launcher (records and outputs move with them). Then through the façade:
+// sampleTokens and topK with `shape` / `axis` (axis last: the bits of `cols`; a non-last axis:
+// the transposed call with per-line seeds, the noise at flat indices with one seed), async on
+// two threads (the synchronous bits), and errors named in the shape, nothing written.
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, FAULT_SCALE } from "../src/abi.js";
 import { sliceArgs } from "../src/launch.js";
-import type { GumbelWasm } from "../src/node.js";
+import { init, type GumbelWasm } from "../src/node.js";
+// The workers run the built package (dist/worker-node.js): the async tests use dist/.
+import { init as initBuilt, type GumbelWasm as BuiltGumbelWasm } from "../dist/node.js";
+import { Pool } from "../dist/pool.js";
 import { SAMPLE_TOKENS_AXIS } from "../src/specs.js";
 import { chiSquareTest, testRandom } from "./reference.js";
 import { filteredProbs, maskedRow, type Filters } from "./reference-tokens.js";
@@ -307,4 +313,267 @@ test("simd and scalar binaries draw the same tokens", async () => {
     const lines = perLine(outer * inner, testRandom(50 + step));
     expect(runAxis(a, x, outer, classes, inner, lines, step).tokens).toEqual(runAxis(b, x, outer, classes, inner, lines, step).tokens);
   }
+});
+
+// ---------------------------------------------------------------- through the façade
+
+/** The first largest value of a line (greedy), or argmax_c float32(masked_c + g_c) (the draw). */
+function drawRef(masked: Float32Array, g: (c: number) => number): number {
+  let best = -1;
+  let top = -Infinity;
+  for (let c = 0; c < masked.length; c++) {
+    const v = Math.fround(masked[c]! + g(c));
+    if (v > top) [top, best] = [v, c];
+  }
+  return best;
+}
+
+/** Line l = o * inner + j of x ([outer, classes, inner]) as an array. */
+function lineOf(x: Float32Array, classes: number, inner: number, l: number): Float32Array {
+  const o = Math.floor(l / inner), j = l % inner;
+  return Float32Array.from({ length: classes }, (_, c) => x[(o * classes + c) * inner + j]!);
+}
+
+/** Per-line options and streams, as arrays of `n`. */
+function lineOptions(n: number, seed: number) {
+  const rnd = testRandom(seed);
+  const pick = <T>(xs: T[]) => Array.from({ length: n }, () => xs[Math.floor(rnd() * xs.length)]!);
+  return {
+    temperature: pick([1, 0.7, 1.3, 0]),
+    topK: pick([0, 1, 5, 50]),
+    topP: pick([1, 0.9, 0.5]),
+    minP: pick([0, 0.05]),
+    seeds: Array.from({ length: n }, (_, l) => BigInt(Math.floor(rnd() * 2 ** 32)) * 2n ** 21n + BigInt(l)),
+    offsets: Array.from({ length: n }, (_, l) => (l % 2 ? 2n ** 40n + BigInt(l) : BigInt(Math.floor(rnd() * 1e6)))),
+  };
+}
+
+describe.each(backends)("%s: sampleTokens and topK with shape and axis", (backend) => {
+  let gw: GumbelWasm;
+  beforeAll(async () => {
+    gw = await load(backend);
+  });
+
+  test("axis last (-1, or its positive form): the bits of cols, per-row options and streams included", () => {
+    const V = 300;
+    const x = llmLogits(3 * 4 * V, 5, 0.05);
+    const o = lineOptions(12, 6);
+    for (const streams of [{ seeds: o.seeds, offsets: o.offsets }, { seed: 17n, offset: 2n ** 35n }]) {
+      const opts = { temperature: o.temperature, topK: o.topK, topP: o.topP, minP: o.minP, ...streams };
+      const want = Array.from(gw.sampleTokens(x, { cols: V, ...opts }));
+      for (const layout of [{ shape: [3, 4, V] }, { shape: [3, 4, V], axis: -1 }, { shape: [3, 4, V], axis: 2 }, { shape: [3, 4, V, 1], axis: 2 }]) {
+        expect([layout, Array.from(gw.sampleTokens(x, { ...layout, ...opts }))]).toEqual([layout, want]);
+      }
+    }
+    const t = gw.tensorFrom(x, [3, 4, V]);
+    const r = gw.sampleTokens(t, { seed: 3 });
+    expect(r.shape).toEqual([3, 4]);
+    const kept = gw.sampleTokens(t, { seed: 3, keepDims: true });
+    expect(kept.shape).toEqual([3, 4, 1]);
+    expect(Array.from(kept.data)).toEqual(Array.from(gw.sampleTokens(x, { cols: V, seed: 3 })));
+    for (const u of [t, r, kept]) u.free();
+  });
+
+  test.each([
+    [[2, 700, 3, 2], 1],
+    [[700, 5], 0],
+    [[3, 64, 4], -2],
+    [[2, 9, 7], 1],
+  ] as [number[], number][])("shape %j along axis %i, a stream per line: the tokens of the transposed call", (shape, axis) => {
+    const a = axis < 0 ? axis + shape.length : axis;
+    const outer = shape.slice(0, a).reduce((p, q) => p * q, 1);
+    const classes = shape[a]!;
+    const inner = shape.slice(a + 1).reduce((p, q) => p * q, 1);
+    const n = outer * inner;
+    const x = llmLogits(outer * classes * inner, classes + n, 0.05);
+    const o = lineOptions(n, n + classes);
+    const got = gw.sampleTokens(x, { shape, axis, ...o });
+    const want = gw.sampleTokens(transpose(x, outer, classes, inner), { cols: classes, ...o });
+    expect(Array.from(got)).toEqual(Array.from(want));
+    // The same with one seed and per-line offsets (keys shared, counters per line).
+    const one = { seed: 99n, offsets: o.offsets, topK: o.topK, temperature: o.temperature };
+    expect(Array.from(gw.sampleTokens(x, { shape, axis, ...one }))).toEqual(Array.from(gw.sampleTokens(transpose(x, outer, classes, inner), { cols: classes, ...one })));
+    // A tensor of that shape: the result drops the axis (or keeps it as 1).
+    const t = gw.tensorFrom(x, shape);
+    const r = gw.sampleTokens(t, { axis, ...o });
+    expect(r.shape).toEqual(shape.filter((_, d) => d !== a));
+    expect(Array.from(r.data)).toEqual(Array.from(want));
+    const k = gw.sampleTokens(t, { axis, keepDims: true, ...o });
+    expect(k.shape).toEqual(shape.map((v, d) => (d === a ? 1 : v)));
+    for (const u of [t, r, k]) u.free();
+  });
+
+  test("one stream along a middle axis: element i of the input gets stream element offset + i (gumbelNoise's), exactly", () => {
+    const outer = 3, classes = 2000, inner = 5;
+    const n = outer * classes * inner;
+    const x = llmLogits(n, 77, 0.02);
+    const seed = 2n ** 50n + 1n, offset = 2n ** 34n + 3n;
+    const noise = gw.gumbelNoise(n, { seed, offset }) as Float32Array;
+    for (const f of [{}, { temperature: 0.6 }, { topK: 20 }, { topP: 0.9, temperature: 1.2 }, { minP: 0.02 }, { topK: 300, topP: 0.95, minP: 0.01 }] as Filters[]) {
+      const got = gw.sampleTokens(x, { shape: [outer, classes, inner], axis: 1, seed, offset, ...f });
+      const want = Array.from({ length: outer * inner }, (_, l) => {
+        const o = Math.floor(l / inner), j = l % inner;
+        return drawRef(maskedRow(lineOf(x, classes, inner, l), f), (c) => noise[o * classes * inner + c * inner + j]!);
+      });
+      expect([f, Array.from(got)]).toEqual([f, want]);
+    }
+  });
+
+  test("without a seed: the instance's stream, moved past every element of the input", async () => {
+    const a = await init({ backend, seed: 41 });
+    const b = await init({ backend, seed: 41 });
+    const shape = [2, 80, 6];
+    const n = 2 * 80 * 6;
+    const x = llmLogits(n, 12);
+    const got = a.sampleTokens(x, { shape, axis: 1 });
+    const noise = b.gumbelNoise(n) as Float32Array;
+    const want = Array.from({ length: 12 }, (_, l) => drawRef(lineOf(x, 80, 6, l), (c) => noise[Math.floor(l / 6) * 480 + c * 6 + (l % 6)]!));
+    expect(Array.from(got)).toEqual(want);
+    expect(Array.from(a.randomBits(4))).toEqual(Array.from(b.randomBits(4)));
+  });
+
+  test("one stream along the first axis: frequencies match the exact filtered distribution", () => {
+    const row = [2.1, 1.7, 1.6, 1.2, 0.9, 0.8, 0.5, 0.1, -0.3, -Infinity, -0.8, -1.5];
+    const inner = 20000;
+    const x = new Float32Array(row.length * inner);
+    row.forEach((v, c) => x.fill(v, c * inner, (c + 1) * inner));
+    for (const f of [{ topK: 6, topP: 0.6 }, { minP: 0.2, temperature: 1.5 }] as Filters[]) {
+      const got = gw.sampleTokens(x, { shape: [row.length, inner], axis: 0, seed: 2025, ...f });
+      const counts = new Array(row.length).fill(0);
+      for (const k of got) counts[k]++;
+      expect(chiSquareTest(counts, filteredProbs(Float32Array.from(row), f)).p).toBeGreaterThan(1e-4);
+    }
+  });
+
+  test("topK along a non-last axis: the k largest float32(x + noise at flat indices) of each line, in place of the axis", () => {
+    const shape = [2, 30, 3];
+    const [outer, classes, inner] = shape as [number, number, number];
+    const n = outer * classes * inner;
+    const rnd = testRandom(31);
+    const x = Float32Array.from({ length: n }, (_, i) => (i % 13 === 4 ? -Infinity : rnd() * 6 - 3));
+    const seed = 2n ** 40n + 9n, offset = 77n, k = 5;
+    const noise = gw.gumbelNoise(n, { seed, offset }) as Float32Array;
+    const got = gw.topK(x, k, { shape, axis: 1, seed, offset });
+    expect(got.length).toBe(outer * k * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        const at = (c: number) => (o * classes + c) * inner + j;
+        const order = Array.from({ length: classes }, (_, c) => c)
+          .filter((c) => x[at(c)] !== -Infinity)
+          .map((c) => ({ c, s: Math.fround(x[at(c)]! + noise[at(c)]!) }))
+          .sort((p, q) => q.s - p.s || p.c - q.c)
+          .slice(0, k)
+          .map((e) => e.c);
+        expect(Array.from({ length: k }, (_, i) => got[(o * k + i) * inner + j])).toEqual(order);
+      }
+    }
+    // Rank 0 is the draw of sampleTokens without filters (the same noise: Gumbel-Max).
+    const first = gw.sampleTokens(x, { shape, axis: 1, seed, offset });
+    expect(Array.from({ length: outer * inner }, (_, l) => got[(Math.floor(l / inner) * k) * inner + (l % inner)])).toEqual(Array.from(first));
+    // Tensors: the input's shape with the axis of size k; axis last: the bits of cols.
+    const t = gw.tensorFrom(x, shape);
+    const r = gw.topK(t, k, { axis: 1, seed, offset });
+    expect(r.shape).toEqual([2, k, 3]);
+    expect(Array.from(r.data)).toEqual(Array.from(got));
+    expect(Array.from(gw.topK(x, 2, { shape: [12, 15], axis: -1, seed }))).toEqual(Array.from(gw.topK(x, 2, { cols: 15, seed })));
+    expect(gw.topK(x, 0, { shape, axis: 1, seed }).length).toBe(0);
+    t.free();
+    r.free();
+  });
+
+  test("empty batches: a zero dimension outside the axis", () => {
+    expect(gw.sampleTokens(new Float32Array(0), { shape: [0, 5, 3], axis: 1, seed: 1 }).length).toBe(0);
+    expect(gw.topK(new Float32Array(0), 2, { shape: [3, 5, 0], axis: 1, seed: 1 }).length).toBe(0);
+  });
+
+  test("errors name the option or the line in the shape; nothing written", () => {
+    const shape = [2, 4, 3];
+    const x = llmLogits(24, 4);
+    const out = new Int32Array(6).fill(-7);
+    const st = (o: object, data: ArrayLike<number> = x) => () => gw.sampleTokens(data, { shape, axis: 1, seed: 1, out, ...o } as never);
+    const bad: [() => unknown, RegExp][] = [
+      [st({ axis: 3 }), /^sampleTokens: axis must be an integer from -3 to 2 for a shape of 3 dimensions, got 3$/],
+      [st({ shape: [2, 4, 4] }), /^sampleTokens: shape \[2, 4, 4\] holds 32 elements but logits has 24$/],
+      [st({ cols: 4 }), /^sampleTokens: give cols or shape, not both$/],
+      [st({ topP: [0.5, 0.9] }), /^sampleTokens: topP has 2 values, expected one per line \(6: shape \[2, 4, 3\] without its axis 1\)$/],
+      [st({ temperature: [1, 1, 1, 1, 1, -1] }), /^sampleTokens: temperature\[5\] must be 0 \(greedy\) or positive/],
+      [st({ seed: undefined, seeds: [1, 2, 3] }), /^sampleTokens: seeds has 3 values, expected one per line \(6: shape/],
+      [st({ offsets: [1, 2, 3, 4, 5, 6, 7] }), /^sampleTokens: offsets has 7 values, expected one per line/],
+      [st({ keepDims: 1 }), /^sampleTokens: keepDims must be a boolean/],
+      [st({ out: new Int32Array(5) }), /out/],
+    ];
+    const spoiled = (i: number, v: number) => Float32Array.from(x, (u, q) => (q === i ? v : u));
+    const allMasked = Float32Array.from(x, (u, q) => (q % 3 === 2 && q >= 12 ? -Infinity : u));
+    bad.push(
+      [st({}, spoiled(1 * 12 + 3 * 3 + 2, NaN)), /^sampleTokens: logits\[1, 3, 2\] is NaN$/],
+      [st({}, spoiled(0 * 12 + 2 * 3 + 1, Infinity)), /^sampleTokens: logits\[0, 2, 1\] is \+Inf/],
+      [st({}, allMasked), /^sampleTokens: logits\[1, :, 2\] is all -Inf: at least one class must be unmasked$/],
+      [st({ temperature: [1, 1, 1, 0.1, 1, 1] }, spoiled(12 + 3 * 3, 3e38)), /^sampleTokens: logits\[1, :, 0\] divided by its temperature 0.10000000149011612 overflows float32 \(largest logit 3[0-9.]*e\+38\)$/],
+    );
+    for (const [f, msg] of bad) {
+      expect(f).toThrow(msg);
+      expect(Array.from(out)).toEqual([-7, -7, -7, -7, -7, -7]);
+    }
+    const tk = (k: number, o: object, data: ArrayLike<number> = x) => () => gw.topK(data, k, { shape, axis: 1, seed: 1, ...o } as never);
+    expect(tk(5, {})).toThrow(/^topK: k must be an integer from 0 to 4, got 5$/);
+    expect(tk(2, { axis: -4 })).toThrow(/^topK: axis must be an integer from -3 to 2/);
+    expect(tk(1, {}, spoiled(5, NaN))).toThrow(/^topK: logits\[0, 1, 2\] is NaN$/);
+    const fewer = Float32Array.from(x, (u, q) => (q % 3 === 1 && q >= 12 && q < 21 ? -Infinity : u));
+    expect(tk(2, {}, fewer)).toThrow(/^topK: logits\[1, :, 1\] has 1 unmasked classes, fewer than k = 2$/);
+  });
+});
+
+describe("async on two threads: the synchronous bits", () => {
+  let gw: BuiltGumbelWasm;
+  beforeAll(async () => {
+    gw = await initBuilt({ backend: "simd", threads: 2, threadThreshold: 0 });
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  test("sampleTokensAsync and topKAsync along a non-last axis are split across the workers and give the synchronous result", async () => {
+    const shape = [6, 1000, 7];
+    const n = 6 * 1000 * 7;
+    const x = llmLogits(n, 8, 0.01);
+    const o = lineOptions(42, 9);
+    const all = [{ ...o }, { seed: 5n, offset: 3n, topK: 40, topP: 0.9 }, { seed: 6, temperature: o.temperature, minP: 0.05 }];
+    const sync = all.map((opts) => Array.from(gw.sampleTokens(x, { shape, axis: 1, ...opts })));
+    const t = gw.tensorFrom(x, shape);
+    const syncT = gw.sampleTokens(t, { axis: 1, seed: 4, keepDims: true });
+    const k = Array.from(gw.topK(x, 3, { shape, axis: 1, seed: 8 }));
+    // The synchronous calls' regions have grown to these sizes: the async calls leave nothing.
+    const live = gw.heap.liveBytes();
+    const calls = vi.spyOn(Pool.prototype, "call");
+    for (const [i, opts] of all.entries()) {
+      calls.mockClear();
+      expect(Array.from(await gw.sampleTokensAsync(x, { shape, axis: 1, ...opts }))).toEqual(sync[i]);
+      expect(calls).toHaveBeenCalledTimes(2);
+    }
+    const asyncT = await gw.sampleTokensAsync(t, { axis: 1, seed: 4, keepDims: true });
+    expect(asyncT.shape).toEqual([6, 1, 7]);
+    expect(Array.from(asyncT.data)).toEqual(Array.from(syncT.data));
+    asyncT.free();
+    calls.mockClear();
+    expect(Array.from(await gw.topKAsync(x, 3, { shape, axis: 1, seed: 8 }))).toEqual(k);
+    expect(calls).toHaveBeenCalledTimes(2);
+    calls.mockRestore();
+    expect(gw.heap.liveBytes()).toBe(live);
+    t.free();
+    syncT.free();
+  });
+
+  test("errors reject as the synchronous call throws, nothing written, nothing drawn", async () => {
+    const shape = [4, 500, 6];
+    const x = llmLogits(4 * 500 * 6, 10);
+    const out = new Int32Array(24).fill(-7);
+    x[(2 * 500 + 17) * 6 + 3] = NaN;
+    await expect(gw.sampleTokensAsync(x, { shape, axis: 1, seed: 1, out })).rejects.toThrow(/^sampleTokens: logits\[2, 17, 3\] is NaN$/);
+    x[(2 * 500 + 17) * 6 + 3] = 0;
+    x[(1 * 500 + 3) * 6 + 5] = 3e38;
+    const temperature = Array.from({ length: 24 }, (_, l) => (l === 11 ? 0.5 : 1));
+    await expect(gw.sampleTokensAsync(x, { shape, axis: 1, seed: 1, out, temperature })).rejects.toThrow(/^sampleTokens: logits\[1, :, 5\] divided by its temperature 0.5 overflows float32/);
+    await expect(gw.sampleTokensAsync(x, { shape, axis: 1, seed: 1, out, topK: [1, 2] })).rejects.toThrow(/expected one per line \(24: shape \[4, 500, 6\] without its axis 1\)$/);
+    expect(Array.from(out).every((v) => v === -7)).toBe(true);
+  });
 });
