@@ -67,10 +67,17 @@ export function sample_tokens_axis_check(logits: usize, rows: i32, cols: i32, in
     let j = 0;
     if (ASC_FEATURE_SIMD) {
       for (; j + 4 <= inner; j += 4) {
-        // Four lines' maxima at once; a NaN poisons its lane (f32x4.max propagates it).
+        // Four lines' maxima at once: pmax (one instruction; wasm's NaN-propagating max is a
+        // chain of them, latency-bound here) and a NaN mask beside it, as rowMax does.
         let p = base + (<usize>j << 2);
         let m = f32x4.splat(-Infinity);
-        for (let c = 0; c < classes; c++, p += step) m = f32x4.max(m, v128.load(p));
+        let nan = f32x4.splat(0);
+        for (let c = 0; c < classes; c++, p += step) {
+          const v = v128.load(p);
+          m = f32x4.pmax(m, v);
+          nan = v128.or(nan, f32x4.ne(v, v));
+        }
+        m = v128.bitselect(f32x4.splat(NaN), m, nan);
         const l = o * inner + j;
         const tv = v128.load(params + (<usize>l << 2));
         const bad = lineBad(l, f32x4.extract_lane(m, 0), f32x4.extract_lane(tv, 0)) || lineBad(l + 1, f32x4.extract_lane(m, 1), f32x4.extract_lane(tv, 1))
@@ -133,15 +140,32 @@ export function sample_tokens_axis(
     let j = 0;
     if (ASC_FEATURE_SIMD) {
       for (; j + 4 <= inner; j += 4) {
-        // Lines j .. j+3 into the four line buffers: one contiguous load per class.
+        // Lines j .. j+3 into the four line buffers: one contiguous load per class (lines in
+        // the lanes), four classes at a time turned into four lines' values by a 4x4 transpose.
         let p = base + (<usize>j << 2);
-        let q: usize = 0;
-        for (let c = 0; c < classes; c++, p += cstep, q += 4) {
+        let c = 0;
+        for (; c + 4 <= classes; c += 4, p += cstep << 2) {
+          const v0 = v128.load(p);
+          const v1 = v128.load(p + cstep);
+          const v2 = v128.load(p + 2 * cstep);
+          const v3 = v128.load(p + 3 * cstep);
+          const a = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
+          const b = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
+          const d = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
+          const e = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
+          const q = work + (<usize>c << 2);
+          v128.store(q, i32x4.shuffle(a, b, 0, 1, 4, 5));
+          v128.store(q + lb, i32x4.shuffle(a, b, 2, 3, 6, 7));
+          v128.store(q + 2 * lb, i32x4.shuffle(d, e, 0, 1, 4, 5));
+          v128.store(q + 3 * lb, i32x4.shuffle(d, e, 2, 3, 6, 7));
+        }
+        for (; c < classes; c++, p += cstep) {
           const v = v128.load(p);
-          v128.store32_lane(work + q, v, 0);
-          v128.store32_lane(work + lb + q, v, 1);
-          v128.store32_lane(work + 2 * lb + q, v, 2);
-          v128.store32_lane(work + 3 * lb + q, v, 3);
+          const q = work + (<usize>c << 2);
+          v128.store32_lane(q, v, 0);
+          v128.store32_lane(q + lb, v, 1);
+          v128.store32_lane(q + 2 * lb, v, 2);
+          v128.store32_lane(q + 3 * lb, v, 3);
         }
         const l = o * inner + j;
         for (let i = 0; i < 4; i++) {
