@@ -269,6 +269,7 @@ describe.each(backends)("%s", (backend) => {
       ["lmax / T overflowing float32", (x, ls) => { x[at(1, 3, 1)] = 3e38; ls[7]!.temperature = 0.1; }, 7, FAULT_SCALE],
       ["the earlier of two", (x, ls) => { x[at(2, 4, 2)] = NaN; x[at(1, 0, 3)] = 3e38; ls[9]!.temperature = 0.5; }, 9, FAULT_SCALE],
       ["NaN before +Inf in one line", (x) => { x[at(0, 1, 4)] = Infinity; x[at(0, 3, 4)] = NaN; }, 4, FAULT_NAN],
+      ["NaN in a SIMD lane, beside +Inf", (x) => { x[at(2, 4, 3)] = NaN; x[at(2, 0, 3)] = Infinity; }, 15, FAULT_NAN],
     ];
     for (const [what, spoil, line, fault] of cases) {
       const x = base.slice();
