@@ -15,27 +15,19 @@
 // VJP with upstream v: dlogits = y * (v - <v, y>) / tau. The backward recomputes i from
 // (seed, offset).
 
-import { sf, ONE } from "./inline/consts";
 import { expf } from "./inline/exp";
-import { logf } from "./inline/log";
 import { dotRow, expShiftSum, rowMax, rowPtr, scaleRow, softmaxGradRow } from "./inline/row";
-import { eachSampledRow, gapRow, oneHotRow } from "./inline/straight";
-
-/** Below this p, -log(1 - p) / p from its series (float32 1 - p would lose p's low bits). */
-const SERIES_BELOW: f32 = 0.015625; // 2^-6
+import { adaptiveGapOf, eachSampledRow, gapRow, oneHotRow } from "./inline/straight";
 
 /**
- * GST-p's gap for the sampled class i: -log(1 - p) / p with p = softmax(l)_i * (1 - 1e-5).
- * For p < 2^-6 the series 1 + p/2 + p^2/3 + p^3/4 + p^4/5 (truncation < p^5/6 < 2^-32); p = 0
- * (a class of underflowing probability) gives the limit 1, where the reference code gives NaN.
+ * GST-p's gap for the sampled class i: -log(1 - p) / p with p = softmax(l)_i * (1 - 1e-5)
+ * (inline/straight.ts, adaptiveGapOf).
  */
 // @ts-ignore: decorator
 @inline
 function adaptiveGap(lr: usize, cols: i32, m: f32, i: i32): f32 {
   const sum = expShiftSum(lr, 0, cols, m, 1);
-  const p = (expf(load<f32>(lr + (<usize>i << 2)) - m) / sum) * <f32>0.99999;
-  if (p < SERIES_BELOW) return sf(ONE) + p * (<f32>0.5 + p * (<f32>(1.0 / 3.0) + p * (<f32>0.25 + p * <f32>0.2)));
-  return -logf(sf(ONE) - p) / p;
+  return adaptiveGapOf((expf(load<f32>(lr + (<usize>i << 2)) - m) / sum) * <f32>0.99999);
 }
 
 /** dst <- y = softmax(l' / tau) of the row at lr, given the sampled class i. */

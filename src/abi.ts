@@ -79,6 +79,31 @@ export interface Kernels {
     y: number, v: number, dst: number, dtau: number, rows: number, cols: number, tau: number,
   ): void;
   /**
+   * dst = softmax(x / tau) along the class axis of each line (classes = cols / inner, `inner`
+   * apart): exp((x - m) / tau) / sum. Returns -1, or the first bad line o * inner + j (nothing
+   * written).
+   */
+  softmax_axis(x: number, dst: number, rows: number, cols: number, inner: number, tau: number): number;
+  /**
+   * dst = log_softmax(x / tau) along the class axis of each line: (x - m) / tau - log(sum).
+   * Returns -1, or the first bad line (nothing written).
+   */
+  log_softmax_axis(x: number, dst: number, rows: number, cols: number, inner: number, tau: number): number;
+  /**
+   * dst[o * inner + j] = log sum_c exp(x[o, c, j] / tau) = m / tau + log(sum), one value per
+   * line. Returns -1, or the first bad line (nothing written).
+   */
+  log_sum_exp_axis(x: number, dst: number, rows: number, cols: number, inner: number, tau: number): number;
+  /**
+   * The strided softmax_grad: along the class axis of each line, dst <- y * (v - <v, y>) / tau
+   * (the VJP with upstream v, or the JVP with tangent v), and, when dtau is not 0,
+   * dtau[o * inner + j] <- the gradient w.r.t. tau, -sum_c dst * log y (terms with y = 0 count
+   * as 0), one value per line. Like softmax_grad it reads a softmax output and does not validate.
+   */
+  softmax_grad_axis(
+    y: number, v: number, dst: number, dtau: number, rows: number, cols: number, inner: number, tau: number,
+  ): void;
+  /**
    * Forward when dy is 0: dst <- D (one-hot), and soft <- mean_s y_s when aux (soft) is not 0.
    * Backward otherwise: dst <- dlogits, aux one row of workspace. samples = S >= 1. Returns -1,
    * or the first bad row (nothing written).
@@ -99,6 +124,29 @@ export interface Kernels {
   gapped_st(
     logits: number, dy: number, dst: number, soft: number, rows: number, cols: number, tau: number,
     kappa: number, k0: number, k1: number, jLo: number, jHi: number,
+  ): number;
+  /**
+   * gumbel_rao along a non-last axis: cols = classes * inner per slice, class c of line j at
+   * c * inner + j. Forward when dy is 0: dst <- D (one-hot), and aux (soft) <- mean_s y_s when
+   * not 0. Backward otherwise: dst <- dlogits, aux a workspace of classes * min(inner,
+   * STRAIGHT_AXIS_LINES) floats. Noise: element (o, c, j) draws stream element
+   * j0 + o * cols + c * inner + j for the sampled class, and the same element of sub-stream
+   * 1 + s for draw s (gumbel_rao's, with the input's row-major index). Returns -1, or the first
+   * bad line o * inner + j (nothing written).
+   */
+  gumbel_rao_axis(
+    logits: number, dy: number, dst: number, aux: number, rows: number, cols: number, inner: number,
+    tau: number, samples: number, k0: number, k1: number, jLo: number, jHi: number,
+  ): number;
+  /**
+   * gapped_st along a non-last axis (layout as gumbel_rao_axis). Forward when dy is 0: dst <- D
+   * (one-hot), soft <- y when soft is not 0. Backward otherwise: dst <- y * (dy - <dy, y>) / tau
+   * (soft unused). kappa < 0: adaptive. Noise: element (o, c, j) draws stream element
+   * j0 + o * cols + c * inner + j. Returns -1, or the first bad line (nothing written).
+   */
+  gapped_st_axis(
+    logits: number, dy: number, dst: number, soft: number, rows: number, cols: number, inner: number,
+    tau: number, kappa: number, k0: number, k1: number, jLo: number, jHi: number,
   ): number;
   /** dst[i] = exp(src[i]). */
   exp_f32(src: number, dst: number, n: number): void;
@@ -368,6 +416,42 @@ export const ABI = {
       ptrs: [[0, "cols"], [1, "cols"], [2, "cols"], [3, 1]],
     },
   },
+  softmax_axis: {
+    args: ["x", "dst", "rows", "cols", "inner", "tau"],
+    types: ["usize", "usize", "i32", "i32", "i32", "f32"],
+    result: "number",
+    rows: {
+      rows: 2, cols: 3, inner: 4, tau: 5, key: null, stream: null, validates: true,
+      ptrs: [[0, "cols"], [1, "cols"]],
+    },
+  },
+  log_softmax_axis: {
+    args: ["x", "dst", "rows", "cols", "inner", "tau"],
+    types: ["usize", "usize", "i32", "i32", "i32", "f32"],
+    result: "number",
+    rows: {
+      rows: 2, cols: 3, inner: 4, tau: 5, key: null, stream: null, validates: true,
+      ptrs: [[0, "cols"], [1, "cols"]],
+    },
+  },
+  log_sum_exp_axis: {
+    args: ["x", "dst", "rows", "cols", "inner", "tau"],
+    types: ["usize", "usize", "i32", "i32", "i32", "f32"],
+    result: "number",
+    rows: {
+      rows: 2, cols: 3, inner: 4, tau: 5, key: null, stream: null, validates: true,
+      ptrs: [[0, "cols"], [1, "inner"]],
+    },
+  },
+  softmax_grad_axis: {
+    args: ["y", "v", "dst", "dtau", "rows", "cols", "inner", "tau"],
+    types: ["usize", "usize", "usize", "usize", "i32", "i32", "i32", "f32"],
+    result: "void",
+    rows: {
+      rows: 4, cols: 5, inner: 6, tau: 7, key: null, stream: null, validates: false,
+      ptrs: [[0, "cols"], [1, "cols"], [2, "cols"], [3, "inner"]],
+    },
+  },
   gumbel_rao: {
     args: ["logits", "dy", "dst", "aux", "rows", "cols", "tau", "samples", "k0", "k1", "jLo", "jHi"],
     types: ["usize", "usize", "usize", "usize", "i32", "i32", "f32", "i32", "u32", "u32", "u32", "u32"],
@@ -391,6 +475,32 @@ export const ABI = {
     },
     backward: {
       rows: 4, cols: 5, inner: null, tau: 6, key: [8, 9], stream: [10, 11], validates: true,
+      ptrs: [[0, "cols"], [1, "cols"], [2, "cols"]],
+    },
+  },
+  gumbel_rao_axis: {
+    args: ["logits", "dy", "dst", "aux", "rows", "cols", "inner", "tau", "samples", "k0", "k1", "jLo", "jHi"],
+    types: ["usize", "usize", "usize", "usize", "i32", "i32", "i32", "f32", "i32", "u32", "u32", "u32", "u32"],
+    result: "number",
+    forward: {
+      rows: 4, cols: 5, inner: 6, tau: 7, key: [9, 10], stream: [11, 12], validates: true,
+      ptrs: [[0, "cols"], [1, "cols"], [2, "cols"], [3, "cols"]],
+    },
+    backward: {
+      rows: 4, cols: 5, inner: 6, tau: 7, key: [9, 10], stream: [11, 12], validates: true,
+      ptrs: [[0, "cols"], [1, "cols"], [2, "cols"]], work: 3,
+    },
+  },
+  gapped_st_axis: {
+    args: ["logits", "dy", "dst", "soft", "rows", "cols", "inner", "tau", "kappa", "k0", "k1", "jLo", "jHi"],
+    types: ["usize", "usize", "usize", "usize", "i32", "i32", "i32", "f32", "f32", "u32", "u32", "u32", "u32"],
+    result: "number",
+    forward: {
+      rows: 4, cols: 5, inner: 6, tau: 7, key: [9, 10], stream: [11, 12], validates: true,
+      ptrs: [[0, "cols"], [1, "cols"], [2, "cols"], [3, "cols"]],
+    },
+    backward: {
+      rows: 4, cols: 5, inner: 6, tau: 7, key: [9, 10], stream: [11, 12], validates: true,
       ptrs: [[0, "cols"], [1, "cols"], [2, "cols"]],
     },
   },
@@ -512,6 +622,10 @@ export const FAULT_SCALE = 4;
 export const FAULT_NOT_PROB = 5;
 /** log_probs: no value of the row is positive (every class has probability 0). */
 export const FAULT_ALL_ZERO = 6;
+
+// assembly/straight_axis.ts
+/** Lines per chunk: the backward of gumbel_rao_axis needs classes * min(inner, this) floats of workspace. */
+export const STRAIGHT_AXIS_LINES = 64;
 
 // assembly/gumbel_dist.ts
 /** gumbel_dist's op codes. */

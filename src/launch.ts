@@ -30,6 +30,8 @@ function invoke(f: KernelFn, a: readonly number[], n: number): number {
       return f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!) ?? -1;
     case 11:
       return f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!) ?? -1;
+    case 13:
+      return f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!) ?? -1;
     default:
       return f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!) ?? -1;
   }
@@ -55,7 +57,7 @@ export function sliceArgs(args: readonly number[], spec: RowSpec, r0: number, r1
 export class Launcher {
   /** The workers (null on one thread, and after close()). */
   pool: Pool | null = null;
-  private readonly runArgs: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  private readonly runArgs: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   /** Async calls in flight on the workers. */
   private readonly inFlight = new Set<Promise<unknown>>();
 

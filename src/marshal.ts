@@ -105,7 +105,7 @@ export class Call {
   /** One temperature per row (runs of equal values go in one kernel call), or null. */
   taus: Float32Array | null = null;
   /** The kernel's arguments (the first `spec`'s arity of them), kept for a launch not run at once. */
-  readonly args: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  readonly args: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   /** The launch has run (`ranNow`); its result is `bad`. */
   ran = false;
   /** The first bad row the kernel reported, or -1. */
@@ -153,13 +153,13 @@ export class Call {
   /** Sets the kernel launch for the launcher: its spec, shape, per-row temperatures and arguments. */
   launch(
     spec: RowSpec, rows: number, cols: number, taus: Float32Array | null,
-    a0: number, a1: number, a2: number, a3: number, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0, a11 = 0,
+    a0: number, a1: number, a2: number, a3: number, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0,
   ): void {
     this.spec = spec;
     this.rows = rows;
     this.cols = cols;
     this.taus = taus;
-    this.keep(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
+    this.keep(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12);
   }
 
   /**
@@ -182,10 +182,10 @@ export class Call {
   }
 
   /** Keeps a launch's arguments for the launcher. */
-  private keep(a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number, a8: number, a9: number, a10: number, a11: number): void {
+  private keep(a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number, a8: number, a9: number, a10: number, a11: number, a12: number): void {
     const a = this.args;
     a[0] = a0; a[1] = a1; a[2] = a2; a[3] = a3; a[4] = a4; a[5] = a5;
-    a[6] = a6; a[7] = a7; a[8] = a8; a[9] = a9; a[10] = a10; a[11] = a11;
+    a[6] = a6; a[7] = a7; a[8] = a8; a[9] = a9; a[10] = a10; a[11] = a11; a[12] = a12;
   }
 
   /** A float32 input in `slot`: a tensor of this instance or a view on its memory (read in place), or an array (copied in by `stageOperands`). */

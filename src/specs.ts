@@ -49,11 +49,21 @@ export const SOFTMAX = spec("softmax", ABI.softmax.rows);
 export const LOG_SOFTMAX = spec("log_softmax", ABI.log_softmax.rows);
 export const LOG_SUM_EXP = spec("log_sum_exp", ABI.log_sum_exp.rows);
 export const SOFTMAX_GRAD = spec("softmax_grad", ABI.softmax_grad.rows);
+/** The softmax family along a non-last axis (strided: an `inner` argument). */
+export const SOFTMAX_AXIS = spec("softmax_axis", ABI.softmax_axis.rows);
+export const LOG_SOFTMAX_AXIS = spec("log_softmax_axis", ABI.log_softmax_axis.rows);
+export const LOG_SUM_EXP_AXIS = spec("log_sum_exp_axis", ABI.log_sum_exp_axis.rows);
+export const SOFTMAX_GRAD_AXIS = spec("softmax_grad_axis", ABI.softmax_grad_axis.rows);
 /** The straight-through kernels: the forward's aux (soft) follows the rows, the backward's (workspace) does not. */
 export const GUMBEL_RAO = spec("gumbel_rao", ABI.gumbel_rao.forward);
 export const GUMBEL_RAO_BACKWARD = spec("gumbel_rao", ABI.gumbel_rao.backward);
 export const GAPPED_ST = spec("gapped_st", ABI.gapped_st.forward);
 export const GAPPED_ST_BACKWARD = spec("gapped_st", ABI.gapped_st.backward);
+/** The same along a non-last axis (a row: a slice of classes * inner elements); the backward's workspace: classes * min(inner, STRAIGHT_AXIS_LINES) floats. */
+export const GUMBEL_RAO_AXIS = spec("gumbel_rao_axis", ABI.gumbel_rao_axis.forward);
+export const GUMBEL_RAO_AXIS_BACKWARD = spec("gumbel_rao_axis", ABI.gumbel_rao_axis.backward);
+export const GAPPED_ST_AXIS = spec("gapped_st_axis", ABI.gapped_st_axis.forward);
+export const GAPPED_ST_AXIS_BACKWARD = spec("gapped_st_axis", ABI.gapped_st_axis.backward);
 /** Streams split by elements: one "row" per element. */
 export const GUMBEL_NOISE = spec("gumbel_noise", ABI.gumbel_noise.rows);
 export const UNIFORM = spec("uniform", ABI.uniform.rows);

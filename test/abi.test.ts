@@ -152,7 +152,7 @@ describe("the spec", () => {
   });
 
   test("the straight-through kernels' two layouts differ only in aux / soft", () => {
-    for (const k of [ABI.gumbel_rao, ABI.gapped_st]) {
+    for (const k of [ABI.gumbel_rao, ABI.gapped_st, ABI.gumbel_rao_axis, ABI.gapped_st_axis]) {
       expect(k.forward.ptrs.map(([i]) => k.args[i])).toEqual(["logits", "dy", "dst", k.args[3]]);
       expect(k.backward.ptrs.map(([i]) => k.args[i])).toEqual(["logits", "dy", "dst"]);
       expect({ ...k.forward, ptrs: null }).toEqual({ ...k.backward, ptrs: null, work: undefined });
@@ -163,6 +163,7 @@ describe("the spec", () => {
     const work = (k: KernelSpec) => Object.entries(k).flatMap(([name, l]) => (typeof (l as RowLayout).work === "number" ? [`${name}: ${k.args[(l as RowLayout).work!]}`] : []));
     expect(Object.fromEntries(names.map((n) => [n, work(specs[n]!)] as const).filter(([, w]) => w.length > 0))).toEqual({
       gumbel_rao: ["backward: aux"],
+      gumbel_rao_axis: ["backward: aux"],
       sample_tokens: ["rows: work"],
       sample_tokens_axis: ["rows: work"],
     });

@@ -79,10 +79,25 @@ export function gumbelMaxRef(logits: ArrayLike<number>, cols: number, seed: bigi
 }
 
 /**
+ * One conditional soft sample y = softmax(z / tau) of one row l given its sampled class i, from
+ * the row's random words (one per class) of the draw's sub-stream. Logits are shifted by their
+ * maximum first (no overflow in exp; softmax is shift-invariant).
+ */
+export function gumbelRaoDrawRef(l: readonly number[], i: number, tau: number, bits: ArrayLike<number>): Float64Array {
+  const m = Math.max(...l);
+  const lt = l.map((v) => v - m);
+  let Z = 0;
+  for (const v of lt) Z += Math.exp(v);
+  const E = Array.from(bits, exponentialOfBits);
+  const Ei = E[i]!;
+  const z = lt.map((v, k) => (k === i ? Math.log(Z) - Math.log(Ei) : v === -Infinity ? -Infinity : -Math.log(E[k]! / Math.exp(v) + Ei / Z)));
+  return softmaxRow(z, invTau(tau));
+}
+
+/**
  * Gumbel-Rao's S conditional soft samples y_s = softmax(z_s / tau) per row (draws[s] is
  * rows x cols), given the sampled class of each row. Draw s of row r uses elements
- * offset + r*cols + k of sub-stream 1 + s. Logits are shifted by their row maximum first (no
- * overflow in exp; softmax is shift-invariant).
+ * offset + r*cols + k of sub-stream 1 + s.
  */
 export function gumbelRaoDrawsRef(
   logits: ArrayLike<number>, cols: number, tau: number | ArrayLike<number>, samples: number,
@@ -92,18 +107,10 @@ export function gumbelRaoDrawsRef(
   const draws = Array.from({ length: samples }, () => new Float64Array(rows * cols));
   for (let r = 0; r < rows; r++) {
     const l = Array.from({ length: cols }, (_, k) => logits[r * cols + k]!);
-    const m = Math.max(...l);
-    const lt = l.map((v) => v - m);
-    let Z = 0;
-    for (const v of lt) Z += Math.exp(v);
-    const i = index[r]!;
-    const inv = invTau(typeof tau === "number" ? tau : tau[r]!);
+    const t = typeof tau === "number" ? tau : tau[r]!;
     for (let s = 0; s < samples; s++) {
       const bits = subStreamBitsRef(seed, offset + BigInt(r * cols), cols, 1 + s);
-      const E = Array.from(bits, exponentialOfBits);
-      const Ei = E[i]!;
-      const z = lt.map((v, k) => (k === i ? Math.log(Z) - Math.log(Ei) : v === -Infinity ? -Infinity : -Math.log(E[k]! / Math.exp(v) + Ei / Z)));
-      draws[s]!.set(softmaxRow(z, inv), r * cols);
+      draws[s]!.set(gumbelRaoDrawRef(l, index[r]!, t, bits), r * cols);
     }
   }
   return draws;
@@ -127,13 +134,32 @@ export function gumbelRaoGradRef(draws: Float64Array[], v: ArrayLike<number>, co
 }
 
 /**
- * Gapped ST's surrogate softmax(l' / tau) per row given the sampled class, following
+ * Gapped ST's surrogate softmax(l' / tau) of one row l given its sampled class i, following
  * `gst_mover`: p = softmax(l), m = max(l), move = (m - l) * D,
  * gap = kappa or (adaptive) -log(1 - p_i') / p_i' with p_i' = p_i (1 - 1e-5),
  * move2 = clamp(l - m + gap, 0) with move2_i = 0, l' = l + move - move2, l' -= mean(l').
  * Masked (-Inf) classes are left out of the moves and the mean and get probability 0 (the
  * official code masks with a separate argument instead).
  */
+export function gappedSTRowRef(l: readonly number[], i: number, tau: number, kappa: number | "adaptive"): Float64Array {
+  const p = softmaxRow(l, 1);
+  // The code's max_logits = l[argmax p] is max(l), except where p ties in rounding
+  // (logits 1e-34 apart): the maximum itself, as the paper defines it.
+  const m = Math.max(...l);
+  const pi = p[i]! * (1 - 1e-5);
+  const gap = kappa === "adaptive" ? (pi === 0 ? 1 : -Math.log1p(-pi) / pi) : kappa;
+  const lp = l.map((v, k) => {
+    if (v === -Infinity) return v;
+    const move = k === i ? m - v : 0;
+    const move2 = k === i ? 0 : Math.max(0, v - m + gap);
+    return v + (move - move2);
+  });
+  const finite = lp.filter((v) => v !== -Infinity);
+  const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
+  return softmaxRow(lp.map((v) => v - mean), invTau(tau));
+}
+
+/** gappedSTRowRef of every row, given the sampled class of each. */
 export function gappedSTSoftRef(
   logits: ArrayLike<number>, cols: number, tau: number | ArrayLike<number>, kappa: number | "adaptive", index: ArrayLike<number>,
 ): Float64Array {
@@ -141,22 +167,7 @@ export function gappedSTSoftRef(
   const out = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const l = Array.from({ length: cols }, (_, k) => logits[r * cols + k]!);
-    const i = index[r]!;
-    const p = softmaxRow(l, 1);
-    // The code's max_logits = l[argmax p] is max(l), except where p ties in rounding
-    // (logits 1e-34 apart): the maximum itself, as the paper defines it.
-    const m = Math.max(...l);
-    const pi = p[i]! * (1 - 1e-5);
-    const gap = kappa === "adaptive" ? (pi === 0 ? 1 : -Math.log1p(-pi) / pi) : kappa;
-    const lp = l.map((v, k) => {
-      if (v === -Infinity) return v;
-      const move = k === i ? m - v : 0;
-      const move2 = k === i ? 0 : Math.max(0, v - m + gap);
-      return v + (move - move2);
-    });
-    const finite = lp.filter((v) => v !== -Infinity);
-    const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
-    out.set(softmaxRow(lp.map((v) => v - mean), invTau(typeof tau === "number" ? tau : tau[r]!)), r * cols);
+    out.set(gappedSTRowRef(l, index[r]!, typeof tau === "number" ? tau : tau[r]!, kappa), r * cols);
   }
   return out;
 }

@@ -5,8 +5,8 @@
 
 /** Offsets of the buffers inside the area (16-byte aligned). */
 export const SCRATCH_NOISE: usize = 0; // gumbel_max: noise of short rows, 1024 floats
-export const SCRATCH_WORDS: usize = 4096; // gumbel_max: a chunk's random words, 1024
-export const SCRATCH_BOUNDS: usize = 8192; // gumbel_max: a chunk's noise bounds, 1024
+export const SCRATCH_WORDS: usize = 4096; // gumbel_max: a chunk's random words, 1024; straight_axis: a chunk's sampled classes
+export const SCRATCH_BOUNDS: usize = 8192; // gumbel_max: a chunk's noise bounds, 1024; straight_axis: a chunk's log Z
 export const SCRATCH_BLOCK: usize = 12288; // stream: 32 Philox words
 export const SCRATCH_VALUE: usize = 12416; // stream: 16 transformed values
 export const SCRATCH_WIDE: usize = 12480; // row: 16 results of a wide function

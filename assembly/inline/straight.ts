@@ -4,7 +4,7 @@
 
 import { ONE, sf, vf } from "./consts";
 import { expf, expf4 } from "./exp";
-import { logNormal, logNormal4 } from "./log";
+import { logf, logNormal, logNormal4 } from "./log";
 import { addArgmax, rowPtr } from "./row";
 import { SCREEN_MIN, sampleRow } from "./sample";
 import { writeGumbel } from "./stream";
@@ -104,6 +104,22 @@ export function gapRow(l: usize, dst: usize, n: i32, c: f32): void {
     const x = load<f32>(at(l, k));
     store<f32>(at(dst, k), select<f32>(x, c, x < c));
   }
+}
+
+/** Below this p, -log(1 - p) / p from its series (float32 1 - p would lose p's low bits). */
+const SERIES_BELOW: f32 = 0.015625; // 2^-6
+
+/**
+ * GST-p's adaptive gap -log(1 - p) / p, given p = softmax(l)_i * (1 - 1e-5) of the sampled
+ * class i (gapped_st.ts and straight_axis.ts). For p < 2^-6 the series
+ * 1 + p/2 + p^2/3 + p^3/4 + p^4/5 (truncation < p^5/6 < 2^-32); p = 0 (a class of
+ * underflowing probability) gives the limit 1, where the reference code gives NaN.
+ */
+// @ts-ignore: decorator
+@inline
+export function adaptiveGapOf(p: f32): f32 {
+  if (p < SERIES_BELOW) return sf(ONE) + p * (<f32>0.5 + p * (<f32>(1.0 / 3.0) + p * (<f32>0.25 + p * <f32>0.2)));
+  return -logf(sf(ONE) - p) / p;
 }
 
 /** acc[k] = src[k] when `first`, else acc[k] + src[k]. */

@@ -88,6 +88,11 @@ export async function startService({ port = 0, vocab = VOCAB, rank = RANK, maxTo
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => reply(res, 500, { error: `internal error: ${e.message}` }));
   });
+  // Idle keep-alive connections are closed by the client first (fetch's: 4 s), never by us as the
+  // client reuses one: a server timeout below the client's (Node's default is 5 s) makes a request
+  // sent just as the server closes fail with ECONNRESET, which a busy event loop makes likely.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   /** @param {import("node:http").IncomingMessage} req @param {import("node:http").ServerResponse} res */
   async function handle(req, res) {

@@ -1,0 +1,361 @@
+// The softmax family along a non-last axis: each of the `rows` slices holds cols = classes *
+// inner elements, class c of line j at c * inner + j (a line: one categorical, its classes
+// `inner` elements apart). Per line, every kernel here gives the bits the row kernel
+// (softmax.ts, softmax_grad.ts) gives on that line laid out as a row:
+// - the maximum is order-free (pmax / `m < v ? v : m`, no NaN after validation), and `+ 0`
+//   makes a zero maximum +0 as rowMax does;
+// - the same expf/expf4 and logf/logf4 (lane for lane the same operations: inline/exp.ts,
+//   inline/log.ts), the same (x - m) * invTau, the same 1 / sum and products;
+// - every sum in the canonical order of inline/row.ts: class k into accumulator k & 3, each in
+//   class order, then (a0 + a2) + (a1 + a3). (The row kernels' 16-at-a-time passes keep that
+//   order, lane k & 3 taking element k; their -Inf- or zero-padded tails only add +0 to an
+//   accumulator, which changes no bits: an accumulator starts at +0 and never becomes -0.)
+// Where SIMD is there, four adjacent lines j..j+3 go in the four lanes, loaded contiguously at
+// class stride inner * 4 bytes (no gather, no transposed copy), and the lines left over when
+// inner % 4 != 0 go as one group of fewer lanes (the others padded, never stored: lane for lane
+// the same operations, so the same bits as a scalar pass); the scalar build takes one line at
+// a time, in the same order as the row kernels' scalar loops.
+
+import { expf, expf4 } from "./inline/exp";
+import { logf, logf4 } from "./inline/log";
+import { rowPtr } from "./inline/row";
+import { invTemperature } from "./inline/tau";
+import { checkLines } from "./inline/validate";
+
+// ---------------------------------------------------------------- four lines, one per lane
+// Each helper takes `n` lines (1 to 4) and `full` (n == 4, a constant where it is inlined, so
+// the choice folds away): a group of fewer than four (the lines left over when inner % 4 != 0)
+// loads its lanes one by one, pads the others with 0 and never stores them.
+
+/** Lines p .. p + n - 1 of one class. */
+// @ts-ignore: decorator
+@inline
+function ld(p: usize, n: i32, full: bool): v128 {
+  if (full) return v128.load(p);
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+/** ld's inverse: lanes 0 .. n - 1 to p. */
+// @ts-ignore: decorator
+@inline
+function st(p: usize, v: v128, n: i32, full: bool): void {
+  if (full) {
+    v128.store(p, v);
+    return;
+  }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+/** The lines' maxima (a zero as +0). */
+// @ts-ignore: decorator
+@inline
+function max4(p: usize, classes: i32, step: usize, n: i32, full: bool): v128 {
+  let m = f32x4.splat(-Infinity);
+  for (let c = 0; c < classes; c++, p += step) m = f32x4.pmax(m, ld(p, n, full));
+  return f32x4.add(m, f32x4.splat(0));
+}
+
+/**
+ * e = exp((x - m) * invTau) for every class of the lines, stored to dst unless it is 0 (dst
+ * may be x); returns the sums in the canonical order.
+ */
+// @ts-ignore: decorator
+@inline
+function expSum4(p: usize, dst: usize, classes: i32, step: usize, mv: v128, iv: v128, n: i32, full: bool): v128 {
+  let a0 = f32x4.splat(0);
+  let a1 = a0;
+  let a2 = a0;
+  let a3 = a0;
+  let q = dst;
+  for (let c = 0; c < classes; c++, p += step, q += step) {
+    const e = expf4(f32x4.mul(f32x4.sub(ld(p, n, full), mv), iv));
+    if (dst) st(q, e, n, full);
+    const lane = c & 3;
+    if (lane == 0) a0 = f32x4.add(a0, e);
+    else if (lane == 1) a1 = f32x4.add(a1, e);
+    else if (lane == 2) a2 = f32x4.add(a2, e);
+    else a3 = f32x4.add(a3, e);
+  }
+  return f32x4.add(f32x4.add(a0, a2), f32x4.add(a1, a3));
+}
+
+/** softmax_axis on n lines from p (x) and d (dst). */
+// @ts-ignore: decorator
+@inline
+function softmaxLines(p: usize, d: usize, classes: i32, step: usize, iv: v128, n: i32, full: bool): void {
+  const sum = expSum4(p, d, classes, step, max4(p, classes, step, n, full), iv, n, full);
+  const s = f32x4.div(f32x4.splat(1), sum);
+  for (let c = 0; c < classes; c++, d += step) st(d, f32x4.mul(ld(d, n, full), s), n, full);
+}
+
+/** log_softmax_axis on n lines. */
+// @ts-ignore: decorator
+@inline
+function logSoftmaxLines(p: usize, d: usize, classes: i32, step: usize, iv: v128, n: i32, full: bool): void {
+  const mv = max4(p, classes, step, n, full);
+  const lv = logf4(expSum4(p, 0, classes, step, mv, iv, n, full));
+  for (let c = 0; c < classes; c++, p += step, d += step) {
+    st(d, f32x4.sub(f32x4.mul(f32x4.sub(ld(p, n, full), mv), iv), lv), n, full);
+  }
+}
+
+/** log_sum_exp_axis on n lines (their n results to d, contiguous). */
+// @ts-ignore: decorator
+@inline
+function logSumExpLines(p: usize, d: usize, classes: i32, step: usize, iv: v128, n: i32, full: bool): void {
+  const mv = max4(p, classes, step, n, full);
+  const lv = logf4(expSum4(p, 0, classes, step, mv, iv, n, full));
+  st(d, f32x4.add(f32x4.mul(mv, iv), lv), n, full);
+}
+
+/** softmax_grad_axis on n lines (dtau: their n results, contiguous, or 0). */
+// @ts-ignore: decorator
+@inline
+function gradLines(y: usize, v: usize, d: usize, dtau: usize, classes: i32, step: usize, iv: v128, n: i32, full: bool): void {
+  const zero = f32x4.splat(0);
+  // <v, y> in the canonical order.
+  let b0 = zero;
+  let b1 = zero;
+  let b2 = zero;
+  let b3 = zero;
+  let p = y;
+  let r = v;
+  for (let c = 0; c < classes; c++, p += step, r += step) {
+    const t = f32x4.mul(ld(r, n, full), ld(p, n, full));
+    const lane = c & 3;
+    if (lane == 0) b0 = f32x4.add(b0, t);
+    else if (lane == 1) b1 = f32x4.add(b1, t);
+    else if (lane == 2) b2 = f32x4.add(b2, t);
+    else b3 = f32x4.add(b3, t);
+  }
+  const dv = f32x4.add(f32x4.add(b0, b2), f32x4.add(b1, b3));
+  // dst, and the tau terms in the canonical order.
+  let a0 = zero;
+  let a1 = zero;
+  let a2 = zero;
+  let a3 = zero;
+  p = y;
+  r = v;
+  for (let c = 0; c < classes; c++, p += step, r += step, d += step) {
+    const yk = ld(p, n, full);
+    const g = f32x4.mul(f32x4.mul(yk, f32x4.sub(ld(r, n, full), dv)), iv);
+    st(d, g, n, full);
+    if (dtau) {
+      const pos = f32x4.gt(yk, zero);
+      const t = v128.and(f32x4.mul(g, logf4(v128.bitselect(yk, f32x4.splat(1), pos))), pos);
+      const lane = c & 3;
+      if (lane == 0) a0 = f32x4.add(a0, t);
+      else if (lane == 1) a1 = f32x4.add(a1, t);
+      else if (lane == 2) a2 = f32x4.add(a2, t);
+      else a3 = f32x4.add(a3, t);
+    }
+  }
+  if (dtau) st(dtau, f32x4.neg(f32x4.add(f32x4.add(a0, a2), f32x4.add(a1, a3))), n, full);
+}
+
+// ---------------------------------------------------------------- one line
+
+/** The line's maximum (a zero as +0), as rowMax gives it. */
+// @ts-ignore: decorator
+@inline
+function max1(p: usize, classes: i32, step: usize): f32 {
+  let m = -Infinity as f32;
+  for (let c = 0; c < classes; c++, p += step) {
+    const v = load<f32>(p);
+    m = select<f32>(v, m, m < v);
+  }
+  return m + 0;
+}
+
+/** expSum4 for one line. */
+function expSum1(p: usize, dst: usize, classes: i32, step: usize, m: f32, invTau: f32): f32 {
+  let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
+  let q = dst;
+  for (let c = 0; c < classes; c++, p += step, q += step) {
+    const e = expf((load<f32>(p) - m) * invTau);
+    if (dst) store<f32>(q, e);
+    const lane = c & 3;
+    if (lane == 0) a0 += e;
+    else if (lane == 1) a1 += e;
+    else if (lane == 2) a2 += e;
+    else a3 += e;
+  }
+  return (a0 + a2) + (a1 + a3);
+}
+
+/** softmax_grad_axis on one line: writes dst, returns dtau (computed only when withTau). */
+function gradLine(y: usize, v: usize, d: usize, classes: i32, step: usize, invTau: f32, withTau: bool): f32 {
+  let b0: f32 = 0, b1: f32 = 0, b2: f32 = 0, b3: f32 = 0;
+  let p = y;
+  let r = v;
+  for (let c = 0; c < classes; c++, p += step, r += step) {
+    const t = load<f32>(r) * load<f32>(p);
+    const lane = c & 3;
+    if (lane == 0) b0 += t;
+    else if (lane == 1) b1 += t;
+    else if (lane == 2) b2 += t;
+    else b3 += t;
+  }
+  const dot = (b0 + b2) + (b1 + b3);
+  let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
+  p = y;
+  r = v;
+  for (let c = 0; c < classes; c++, p += step, r += step, d += step) {
+    const yk = load<f32>(p);
+    const g = (yk * (load<f32>(r) - dot)) * invTau;
+    store<f32>(d, g);
+    if (withTau) {
+      const pos = yk > 0;
+      const t = pos ? g * logf(select<f32>(yk, 1, pos)) : <f32>0;
+      const lane = c & 3;
+      if (lane == 0) a0 += t;
+      else if (lane == 1) a1 += t;
+      else if (lane == 2) a2 += t;
+      else a3 += t;
+    }
+  }
+  return -((a0 + a2) + (a1 + a3));
+}
+
+// ---------------------------------------------------------------- kernels
+
+/**
+ * dst = softmax(x / tau) along the class axis of each line (classes = cols / inner, `inner`
+ * apart): exp((x - m) / tau) / sum. Returns -1, or the first bad line o * inner + j (nothing
+ * written).
+ * @rows x:cols dst:cols
+ * @validates
+ */
+export function softmax_axis(x: usize, dst: usize, rows: i32, cols: i32, inner: i32, tau: f32): i32 {
+  const bad = checkLines(x, rows, cols, inner);
+  if (bad >= 0) return bad; // a NaN, +Inf or all -Inf line: nothing written
+  const it = invTemperature(tau);
+  const classes = cols / inner;
+  const step = <usize>inner << 2;
+  for (let o = 0; o < rows; o++) {
+    const xo = rowPtr(x, o, cols);
+    const d0 = rowPtr(dst, o, cols);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const iv = f32x4.splat(it);
+      for (; j + 4 <= inner; j += 4) softmaxLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, 4, true);
+      if (j < inner) softmaxLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, inner - j, false);
+    } else {
+      for (; j < inner; j++) {
+        const p = xo + (<usize>j << 2);
+        const d = d0 + (<usize>j << 2);
+        const s = <f32>1.0 / expSum1(p, d, classes, step, max1(p, classes, step), it);
+        let q = d;
+        for (let c = 0; c < classes; c++, q += step) store<f32>(q, load<f32>(q) * s);
+      }
+    }
+  }
+  return -1;
+}
+
+/**
+ * dst = log_softmax(x / tau) along the class axis of each line: (x - m) / tau - log(sum).
+ * Returns -1, or the first bad line (nothing written).
+ * @rows x:cols dst:cols
+ * @validates
+ */
+export function log_softmax_axis(x: usize, dst: usize, rows: i32, cols: i32, inner: i32, tau: f32): i32 {
+  const bad = checkLines(x, rows, cols, inner);
+  if (bad >= 0) return bad; // a NaN, +Inf or all -Inf line: nothing written
+  const it = invTemperature(tau);
+  const classes = cols / inner;
+  const step = <usize>inner << 2;
+  for (let o = 0; o < rows; o++) {
+    const xo = rowPtr(x, o, cols);
+    const d0 = rowPtr(dst, o, cols);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const iv = f32x4.splat(it);
+      for (; j + 4 <= inner; j += 4) logSoftmaxLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, 4, true);
+      if (j < inner) logSoftmaxLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, inner - j, false);
+    } else {
+      for (; j < inner; j++) {
+        let p = xo + (<usize>j << 2);
+        let q = d0 + (<usize>j << 2);
+        const m = max1(p, classes, step);
+        const l = logf(expSum1(p, 0, classes, step, m, it));
+        for (let c = 0; c < classes; c++, p += step, q += step) store<f32>(q, (load<f32>(p) - m) * it - l);
+      }
+    }
+  }
+  return -1;
+}
+
+/**
+ * dst[o * inner + j] = log sum_c exp(x[o, c, j] / tau) = m / tau + log(sum), one value per
+ * line. Returns -1, or the first bad line (nothing written).
+ * @rows x:cols dst:inner
+ * @validates
+ */
+export function log_sum_exp_axis(x: usize, dst: usize, rows: i32, cols: i32, inner: i32, tau: f32): i32 {
+  const bad = checkLines(x, rows, cols, inner);
+  if (bad >= 0) return bad; // a NaN, +Inf or all -Inf line: nothing written
+  const it = invTemperature(tau);
+  const classes = cols / inner;
+  const step = <usize>inner << 2;
+  for (let o = 0; o < rows; o++) {
+    const xo = rowPtr(x, o, cols);
+    const d0 = rowPtr(dst, o, inner);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const iv = f32x4.splat(it);
+      for (; j + 4 <= inner; j += 4) logSumExpLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, 4, true);
+      if (j < inner) logSumExpLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, inner - j, false);
+    } else {
+      for (; j < inner; j++) {
+        const p = xo + (<usize>j << 2);
+        const m = max1(p, classes, step);
+        store<f32>(d0 + (<usize>j << 2), m * it + logf(expSum1(p, 0, classes, step, m, it)));
+      }
+    }
+  }
+  return -1;
+}
+
+/**
+ * The strided softmax_grad: along the class axis of each line, dst <- y * (v - <v, y>) / tau
+ * (the VJP with upstream v, or the JVP with tangent v), and, when dtau is not 0,
+ * dtau[o * inner + j] <- the gradient w.r.t. tau, -sum_c dst * log y (terms with y = 0 count
+ * as 0), one value per line. Like softmax_grad it reads a softmax output and does not validate.
+ * @rows y:cols v:cols dst:cols dtau:inner
+ */
+export function softmax_grad_axis(y: usize, v: usize, dst: usize, dtau: usize, rows: i32, cols: i32, inner: i32, tau: f32): void {
+  const it = invTemperature(tau);
+  const classes = cols / inner;
+  const step = <usize>inner << 2;
+  for (let o = 0; o < rows; o++) {
+    const yo = rowPtr(y, o, cols);
+    const vo = rowPtr(v, o, cols);
+    const d0 = rowPtr(dst, o, cols);
+    const t0 = dtau ? rowPtr(dtau, o, inner) : 0;
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const iv = f32x4.splat(it);
+      for (; j + 4 <= inner; j += 4) {
+        const off = <usize>j << 2;
+        gradLines(yo + off, vo + off, d0 + off, dtau ? t0 + off : 0, classes, step, iv, 4, true);
+      }
+      if (j < inner) {
+        const off = <usize>j << 2;
+        gradLines(yo + off, vo + off, d0 + off, dtau ? t0 + off : 0, classes, step, iv, inner - j, false);
+      }
+    } else {
+      for (; j < inner; j++) {
+        const off = <usize>j << 2;
+        const dt = gradLine(yo + off, vo + off, d0 + off, classes, step, it, dtau != 0);
+        if (dtau) store<f32>(t0 + off, dt);
+      }
+    }
+  }
+}
