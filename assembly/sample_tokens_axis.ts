@@ -8,8 +8,8 @@
 // over it and index it at random. So each line is read once into a line buffer in the part's
 // workspace (`work:own`): four adjacent lines at a time where SIMD is there, one v128 load per
 // class (contiguous, lines j .. j+3 in the four lanes), one at a time otherwise. That is a
-// buffer of one line per lane, never a transposed copy of the tensor; inner == 1 reads the
-// rows in place.
+// buffer of one line per lane, never a transposed copy of the tensor (inner == 1, which the
+// façade runs as sample_tokens, works too: each row copied once).
 //
 // Parameters come in planes so that they move with the slices when the launcher splits them:
 // field f of line l (PARAM_BYTES / 4 fields, as sample_tokens' records) at
@@ -79,10 +79,13 @@ export function sample_tokens_axis_check(logits: usize, rows: i32, cols: i32, in
         }
         m = v128.bitselect(f32x4.splat(NaN), m, nan);
         const l = o * inner + j;
-        const tv = v128.load(params + (<usize>l << 2));
-        const bad = lineBad(l, f32x4.extract_lane(m, 0), f32x4.extract_lane(tv, 0)) || lineBad(l + 1, f32x4.extract_lane(m, 1), f32x4.extract_lane(tv, 1))
-          || lineBad(l + 2, f32x4.extract_lane(m, 2), f32x4.extract_lane(tv, 2)) || lineBad(l + 3, f32x4.extract_lane(m, 3), f32x4.extract_lane(tv, 3));
-        if (bad) return badLine;
+        let tv = v128.load(params + (<usize>l << 2));
+        // The four lines in order, lane 0 each time (one copy of the check in the binary).
+        for (let i = 0; i < 4; i++) {
+          if (lineBad(l + i, f32x4.extract_lane(m, 0), f32x4.extract_lane(tv, 0))) return badLine;
+          m = i32x4.shuffle(m, m, 1, 2, 3, 0);
+          tv = i32x4.shuffle(tv, tv, 1, 2, 3, 0);
+        }
       }
     }
     for (; j < inner; j++) {
@@ -133,10 +136,6 @@ export function sample_tokens_axis(
   const nstep = <u64>step;
   for (let o = 0; o < rows; o++) {
     const base = rowPtr(logits, o, cols);
-    if (inner == 1) {
-      store<i32>(dst + (<usize>o << 2), sampleLine(base, classes, params, plane, o, rec, rowWork, nstep));
-      continue;
-    }
     let j = 0;
     if (ASC_FEATURE_SIMD) {
       for (; j + 4 <= inner; j += 4) {

@@ -7,12 +7,14 @@
 // themselves.
 //
 // Cost: with step >= 4 every element needs a Philox block of its own (four words computed,
-// one used), about four times the contiguous stream per element.
+// one used), about four times the contiguous stream per element. Eight at a time where SIMD is
+// there (the fewer than eight left one at a time: one inlined copy of the four-lane Philox less
+// in the binary).
 
 import { SCRATCH_BLOCK, scratch } from "./scratch";
-import { philoxBlock, philoxBlock4, philoxBlock4x2 } from "./philox";
+import { philoxBlock, philoxBlock4x2 } from "./philox";
 import { writeBits, writeGumbel } from "./stream";
-import { gumbelFromBits, gumbelFromBits4 } from "./transform";
+import { gumbelFromBits } from "./transform";
 
 /** Word (j & 3) of lane b's block (philoxBlock4 writes block b's four words at b * 16). */
 // @ts-ignore: decorator
@@ -51,16 +53,6 @@ function stridedWords(dst: usize, n: i32, k0: u32, k1: u32, j0: u64, step: u64):
       for (let b: usize = 0; b < 8; b++) store<u32>(o + (b << 2), laneWord(b, j + <u64>b * step));
       j += 8 * step;
     }
-    for (; i + 4 <= n; i += 4) {
-      // Four blocks, one per lane: those of elements j, j + step, j + 2 step, j + 3 step.
-      philoxBlock4(laneCounters(j, step, false), laneCounters(j, step, true), zero, zero, key0, key1, scratch(SCRATCH_BLOCK));
-      const o = dst + (<usize>i << 2);
-      store<u32>(o, laneWord(0, j));
-      store<u32>(o, laneWord(1, j + step), 4);
-      store<u32>(o, laneWord(2, j + 2 * step), 8);
-      store<u32>(o, laneWord(3, j + 3 * step), 12);
-      j += 4 * step;
-    }
   }
   // One block at a time, reused while elements fall in it (steps of 2 or 3).
   let have: u64 = 0;
@@ -89,14 +81,8 @@ export function writeGumbelStep(dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
     return;
   }
   stridedWords(dst, n, k0, k1, j0, step);
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; i + 4 <= n; i += 4) {
-      const o = dst + (<usize>i << 2);
-      v128.store(o, gumbelFromBits4(v128.load(o)));
-    }
-  }
-  for (; i < n; i++) {
+  // Short rows only (below SCREEN_MIN: longer ones are screened from the words): one at a time.
+  for (let i = 0; i < n; i++) {
     const o = dst + (<usize>i << 2);
     store<f32>(o, gumbelFromBits(load<u32>(o)));
   }
