@@ -7,6 +7,7 @@ export { softmax, log_softmax, log_sum_exp } from "./softmax";
 export { gumbel_softmax } from "./gumbel_softmax";
 export { gumbel_max } from "./gumbel_max";
 export { log_probs } from "./log_probs";
+export { gumbel_softmax_axis, gumbel_max_axis, log_probs_axis } from "./gumbel_axis";
 export { softmax_grad } from "./softmax_grad";
 export { softmax_axis, log_softmax_axis, log_sum_exp_axis, softmax_grad_axis } from "./softmax_axis";
 export { gumbel_rao } from "./gumbel_rao";

@@ -9,8 +9,7 @@
 // probability >= 0; only then are rows looked at: for such a value, to find the first bad row,
 // else for rows of zeros (all -Inf logs, found by the logits' own check).
 
-import { POS_INF, ZERO, vf } from "./inline/consts";
-import { logOrMask, logOrMask4 } from "./inline/log";
+import { logOrMaskRun } from "./inline/log";
 import { FAULT_ALL_ZERO, checkProbRows, checkRows, setFault } from "./inline/validate";
 
 /**
@@ -21,23 +20,7 @@ import { FAULT_ALL_ZERO, checkProbRows, checkRows, setFault } from "./inline/val
  * @rows probs:cols dst:cols
  */
 export function log_probs(probs: usize, dst: usize, rows: i32, cols: i32): i32 {
-  const n = <usize>rows * <usize>cols;
-  let i: usize = 0;
-  let ok = true;
-  if (ASC_FEATURE_SIMD) {
-    let good = v128.not(vf(ZERO)); // all lanes true
-    for (; i + 4 <= n; i += 4) {
-      const v = v128.load(probs + (i << 2));
-      good = v128.and(good, v128.and(f32x4.ge(v, vf(ZERO)), f32x4.lt(v, vf(POS_INF))));
-      v128.store(dst + (i << 2), logOrMask4(v));
-    }
-    ok = v128.all_true<i32>(good);
-  }
-  for (; i < n; i++) {
-    const v = load<f32>(probs + (i << 2));
-    ok = ok && v >= 0 && v < Infinity;
-    store<f32>(dst + (i << 2), logOrMask(v));
-  }
+  const ok = logOrMaskRun(probs, dst, <usize>rows * <usize>cols);
   if (!ok) return checkProbRows(probs, rows, cols);
   // Every value is a finite probability >= 0: a row is bad only when it is all zeros.
   const bad = checkRows(dst, rows, cols);

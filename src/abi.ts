@@ -72,6 +72,34 @@ export interface Kernels {
    */
   log_probs(probs: number, dst: number, rows: number, cols: number): number;
   /**
+   * dst <- softmax((logits + g) / tau) along each line (classes `inner` elements apart); when
+   * `hard`, one_hot(argmax(logits + g)) along the line instead, and soft <- the soft sample when
+   * soft is not 0. g: the noise of the element's row-major index (stream element j0 + o * cols +
+   * c * inner + j). Returns -1, or the first bad line o * inner + j (nothing written).
+   */
+  gumbel_softmax_axis(
+    logits: number, dst: number, soft: number, rows: number, cols: number, inner: number, tau: number,
+    hard: number, k0: number, k1: number, jLo: number, jHi: number,
+  ): number;
+  /**
+   * dst[o * inner + j] (int32) = argmax_c(logits[o, c, j] + g[o, c, j]), the lowest such c on
+   * ties, g the noise of the element's row-major index (stream element j0 + o * cols + c *
+   * inner + j). Returns -1, or the first bad line o * inner + j (nothing written). No workspace
+   * beyond the instance's scratch: the noise is drawn a tile at a time, as runs of the stream.
+   */
+  gumbel_max_axis(
+    logits: number, dst: number, rows: number, cols: number, inner: number, k0: number, k1: number,
+    jLo: number, jHi: number,
+  ): number;
+  /**
+   * dst = log(probs), -Inf where a probability is 0 (or -0): log_probs along a non-last axis
+   * (the logs are elementwise, the same bits; only the refusals follow the lines). Returns -1,
+   * or the first line o * inner + j holding a value that is not a finite probability >= 0 (NaN,
+   * negative, +Inf) or no positive value (check_fault(): FAULT_NOT_PROB, FAULT_ALL_ZERO). dst is
+   * the caller's work area: it is written even when a line is refused (the façade's output is not).
+   */
+  log_probs_axis(probs: number, dst: number, rows: number, cols: number, inner: number): number;
+  /**
    * dst <- y * (v - <v, y>) / tau per row (the VJP with upstream v, or the JVP with tangent v),
    * and dtau[r] <- the gradient w.r.t. tau when dtau is not 0.
    */
@@ -404,6 +432,33 @@ export const ABI = {
     result: "number",
     rows: {
       rows: 2, cols: 3, inner: null, tau: null, key: null, stream: null, validates: false,
+      ptrs: [[0, "cols"], [1, "cols"]],
+    },
+  },
+  gumbel_softmax_axis: {
+    args: ["logits", "dst", "soft", "rows", "cols", "inner", "tau", "hard", "k0", "k1", "jLo", "jHi"],
+    types: ["usize", "usize", "usize", "i32", "i32", "i32", "f32", "bool", "u32", "u32", "u32", "u32"],
+    result: "number",
+    rows: {
+      rows: 3, cols: 4, inner: 5, tau: 6, key: [8, 9], stream: [10, 11], validates: true,
+      ptrs: [[0, "cols"], [1, "cols"], [2, "cols"]],
+    },
+  },
+  gumbel_max_axis: {
+    args: ["logits", "dst", "rows", "cols", "inner", "k0", "k1", "jLo", "jHi"],
+    types: ["usize", "usize", "i32", "i32", "i32", "u32", "u32", "u32", "u32"],
+    result: "number",
+    rows: {
+      rows: 2, cols: 3, inner: 4, tau: null, key: [5, 6], stream: [7, 8], validates: true,
+      ptrs: [[0, "cols"], [1, "inner"]],
+    },
+  },
+  log_probs_axis: {
+    args: ["probs", "dst", "rows", "cols", "inner"],
+    types: ["usize", "usize", "i32", "i32", "i32"],
+    result: "number",
+    rows: {
+      rows: 2, cols: 3, inner: 4, tau: null, key: null, stream: null, validates: false,
       ptrs: [[0, "cols"], [1, "cols"]],
     },
   },

@@ -45,6 +45,9 @@ function spec(kernel: KernelName, layout: RowLayout | undefined, records = false
 
 export const GUMBEL_SOFTMAX = spec("gumbel_softmax", ABI.gumbel_softmax.rows);
 export const GUMBEL_MAX = spec("gumbel_max", ABI.gumbel_max.rows);
+/** Along a non-last axis (`inner` > 1): rows are slices of classes * inner elements. */
+export const GUMBEL_SOFTMAX_AXIS = spec("gumbel_softmax_axis", ABI.gumbel_softmax_axis.rows);
+export const GUMBEL_MAX_AXIS = spec("gumbel_max_axis", ABI.gumbel_max_axis.rows);
 export const SOFTMAX = spec("softmax", ABI.softmax.rows);
 export const LOG_SOFTMAX = spec("log_softmax", ABI.log_softmax.rows);
 export const LOG_SUM_EXP = spec("log_sum_exp", ABI.log_sum_exp.rows);

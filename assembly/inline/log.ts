@@ -16,8 +16,8 @@
 // 10^6 points in [0.5, 1.5]): ULP error < 1 (0.84 measured); log(1) = 0 exactly.
 
 import {
-  BIAS, HALF, I25, LG1, LG2, LG3, LG4, LN2_HI, LN2_LO, LOG_OFFSET, MANTISSA, MIN_NORMAL, NEG_INF, ONE, SQRT_HALF_BITS, TWO,
-  TWO25, ZERO, sf, si, vf, vi,
+  BIAS, HALF, I25, LG1, LG2, LG3, LG4, LN2_HI, LN2_LO, LOG_OFFSET, MANTISSA, MIN_NORMAL, NEG_INF, ONE, POS_INF, SQRT_HALF_BITS,
+  TWO, TWO25, ZERO, sf, si, vf, vi,
 } from "./consts";
 
 /** Steps 2-4 on the bits of a normal x; `bias` is the exponent bias plus any scaling of step 1. */
@@ -102,4 +102,29 @@ export function logOrMask(x: f32): f32 {
 export function logOrMask4(x: v128): v128 {
   const l = logf4(x);
   return v128.bitselect(l, vf(NEG_INF), f32x4.gt(x, vf(ZERO)));
+}
+
+/**
+ * dst[i] = logOrMask(src[i]) for n values (probabilities to logits, log_probs and its strided
+ * form): one run, no per-row setup. Returns whether every value was a finite probability >= 0
+ * (when not, what was written for the bad ones means nothing: the caller refuses the call).
+ */
+export function logOrMaskRun(src: usize, dst: usize, n: usize): bool {
+  let i: usize = 0;
+  let ok = true;
+  if (ASC_FEATURE_SIMD) {
+    let good = v128.not(vf(ZERO)); // all lanes true
+    for (; i + 4 <= n; i += 4) {
+      const v = v128.load(src + (i << 2));
+      good = v128.and(good, v128.and(f32x4.ge(v, vf(ZERO)), f32x4.lt(v, vf(POS_INF))));
+      v128.store(dst + (i << 2), logOrMask4(v));
+    }
+    ok = v128.all_true<i32>(good);
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(src + (i << 2));
+    ok = ok && v >= 0 && v < Infinity;
+    store<f32>(dst + (i << 2), logOrMask(v));
+  }
+  return ok;
 }

@@ -118,6 +118,66 @@ export function checkProbRows(x: usize, rows: i32, cols: i32): i32 {
   return -1;
 }
 
+/**
+ * The strided form of checkProbRows (layout as checkLines): returns the first line, o * inner + j,
+ * holding a value that is not a finite probability >= 0 (FAULT_NOT_PROB) or no positive value
+ * (FAULT_ALL_ZERO), or -1; check_fault() then says which. Four lines at a time where SIMD is
+ * there (contiguous loads across j), one at a time otherwise.
+ */
+export function checkProbLines(x: usize, rows: i32, cols: i32, inner: i32): i32 {
+  const classes = cols / inner;
+  const step = <usize>inner << 2;
+  for (let o = 0; o < rows; o++) {
+    const base = rowPtr(x, o, cols);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 4 <= inner; j += 4) {
+        let p = base + (<usize>j << 2);
+        let hi = f32x4.splat(-Infinity);
+        let lo = f32x4.splat(Infinity);
+        let nan = f32x4.splat(0);
+        for (let c = 0; c < classes; c++, p += step) {
+          const v = v128.load(p);
+          hi = f32x4.pmax(hi, v);
+          lo = f32x4.pmin(lo, v);
+          nan = v128.or(nan, f32x4.ne(v, v));
+        }
+        // A lane is bad when it saw a NaN, a +Inf, a negative value, or nothing positive.
+        const notProb = v128.or(v128.or(nan, f32x4.eq(hi, f32x4.splat(Infinity))), f32x4.lt(lo, f32x4.splat(0)));
+        if (!v128.any_true(v128.or(notProb, f32x4.le(hi, f32x4.splat(0))))) continue;
+        for (let l = 0; l < 4; l++) {
+          const f = probLineFault(base + (<usize>(j + l) << 2), classes, step);
+          if (f == 0) continue;
+          lastFault = f;
+          return o * inner + j + l;
+        }
+      }
+    }
+    for (; j < inner; j++) {
+      const f = probLineFault(base + (<usize>j << 2), classes, step);
+      if (f == 0) continue;
+      lastFault = f;
+      return o * inner + j;
+    }
+  }
+  lastFault = 0;
+  return -1;
+}
+
+/** The fault of one line of `n` probabilities `step` bytes apart (0: none), as checkProbRows tells it. */
+function probLineFault(p: usize, n: i32, step: usize): i32 {
+  let hi = -Infinity as f32;
+  let notProb = false;
+  for (let c = 0; c < n; c++, p += step) {
+    const v = load<f32>(p);
+    notProb = notProb || !(v >= 0 && v < Infinity); // NaN, negative or +Inf (-0 is a zero)
+    hi = select<f32>(v, hi, hi < v);
+  }
+  if (notProb) return FAULT_NOT_PROB;
+  if (hi <= 0) return FAULT_ALL_ZERO;
+  return 0;
+}
+
 /** Records a fault found by a kernel's own validation pass (0: none). */
 export function setFault(f: i32): void {
   lastFault = f;
