@@ -420,6 +420,22 @@ describe.each(backends)("%s: sampleTokens and topK with shape and axis", (backen
     }
   });
 
+  test("no filter at T = 1 along any axis: gumbelMax's index along that axis, and topK's first", () => {
+    for (const [shape, axis] of [[[3, 500, 6], 1], [[700, 4], 0], [[2, 3, 90, 5], 2], [[4, 65, 3], -2]] as [number[], number][]) {
+      const n = shape.reduce((p, q) => p * q, 1);
+      const x = llmLogits(n, n, 0.05);
+      const o = { shape, axis, seed: 2n ** 45n + 7n, offset: 2n ** 33n + 1n };
+      const want = Array.from(gw.gumbelMax(x, o));
+      expect(Array.from(gw.sampleTokens(x, o))).toEqual(want);
+      // temperature 2: gumbelMax on x / 2 (float32), the same noise.
+      expect(Array.from(gw.sampleTokens(x, { ...o, temperature: 2 }))).toEqual(Array.from(gw.gumbelMax(x.map((v) => Math.fround(v / 2)), o)));
+      const a = axis < 0 ? axis + shape.length : axis;
+      const inner = shape.slice(a + 1).reduce((p, q) => p * q, 1);
+      const top = gw.topK(x, 2, o);
+      expect(Array.from({ length: want.length }, (_, l) => top[Math.floor(l / inner) * 2 * inner + (l % inner)])).toEqual(want);
+    }
+  });
+
   test("without a seed: the instance's stream, moved past every element of the input", async () => {
     const a = await init({ backend, seed: 41 });
     const b = await init({ backend, seed: 41 });
