@@ -17,6 +17,7 @@ export { exp_f32, log_f32, math_f64, gumbel_from_bits, noise_upper, philox4x32_1
 export { set_scratch, scratch_bytes } from "./inline/scratch";
 export { gumbel_dist } from "./gumbel_dist";
 export { sample_tokens, sample_tokens_work } from "./sample_tokens";
+export { sample_tokens_axis, sample_tokens_axis_check, sample_tokens_axis_work } from "./sample_tokens_axis";
 export { relaxed_categorical_log_prob, relaxed_categorical_log_prob_axis, relaxed_bernoulli } from "./relaxed";
 
 /** First byte after the static data: the façade's allocator owns memory from here on. */

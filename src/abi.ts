@@ -213,6 +213,33 @@ export interface Kernels {
   /** The bytes of work space a row of `cols` needs: the scaled row, candidates and selection pairs. */
   sample_tokens_work(cols: number): number;
   /**
+   * dst[o * inner + j] = a token of line (o, j) (class c at logits[o * cols + c * inner + j]):
+   * its temperature, then the top-k, top-p and min-p filters, then Gumbel-Max over the tokens
+   * kept, with the noise of class c at stream element jr + c * step (jr the line's first
+   * counter; step = inner when one stream covers the tensor, so that element (o, c, j) gets
+   * counter + its flat index, as every call's noise; 1 for a stream per line). params: planes
+   * of `lines` words (field f of line l at params + (f * lines + l) * 4, the fields of
+   * sample_tokens' records); work: sample_tokens_axis_work(cols / inner) bytes (calls running
+   * side by side each need their own). Validates every line first (sample_tokens_axis_check)
+   * and returns the first bad line, or -1, having written nothing.
+   */
+  sample_tokens_axis(
+    logits: number, dst: number, rows: number, cols: number, inner: number, params: number, lines: number,
+    step: number, work: number,
+  ): number;
+  /**
+   * The validation pass of sample_tokens_axis alone: every line (o, j) in order, l = o * inner
+   * + j, checked as sample_tokens checks a row (NaN, +Inf, all -Inf, and its largest logit over
+   * its temperature, params' first plane, overflowing float32). Returns the first bad line or
+   * -1; check_fault() says why.
+   */
+  sample_tokens_axis_check(logits: number, rows: number, cols: number, inner: number, params: number): number;
+  /**
+   * The bytes of work space sample_tokens_axis needs for lines of `classes`: four line buffers,
+   * one record, and sample_tokens' work space for a row of `classes`.
+   */
+  sample_tokens_axis_work(classes: number): number;
+  /**
    * Log-density of each row of y (rows x cols) under RelaxedOneHotCategorical(logits, tau[r])
    * into dst[r]; when dlogits / dtau are not 0, the gradients w.r.t. the logits (rows x cols)
    * and the temperature (rows) too.
@@ -601,6 +628,29 @@ export const ABI = {
     types: ["i32"],
     result: "number",
   },
+  sample_tokens_axis: {
+    args: ["logits", "dst", "rows", "cols", "inner", "params", "lines", "step", "work"],
+    types: ["usize", "usize", "i32", "i32", "i32", "usize", "i32", "i32", "usize"],
+    result: "number",
+    rows: {
+      rows: 2, cols: 3, inner: 4, tau: null, key: null, stream: null, validates: true,
+      ptrs: [[0, "cols"], [1, "inner"], [5, "inner"]], work: 8,
+    },
+  },
+  sample_tokens_axis_check: {
+    args: ["logits", "rows", "cols", "inner", "params"],
+    types: ["usize", "i32", "i32", "i32", "usize"],
+    result: "number",
+    rows: {
+      rows: 1, cols: 2, inner: 3, tau: null, key: null, stream: null, validates: true,
+      ptrs: [[0, "cols"], [4, "inner"]],
+    },
+  },
+  sample_tokens_axis_work: {
+    args: ["classes"],
+    types: ["i32"],
+    result: "number",
+  },
   relaxed_categorical_log_prob: {
     args: ["logits", "y", "tau", "dst", "dlogits", "dtau", "rows", "cols"],
     types: ["usize", "usize", "usize", "usize", "usize", "usize", "i32", "i32"],
@@ -660,7 +710,7 @@ export const DIST_LOG_CDF = 3;
 export const DIST_QUANTILE = 4;
 export const DIST_SAMPLE = 5;
 
-// assembly/sample_tokens.ts
+// assembly/inline/tokens.ts
 /**
  * Bytes of sample_tokens' parameters per row: temperature (f32), topK (i32), topP, minP (f32), k0, k1, jLo, jHi (u32).
  */

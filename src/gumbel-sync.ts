@@ -252,7 +252,10 @@ export class GumbelSync {
    * `gumbelMax` (whose index is always the first of the k). The ordered k-tuple has the
    * Plackett-Luce probability prod_i p_(i) / (1 - p_(1) - ... - p_(i-1)) of p = softmax(logits).
    * Ties go to the lower index. -Inf classes are never drawn; a row needs k unmasked classes.
-   * @returns `rows * k` indices, row by row (a rows x k int32 tensor for tensor input)
+   * With `shape` and `axis` (or a tensor's shape), the classes run along `axis`: the result has
+   * the input's shape with that axis of size k (rank i of each categorical at index i along it),
+   * and the noise of an element is that of its row-major index in the input, whatever the axis.
+   * @returns `rows * k` indices, row by row (an int32 tensor of the input's shape with the class axis of size k for tensor input)
    * @example gw.topK([3, 1, 2, 0], 2, { cols: 4, seed: 1 }) // Int32Array(2), e.g. [0, 2]
    */
   topK<X extends FloatInput>(logits: X, k: number, options?: ShapeOptions & StreamOptions): IndexResult<X> {
@@ -280,7 +283,13 @@ export class GumbelSync {
    * offset + r * cols + k, as `gumbelMax`. With `seeds` (one per row, e.g. per request) row r
    * uses elements offset + k (or offsets[r] + k) of seeds[r], so a request's token does not
    * depend on the other rows of the batch.
-   * @returns one token index per row (an int32 rows x 1 tensor for tensor input)
+   *
+   * With `shape` and `axis` (or a tensor's shape), the vocabulary runs along `axis`: one token
+   * per line (the shape without that axis, or with it as 1 given `keepDims`), per-row options,
+   * `seeds` and `offsets` one per line in row-major order of that shape. With one stream, the
+   * element at flat index i of the input gets stream element offset + i, whatever the axis;
+   * with `seeds` / `offsets`, line l's class c gets element offsets[l] + c of seeds[l].
+   * @returns one token index per row (an int32 tensor of the input's shape without its class axis for tensor input)
    * @example
    * gw.sampleTokens(logits, { cols: 32000, temperature: 0.7, topP: 0.9, seed: 42 })
    * gw.sampleTokens(batch, { cols: vocab, topK: [50, 0], seeds: [req1.seed, req2.seed], offsets: [req1.step * vocab, req2.step * vocab] })

@@ -72,6 +72,8 @@ export const GUMBEL_NOISE = spec("gumbel_noise", ABI.gumbel_noise.rows);
 export const UNIFORM = spec("uniform", ABI.uniform.rows);
 /** The token sampler: options and streams in per-row records (which move with the rows), a workspace per part. */
 export const SAMPLE_TOKENS = spec("sample_tokens", ABI.sample_tokens.rows, true);
+/** The token sampler along a non-last axis: records in planes of lines (which move with the slices), a workspace per part. */
+export const SAMPLE_TOKENS_AXIS = spec("sample_tokens_axis", ABI.sample_tokens_axis.rows, true);
 /** The relaxed one-hot categorical density (the distribution classes' async logProb: rows split across the pool). */
 export const RELAXED_CATEGORICAL_LOG_PROB = spec("relaxed_categorical_log_prob", ABI.relaxed_categorical_log_prob.rows);
 /** The same along a non-last axis (rows = outer slices of classes * inner, one result per line). */

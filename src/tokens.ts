@@ -1,15 +1,17 @@
 // sampleTokens' options: validated for every row before anything is written, then packed into
-// the kernel's per-row parameter records (assembly/sample_tokens.ts, PARAM_BYTES each).
+// the kernel's per-row parameter records (assembly/sample_tokens.ts, PARAM_BYTES each). Along a
+// non-last axis, a row is a line (o, j) of the layout (src/layout.ts), numbered o * inner + j:
+// per-line options and streams the same way, the records in planes for sample_tokens_axis.
 
 import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, FAULT_SCALE, PARAM_BYTES } from "./abi.js";
 import { addWords, checkStreamEnd, describe, isNumberArray, parseU64, type Words } from "./checks.js";
 import type { Region } from "./memory.js";
 import type { Call, RowChecks } from "./marshal.js";
-import { SAMPLE_TOKENS } from "./specs.js";
+import { SAMPLE_TOKENS, SAMPLE_TOKENS_AXIS } from "./specs.js";
 import type { Streams } from "./streams.js";
 import type { PerRow, SampleTokensOptions, U64 } from "./types.js";
 import { checkOptions, optionKeys } from "./options.js";
-import { notStrided } from "./layout.js";
+import type { Layout } from "./layout.js";
 
 export type { SampleTokensOptions } from "./types.js";
 
@@ -29,6 +31,10 @@ export class TokenParams implements RowChecks {
   i32 = new Int32Array(0);
   u32 = new Uint32Array(0);
   private readonly w: Words = { lo: 0, hi: 0 };
+  /** What one value of a per-row array is for, in errors: "row (2)", or a line of an axis. */
+  private per = "";
+  /** Where a strided call's records are in wasm memory (their planes), for its checks. */
+  rec = 0;
 
   /** The records as bytes, for one copy into wasm memory. */
   bytes(rows: number): Uint8Array {
@@ -45,15 +51,17 @@ export class TokenParams implements RowChecks {
   }
 
   /**
-   * Validates the filters and temperature of every row and fills the records' first four
-   * words. Throws a named TypeError/RangeError on the first bad value.
+   * Validates the filters and temperature of every row (each line of `L` along a non-last
+   * axis) and fills the records' first four words. Throws a named TypeError/RangeError on the
+   * first bad value.
    */
-  fill(fn: string, o: SampleTokensOptions, rows: number): void {
+  fill(fn: string, o: SampleTokensOptions, rows: number, L: Layout | null = null): void {
     this.reserve(rows);
-    const t = perRow(fn, "temperature", o.temperature, rows);
-    const k = perRow(fn, "topK", o.topK, rows);
-    const p = perRow(fn, "topP", o.topP, rows);
-    const m = perRow(fn, "minP", o.minP, rows);
+    this.per = L === null || L.inner === 1 ? `row (${rows})` : `line (${rows}: shape [${L.full().join(", ")}] without its axis ${L.axis})`;
+    const t = perRow(fn, "temperature", o.temperature, rows, this.per);
+    const k = perRow(fn, "topK", o.topK, rows, this.per);
+    const p = perRow(fn, "topP", o.topP, rows, this.per);
+    const m = perRow(fn, "minP", o.minP, rows, this.per);
     const { f32, i32 } = this;
     for (let r = 0; r < rows; r++) {
       const q = r * 8;
@@ -78,9 +86,16 @@ export class TokenParams implements RowChecks {
 
   /**
    * Every row checked as the kernel checks it first (rowMax, then t > 0 ? lmax / t : 0 in
-   * float32, exact in JS), on the calling thread: the first bad row's error.
+   * float32, exact in JS), on the calling thread: the first bad row's error. Lines along a
+   * non-last axis: the kernel's own check (sample_tokens_axis_check) on the records' planes.
    */
   all(c: Call): void {
+    const L = c.layout;
+    if (L.inner > 1) {
+      const bad = c.host.kernels.sample_tokens_axis_check(c.in1.ptr, L.outer, L.kCols, L.inner, this.rec);
+      if (bad >= 0) this.row(c, bad);
+      return;
+    }
     const { rows, cols } = c;
     const max = c.stage(rows * 4);
     c.host.kernels.row_max(c.in1.ptr, max, rows, cols);
@@ -97,16 +112,22 @@ export class TokenParams implements RowChecks {
     return this.fault(c, row, c.host.kernels.check_fault());
   }
 
-  /** Row `row`'s error: as every call's (rowError), or its temperature overflowing float32. */
+  /** Row (or line) `row`'s error: as every call's (rowError), or its temperature overflowing float32. */
   private fault(c: Call, row: number, fault: number): never {
-    if (fault !== FAULT_SCALE) c.rowFault(c.in1, row, c.cols, fault);
+    const L = c.layout;
+    const strided = L.inner > 1;
+    if (fault !== FAULT_SCALE) c.rowFault(c.in1, row, strided ? L.classes : c.cols, fault, strided ? L : null);
     c.freeFresh();
-    const { cols } = c;
-    const x = new Float32Array(c.memory.buffer, c.in1.ptr + row * cols * 4, cols);
+    const n = strided ? L.classes : c.cols;
+    const step = strided ? L.inner : 1;
+    const o = Math.floor(row / L.inner);
+    const first = strided ? o * L.kCols + (row - o * L.inner) : row * n;
+    const x = new Float32Array(c.memory.buffer, c.in1.ptr + first * 4, (n - 1) * step + 1);
     let m = -Infinity;
-    for (let k = 0; k < cols; k++) if (x[k]! > m) m = x[k]!;
+    for (let k = 0; k < n; k++) if (x[k * step]! > m) m = x[k * step]!;
     c.release();
-    throw new RangeError(`${c.fn}: row ${row} of logits divided by its temperature ${this.f32[row * 8]} overflows float32 (largest logit ${m})`);
+    const where = strided ? `logits[${L.index(row, ":")}]` : `row ${row} of logits`;
+    throw new RangeError(`${c.fn}: ${where} divided by its temperature ${this.f32[row * 8]} overflows float32 (largest logit ${m})`);
   }
 
   /** Sets every row's stream: key (k0, k1) and first counter, row r at counter + r * stride. */
@@ -123,13 +144,42 @@ export class TokenParams implements RowChecks {
   }
 
   /**
+   * The streams of lines (o, j) along a non-last axis from one stream: class c of line
+   * o * inner + j at counter + o * kCols + c * inner + j (its flat index: the kernel's step is
+   * inner), so line l starts at counter + o * kCols + j.
+   */
+  sharedLines(L: Layout, key: Words, counter: Words): void {
+    const { u32, w } = this;
+    const { inner, kCols } = L;
+    for (let l = 0; l < L.lines; l++) {
+      const q = l * 8;
+      const o = Math.floor(l / inner);
+      addWords(counter, o * kCols + (l - o * inner), w);
+      u32[q + 4] = key.lo;
+      u32[q + 5] = key.hi;
+      u32[q + 6] = w.lo;
+      u32[q + 7] = w.hi;
+    }
+  }
+
+  /** The records of `lines` lines into wasm memory at `ptr` as sample_tokens_axis reads them: field f of line l at word f * lines + l. */
+  planes(memory: WebAssembly.Memory, ptr: number, lines: number): void {
+    const dst = new Uint32Array(memory.buffer, ptr, lines * 8);
+    const { u32 } = this;
+    for (let f = 0; f < 8; f++) {
+      const at = f * lines;
+      for (let l = 0; l < lines; l++) dst[at + l] = u32[l * 8 + f]!;
+    }
+  }
+
+  /**
    * Per-row streams: `seeds` (one key per row) or `seed` (one key for all), and `offsets` (one
    * first counter per row) or `offset` (the same first counter for every row).
    */
   perRowStreams(fn: string, o: SampleTokensOptions, rows: number, cols: number): void {
     const { u32, w } = this;
-    const seeds = o.seeds === undefined ? undefined : u64s(fn, "seeds", o.seeds, rows);
-    const offsets = o.offsets === undefined ? undefined : u64s(fn, "offsets", o.offsets, rows);
+    const seeds = o.seeds === undefined ? undefined : u64s(fn, "seeds", o.seeds, rows, this.per);
+    const offsets = o.offsets === undefined ? undefined : u64s(fn, "offsets", o.offsets, rows, this.per);
     if (!seeds) parseU64(fn, "seed", o.seed, w);
     const k0 = w.lo;
     const k1 = w.hi;
@@ -148,10 +198,11 @@ export class TokenParams implements RowChecks {
   }
 }
 
-function perRow(fn: string, name: string, v: unknown, rows: number): PerRow | undefined {
+/** `per`: what one value is for, and how many there are ("row (2)"). */
+function perRow(fn: string, name: string, v: unknown, rows: number, per: string): PerRow | undefined {
   if (v === undefined || typeof v === "number") return v;
   if (!isNumberArray(v)) throw new TypeError(`${fn}: ${name} must be a number or one number per row, got ${describe(v)}`);
-  if (v.length !== rows) throw new RangeError(`${fn}: ${name} has ${v.length} values, expected one per row (${rows})`);
+  if (v.length !== rows) throw new RangeError(`${fn}: ${name} has ${v.length} values, expected one per ${per}`);
   return v;
 }
 
@@ -165,19 +216,21 @@ function bad(fn: string, name: string, all: PerRow | undefined, r: number, v: un
   throw new RangeError(`${fn}: ${where} ${what}, got ${v}`);
 }
 
-function u64s(fn: string, name: string, v: unknown, rows: number): ArrayLike<U64> {
+function u64s(fn: string, name: string, v: unknown, rows: number, per: string): ArrayLike<U64> {
   const ok = Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
   if (!ok) throw new TypeError(`${fn}: ${name} must be an array (one value per row), got ${describe(v)}`);
   const a = v as ArrayLike<U64>;
-  if (a.length !== rows) throw new RangeError(`${fn}: ${name} has ${a.length} values, expected one per row (${rows})`);
+  if (a.length !== rows) throw new RangeError(`${fn}: ${name} has ${a.length} values, expected one per ${per}`);
   return a;
 }
 
 /**
- * sampleTokens prepared: options validated for every row and packed into the records, the
- * logits placed, the launch set (a synchronous call runs it at once). The records and work
+ * sampleTokens prepared: options validated for every row (line) and packed into the records,
+ * the logits placed, the launch set (a synchronous call runs it at once). The records and work
  * space are `workspace` (the synchronous call's, reused) or, when null, blocks of the call's
- * own (an async call, whose workers may still read them when the next call begins).
+ * own (an async call, whose workers may still read them when the next call begins). The
+ * classes last: sample_tokens on rows; along a non-last axis: sample_tokens_axis on the
+ * input where it is, one token per line, the records in planes.
  */
 export function prepareTokens(
   c: Call, s: Streams, params: TokenParams, workspace: Region | null, logits: unknown, given: SampleTokensOptions | undefined,
@@ -187,31 +240,43 @@ export function prepareTokens(
   const options = given ?? {};
   const a = c.operand("logits", logits, c.in1);
   const L = c.resolveLayout(options, a);
-  if (L.inner > 1) notStrided(fn, L);
-  const rows = L.outer;
-  const cols = L.classes;
-  params.fill(fn, options, rows);
+  const { outer, classes, inner, lines } = L;
+  params.fill(fn, options, lines, L);
   if (options.seeds !== undefined && options.seed !== undefined) throw new TypeError(`${fn}: give seed or seeds, not both`);
   if (options.offsets !== undefined && options.offset !== undefined) throw new TypeError(`${fn}: give offset or offsets, not both`);
+  // The noise of class c of a line: its first counter + c * step.
+  let step = 1;
   if (options.seeds === undefined && options.offsets === undefined) {
-    s.resolve(fn, options, rows * cols);
-    params.shared(rows, s.key, s.counter, cols);
+    s.resolve(fn, options, lines * classes);
+    if (inner === 1) params.shared(lines, s.key, s.counter, classes);
+    else {
+      params.sharedLines(L, s.key, s.counter);
+      step = inner;
+    }
   } else {
     if (options.seeds === undefined && options.seed === undefined) throw new TypeError(`${fn}: offsets needs a seed or seeds`);
-    params.perRowStreams(fn, options, rows, cols);
+    params.perRowStreams(fn, options, lines, classes);
     s.none();
   }
-  const out = c.outPlan("out", options.out, "int32", rows, 1, a.tensor !== null, c.out1, null);
+  const out = c.outPlan("out", options.out, "int32", lines, 1, a.tensor !== null, c.out1, null);
   c.shapeOut(out, "reduced");
   c.stageOperands(a, null, out, null);
   const kernels = c.host.kernels;
-  const pBytes = rows * PARAM_BYTES;
-  const wBytes = Math.ceil(kernels.sample_tokens_work(cols) / 16) * 16;
+  const pBytes = lines * PARAM_BYTES;
+  const wBytes = Math.ceil((inner === 1 ? kernels.sample_tokens_work(classes) : kernels.sample_tokens_axis_work(classes)) / 16) * 16;
   const rec = workspace ? workspace.reserve(c.host.heap, pBytes + wBytes) : c.stage(pBytes + wBytes);
-  new Uint8Array(c.memory.buffer, rec, pBytes).set(params.bytes(rows));
+  if (inner === 1) new Uint8Array(c.memory.buffer, rec, pBytes).set(params.bytes(lines));
+  else params.planes(c.memory, rec, lines);
+  params.rec = rec;
   c.allocFresh(out);
   c.work = wBytes;
   c.checks = params;
-  if (c.runsNow(1)) c.ranNow(SAMPLE_TOKENS, rows, cols, kernels.sample_tokens(a.ptr, out.ptr, rows, cols, rec, rec + pBytes));
-  else c.launch(SAMPLE_TOKENS, rows, cols, null, a.ptr, out.ptr, rows, cols, rec, rec + pBytes);
+  if (inner === 1) {
+    if (c.runsNow(1)) c.ranNow(SAMPLE_TOKENS, outer, classes, kernels.sample_tokens(a.ptr, out.ptr, outer, classes, rec, rec + pBytes));
+    else c.launch(SAMPLE_TOKENS, outer, classes, null, a.ptr, out.ptr, outer, classes, rec, rec + pBytes);
+    return;
+  }
+  const kCols = L.kCols;
+  if (c.runsNow(1)) c.ranNow(SAMPLE_TOKENS_AXIS, outer, kCols, kernels.sample_tokens_axis(a.ptr, out.ptr, outer, kCols, inner, rec, lines, step, rec + pBytes));
+  else c.launch(SAMPLE_TOKENS_AXIS, outer, kCols, null, a.ptr, out.ptr, outer, kCols, inner, rec, lines, step, rec + pBytes);
 }

@@ -8,7 +8,6 @@ import type { Call } from "./marshal.js";
 import { GUMBEL_NOISE } from "./specs.js";
 import { checkOptions, NOTES, optionKeys } from "./options.js";
 import type { Streams } from "./streams.js";
-import { notStrided } from "./layout.js";
 import type { ShapeOptions, StreamOptions } from "./types.js";
 
 const K_SECOND = "k is the second argument: topK(logits, k, options)";
@@ -47,17 +46,19 @@ function siftDown(hi: Int32Array, hv: Float64Array, size: number, i: number): vo
 }
 
 /**
- * The k classes of one row with the largest float32(x + g), in rank order, into out[at ..]: a
- * min-heap of the best k seen (O(cols log k), no sort of the row), then the heap in order.
+ * The k classes of one line with the largest float32(x + g), in rank order: class c at
+ * x[base + c * stride] (stride 1 for a row, `inner` along a non-last axis: read in place, no
+ * transposed copy), rank i into out[at + i * outStride]. A min-heap of the best k seen
+ * (O(classes log k), no sort of the line), then the heap in order.
  */
 function selectTopK(
-  x: Float32Array, g: Float32Array, base: number, cols: number, k: number,
-  hi: Int32Array, hv: Float64Array, out: Int32Array, at: number,
+  x: Float32Array, g: Float32Array, base: number, stride: number, classes: number, k: number,
+  hi: Int32Array, hv: Float64Array, out: Int32Array, at: number, outStride: number,
 ): void {
   if (k === 0) return;
   let size = 0;
-  for (let j = 0; j < cols; j++) {
-    const v = Math.fround(x[base + j]! + g[base + j]!); // float32(l + g), as the kernels add
+  for (let j = 0, e = base; j < classes; j++, e += stride) {
+    const v = Math.fround(x[e]! + g[e]!); // float32(l + g), as the kernels add
     if (v === -Infinity) continue;
     if (size < k) {
       // Insert at the end and sift up.
@@ -78,7 +79,7 @@ function selectTopK(
   }
   // Pop worst-first into the back of the output: rank order.
   for (let n = size - 1; n >= 0; n--) {
-    out[at + n] = hi[0]!;
+    out[at + n * outStride] = hi[0]!;
     size--;
     hi[0] = hi[size]!;
     hv[0] = hv[size]!;
@@ -87,10 +88,10 @@ function selectTopK(
 }
 
 /**
- * topK prepared: the options and every row checked (k unmasked classes each), the stream
+ * topK prepared: the options and every line checked (k unmasked classes each), the stream
  * resolved, the noise planned in a staged buffer the size of the logits and its launch set (a
- * synchronous call, or one row, runs it at once; an async one may split it across workers by
- * elements).
+ * synchronous call, or one line, runs it at once; an async one may split it across workers by
+ * elements). The noise is elementwise, by flat index, whatever the axis.
  * Returns k; `finishTopK` then selects.
  */
 export function prepareTopK(c: Call, s: Streams, logits: unknown, k: unknown, options: (ShapeOptions & StreamOptions) | undefined): number {
@@ -99,48 +100,64 @@ export function prepareTopK(c: Call, s: Streams, logits: unknown, k: unknown, op
   const o = options ?? {};
   const a = c.operand("logits", logits, c.in1);
   const L = c.resolveLayout(o, a);
-  if (L.inner > 1) notStrided(fn, L);
-  const rows = L.outer;
-  const cols = L.classes;
-  const kk = checkCount(fn, "k", k, cols);
-  s.resolve(fn, o, rows * cols);
-  const noise = c.outPlan("noise", undefined, "float32", rows, cols, false, c.out1, null);
+  const { outer, classes, inner } = L;
+  const n = outer * L.kCols;
+  const kk = checkCount(fn, "k", k, classes);
+  s.resolve(fn, o, n);
+  const noise = c.outPlan("noise", undefined, "float32", L.lines, classes, false, c.out1, null);
   c.stageOperands(a, null, noise, null);
   const kernels = c.host.kernels;
-  c.cols = cols;
-  c.check(kernels.check_rows(a.ptr, rows, cols));
-  const x = new Float32Array(c.memory.buffer, a.ptr, rows * cols);
-  for (let r = 0; r < rows; r++) {
+  c.cols = classes;
+  c.check(inner === 1 ? kernels.check_rows(a.ptr, outer, classes) : kernels.check_lines(a.ptr, outer, L.kCols, inner));
+  const x = new Float32Array(c.memory.buffer, a.ptr, n);
+  for (let l = 0; l < L.lines; l++) {
+    const base = lineStart(l, classes, inner);
     let unmasked = 0;
-    for (let j = r * cols; j < (r + 1) * cols; j++) if (x[j] !== -Infinity) unmasked++;
+    for (let q = 0, e = base; q < classes; q++, e += inner) if (x[e] !== -Infinity) unmasked++;
     if (unmasked < kk) {
       c.release();
-      throw new RangeError(`${fn}: row ${r} of ${a.name} has ${unmasked} unmasked classes, fewer than k = ${kk}`);
+      const where = inner === 1 ? `row ${l} of ${a.name}` : `${a.name}[${L.index(l, ":")}]`;
+      throw new RangeError(`${fn}: ${where} has ${unmasked} unmasked classes, fewer than k = ${kk}`);
     }
   }
-  const n = rows * cols;
   const { key, counter } = s;
-  // One row draws here even when async: splitting its noise measured no faster (bench/threads.mjs).
-  if (c.runsNow(1) || rows < 2) c.ranNow(GUMBEL_NOISE, n, 1, kernels.gumbel_noise(noise.ptr, n, key.lo, key.hi, counter.lo, counter.hi));
+  // One line draws here even when async: splitting its noise measured no faster (bench/threads.mjs).
+  if (c.runsNow(1) || L.lines < 2) c.ranNow(GUMBEL_NOISE, n, 1, kernels.gumbel_noise(noise.ptr, n, key.lo, key.hi, counter.lo, counter.hi));
   else c.launch(GUMBEL_NOISE, n, 1, null, noise.ptr, n, key.lo, key.hi, counter.lo, counter.hi);
   return kk;
 }
 
-/** k classes per row from a prepared topK whose noise is written: rows * k indices (a rows x k int32 tensor for tensor input). */
+/** Where line l = o * inner + j starts: element (o, 0, j). */
+function lineStart(l: number, classes: number, inner: number): number {
+  const o = Math.floor(l / inner);
+  return o * classes * inner + (l - o * inner);
+}
+
+/**
+ * k classes per line from a prepared topK whose noise is written, read along the class axis in
+ * place: the input's shape with that axis of size k (for the classes last, rows x k), rank i
+ * of line (o, j) at (o, i, j); an int32 tensor of that shape for tensor input.
+ */
 export function finishTopK(c: Call, k: number): Int32Array | Tensor<"int32"> {
-  const { rows, cols } = c.out1;
+  const L = c.layout;
+  const { classes, inner, lines } = L;
+  const n = L.outer * L.kCols;
   // Views taken now: the memory may have grown since the call was prepared.
-  const x = new Float32Array(c.memory.buffer, c.in1.ptr, rows * cols);
-  const g = new Float32Array(c.memory.buffer, c.out1.ptr, rows * cols);
-  const picked = new Int32Array(rows * k);
+  const x = new Float32Array(c.memory.buffer, c.in1.ptr, n);
+  const g = new Float32Array(c.memory.buffer, c.out1.ptr, n);
+  const picked = new Int32Array(lines * k);
   const heapIdx = new Int32Array(k);
   const heapVal = new Float64Array(k);
-  for (let r = 0; r < rows; r++) selectTopK(x, g, r * cols, cols, k, heapIdx, heapVal, picked, r * k);
+  for (let l = 0; l < lines; l++) {
+    const o = Math.floor(l / inner);
+    const j = l - o * inner;
+    selectTopK(x, g, o * classes * inner + j, inner, classes, k, heapIdx, heapVal, picked, o * k * inner + j, inner);
+  }
   const tensorIn = c.in1.tensor !== null;
-  const shape = tensorIn ? c.layout.withAxis(k) : null;
+  const shape = tensorIn ? L.withAxis(k) : null;
   c.release();
   if (tensorIn) {
-    const t = new Tensor(c.host, rows, k, "int32", shape);
+    const t = new Tensor(c.host, lines, k, "int32", shape);
     t.data.set(picked);
     return t;
   }

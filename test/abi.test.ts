@@ -146,6 +146,9 @@ describe("the spec", () => {
     const params = ABI.sample_tokens.args.indexOf("params");
     const per: PerRow = ABI.sample_tokens.rows.ptrs.find(([i]) => i === params)![1];
     expect(per).toBe(abi.PARAM_BYTES / 4);
+    // sample_tokens_axis: records in planes of one word per line, which move by `inner` per slice.
+    const axis = ABI.sample_tokens_axis;
+    expect(axis.rows.ptrs.find(([i]) => i === axis.args.indexOf("params"))![1]).toBe("inner");
   });
 
   test("the straight-through kernels' two layouts differ only in aux / soft", () => {
@@ -162,6 +165,7 @@ describe("the spec", () => {
       gumbel_rao: ["backward: aux"],
       gumbel_rao_axis: ["backward: aux"],
       sample_tokens: ["rows: work"],
+      sample_tokens_axis: ["rows: work"],
     });
   });
 });

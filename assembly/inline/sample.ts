@@ -20,7 +20,8 @@ import { NOISE_BOUND, sf } from "./consts";
 import { anyReaches, firstEqual, rowMax, rowMin } from "./row";
 import { SCRATCH_BOUNDS, SCRATCH_NOISE, SCRATCH_WORDS, scratch } from "./scratch";
 import { noiseUpper, noiseUpper4 } from "./screen";
-import { writeBits, writeGumbel } from "./stream";
+import { writeGumbel } from "./stream";
+import { writeBitsStep } from "./strided";
 import { gumbelFromBits } from "./transform";
 import { noiseUpper4x4 } from "./wide";
 
@@ -47,11 +48,12 @@ function offer(t: f32, i: i32): void {
 
 /**
  * argmax_k(l_k + g_k) of one row of SCREEN_MIN classes or more, g the noise of stream
- * elements jr + k: pruned when the logits spread wider than the noise, else screened.
+ * elements jr + k * step (step 1 but for a line along a non-last axis drawn from one stream:
+ * inline/strided.ts): pruned when the logits spread wider than the noise, else screened.
  */
-export function sampleRow(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32): i32 {
+export function sampleRow(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, step: u64 = 1): i32 {
   const lmax = rowMax(lr, cols);
-  return screenedArgmax(lr, cols, jr, k0, k1, lmax, lmax - rowMin(lr, cols) > PRUNE_SPREAD);
+  return screenedArgmax(lr, cols, jr, k0, k1, lmax, lmax - rowMin(lr, cols) > PRUNE_SPREAD, step);
 }
 
 /**
@@ -61,16 +63,16 @@ export function sampleRow(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32): i32 
  * exact sum of the largest logit's class; with `prune`, chunks none of whose classes can reach
  * the best even with the largest noise are skipped before their words are drawn.
  */
-function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f32, prune: bool): i32 {
+function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f32, prune: bool, step: u64): i32 {
   iBest = firstEqual(lr, cols, lmax);
-  writeGumbel(scratch(SCRATCH_NOISE), 1, k0, k1, jr + <u64>iBest);
+  writeGumbel(scratch(SCRATCH_NOISE), 1, k0, k1, jr + <u64>iBest * step);
   tBest = lmax + load<f32>(scratch(SCRATCH_NOISE));
   const bound = sf(NOISE_BOUND);
   for (let c = 0; c < cols; c += CHUNK) {
     const len = min<i32>(CHUNK, cols - c);
     const lc = lr + (<usize>c << 2);
     if (prune && !anyReaches(lc, len, bound, tBest)) continue;
-    writeBits(scratch(SCRATCH_WORDS), len, k0, k1, jr + <u64>c);
+    writeBitsStep(scratch(SCRATCH_WORDS), len, k0, k1, jr + <u64>c * step, step);
     // Bounds and their maximum.
     let k = 0;
     let bmax = -Infinity as f32;
