@@ -17,7 +17,7 @@
 
 import { rowPtr } from "./inline/row";
 import { PARAM_BYTES, sampleTokenRow, tokenFault, tokenRowWork } from "./inline/tokens";
-import { setFault } from "./inline/validate";
+import { lineMax, lineMax4, setFault } from "./inline/validate";
 
 export { PARAM_BYTES } from "./inline/tokens";
 
@@ -39,18 +39,6 @@ export function sample_tokens_axis_work(classes: i32): i32 {
   return <i32>(lineBytes(classes) * 4) + PARAM_BYTES + tokenRowWork(classes);
 }
 
-/** The largest of `classes` values `step` bytes apart from p, NaN if one is, a zero as +0 (rowMax's value). */
-function lineMax(p: usize, classes: i32, step: usize): f32 {
-  let m = -Infinity as f32;
-  let nan = false;
-  for (let c = 0; c < classes; c++, p += step) {
-    const v = load<f32>(p);
-    nan = nan || v != v;
-    m = select<f32>(v, m, m < v);
-  }
-  return nan ? NaN : m + 0;
-}
-
 /**
  * The validation pass of sample_tokens_axis alone: every line (o, j) in order, l = o * inner
  * + j, checked as sample_tokens checks a row (NaN, +Inf, all -Inf, and its largest logit over
@@ -67,17 +55,7 @@ export function sample_tokens_axis_check(logits: usize, rows: i32, cols: i32, in
     let j = 0;
     if (ASC_FEATURE_SIMD) {
       for (; j + 4 <= inner; j += 4) {
-        // Four lines' maxima at once: pmax (one instruction; wasm's NaN-propagating max is a
-        // chain of them, latency-bound here) and a NaN mask beside it, as rowMax does.
-        let p = base + (<usize>j << 2);
-        let m = f32x4.splat(-Infinity);
-        let nan = f32x4.splat(0);
-        for (let c = 0; c < classes; c++, p += step) {
-          const v = v128.load(p);
-          m = f32x4.pmax(m, v);
-          nan = v128.or(nan, f32x4.ne(v, v));
-        }
-        m = v128.bitselect(f32x4.splat(NaN), m, nan);
+        let m = lineMax4(base + (<usize>j << 2), classes, step); // four lines' maxima at once
         const l = o * inner + j;
         let tv = v128.load(params + (<usize>l << 2));
         // The four lines in order, lane 0 each time (one copy of the check in the binary).

@@ -55,16 +55,9 @@ export function checkLines(x: usize, rows: i32, cols: i32, inner: i32): i32 {
     let j = 0;
     if (ASC_FEATURE_SIMD) {
       for (; j + 4 <= inner; j += 4) {
-        let p = base + (<usize>j << 2);
-        let m = f32x4.splat(-Infinity);
-        let nan = f32x4.splat(0);
-        for (let c = 0; c < classes; c++, p += step) {
-          const v = v128.load(p);
-          m = f32x4.pmax(m, v);
-          nan = v128.or(nan, f32x4.ne(v, v));
-        }
+        const m = lineMax4(base + (<usize>j << 2), classes, step);
         // A lane is bad when it saw a NaN, a +Inf, or nothing above -Inf: report the first.
-        const bad = v128.or(v128.or(nan, f32x4.eq(m, f32x4.splat(Infinity))), f32x4.eq(m, f32x4.splat(-Infinity)));
+        const bad = v128.or(v128.or(f32x4.ne(m, m), f32x4.eq(m, f32x4.splat(Infinity))), f32x4.eq(m, f32x4.splat(-Infinity)));
         if (!v128.any_true(bad)) continue;
         for (let l = 0; l < 4; l++) {
           const f = lineFault(base + (<usize>(j + l) << 2), classes, step);
@@ -85,8 +78,24 @@ export function checkLines(x: usize, rows: i32, cols: i32, inner: i32): i32 {
   return -1;
 }
 
-/** The fault of one line of `n` values `step` bytes apart (0: none), as checkRows tells it. */
-function lineFault(p: usize, n: i32, step: usize): i32 {
+/**
+ * The maxima of four adjacent lines of `n` values `step` bytes apart (lane l: the line at p + 4l):
+ * pmax (one instruction; wasm's NaN-propagating max is a chain of them) with a NaN mask beside
+ * it, so a lane that saw a NaN is NaN, as rowMax's value.
+ */
+export function lineMax4(p: usize, n: i32, step: usize): v128 {
+  let m = f32x4.splat(-Infinity);
+  let nan = f32x4.splat(0);
+  for (let c = 0; c < n; c++, p += step) {
+    const v = v128.load(p);
+    m = f32x4.pmax(m, v);
+    nan = v128.or(nan, f32x4.ne(v, v));
+  }
+  return v128.bitselect(f32x4.splat(NaN), m, nan);
+}
+
+/** The largest of `n` values `step` bytes apart, NaN if one is, a zero as +0 (rowMax's value). */
+export function lineMax(p: usize, n: i32, step: usize): f32 {
   let m = -Infinity as f32;
   let nan = false;
   for (let c = 0; c < n; c++, p += step) {
@@ -94,7 +103,13 @@ function lineFault(p: usize, n: i32, step: usize): i32 {
     nan = nan || v != v;
     m = select<f32>(v, m, m < v);
   }
-  if (nan) return FAULT_NAN;
+  return nan ? NaN : m + 0;
+}
+
+/** The fault of one line of `n` values `step` bytes apart (0: none), as checkRows tells it. */
+function lineFault(p: usize, n: i32, step: usize): i32 {
+  const m = lineMax(p, n, step);
+  if (m != m) return FAULT_NAN;
   if (m == Infinity) return FAULT_POS_INF;
   if (m == -Infinity) return FAULT_ALL_NEG_INF;
   return 0;
