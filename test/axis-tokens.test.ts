@@ -16,36 +16,12 @@ import { init as initBuilt, type GumbelWasm as BuiltGumbelWasm } from "../dist/n
 import { Pool } from "../dist/pool.js";
 import { SAMPLE_TOKENS_AXIS } from "../src/specs.js";
 import { chiSquareTest, testRandom } from "./reference.js";
-import { filteredProbs, maskedRow, type Filters } from "./reference-tokens.js";
+import { FILTER_CASES, filteredProbs, llmLogits, maskedRow, type Filters } from "./reference-tokens.js";
 import { backends, load } from "./setup.js";
 
-/** LLM-like logits: a few large, a long tail, some masked (as test/tokens.test.ts). */
-function llmLogits(n: number, seed: number, masked = 0): Float32Array {
-  const rnd = testRandom(seed);
-  const x = new Float32Array(n);
-  for (let k = 0; k < n; k++) {
-    const u = rnd();
-    x[k] = -4 + 3 * Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * u);
-    if (rnd() < 0.002) x[k]! += 12;
-    if (masked && rnd() < masked) x[k] = -Infinity;
-  }
-  return x;
-}
-
 const CASES: Filters[] = [
-  {},
-  { temperature: 0.7 },
-  { topK: 1 },
-  { topK: 50 },
-  { topK: 50, temperature: 1.3 },
-  { topP: 0.9 },
-  { topP: 0.5, temperature: 0.6 },
-  { minP: 0.05 },
-  { topK: 40, topP: 0.8, minP: 0.02, temperature: 0.9 },
-  { topK: 2000, topP: 0.99 },
-  { topP: 0.999, temperature: 3 },
-  { temperature: 0 },
-];
+  ...FILTER_CASES,
+  { temperature: 0 },];
 
 /** One line's record: its filters and its stream (key, first counter). */
 interface Line extends Filters {

@@ -1,5 +1,7 @@
 // The float64 reference of sampleTokens' filters, written from their definitions (sharing no
-// code with src/ or assembly/).
+// code with src/ or assembly/), and the logits and settings the token tests share.
+
+import { testRandom } from "./reference.js";
 
 export interface Filters {
   temperature?: number;
@@ -63,3 +65,31 @@ export function maskedRow(l: ArrayLike<number>, f: Filters): Float32Array {
   const t = Math.fround(f.temperature ?? 1);
   return Float32Array.from(l, (v, k) => (keep[k] ? Math.fround(v / t) : -Infinity));
 }
+
+/** LLM-like logits: a few large, a long tail, some masked. */
+export function llmLogits(n: number, seed: number, masked = 0): Float32Array {
+  const rnd = testRandom(seed);
+  const x = new Float32Array(n);
+  for (let k = 0; k < n; k++) {
+    const u = rnd();
+    x[k] = -4 + 3 * Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * u);
+    if (rnd() < 0.002) x[k]! += 12;
+    if (masked && rnd() < masked) x[k] = -Infinity;
+  }
+  return x;
+}
+
+/** The filter settings the token tests run (each filter alone, combined, and at its edges). */
+export const FILTER_CASES: Filters[] = [
+  {},
+  { temperature: 0.7 },
+  { topK: 1 },
+  { topK: 50 },
+  { topK: 50, temperature: 1.3 },
+  { topP: 0.9 },
+  { topP: 0.5, temperature: 0.6 },
+  { minP: 0.05 },
+  { topK: 40, topP: 0.8, minP: 0.02, temperature: 0.9 },
+  { topK: 2000, topP: 0.99 },
+  { topP: 0.999, temperature: 3 },
+];

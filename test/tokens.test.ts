@@ -6,34 +6,9 @@ import { describe, expect, test } from "vitest";
 import { init } from "../src/node.js";
 import { chiSquareTest, gumbelOfBits, streamBitsRef, testRandom } from "./reference.js";
 import { backends, load } from "./setup.js";
-import { filteredProbs, keptRef, maskedRow, type Filters } from "./reference-tokens.js";
+import { FILTER_CASES, filteredProbs, keptRef, llmLogits, maskedRow, type Filters } from "./reference-tokens.js";
 
-/** LLM-like logits: a few large, a long tail, some masked. */
-function llmLogits(n: number, seed: number, masked = 0): Float32Array {
-  const rnd = testRandom(seed);
-  const x = new Float32Array(n);
-  for (let k = 0; k < n; k++) {
-    const u = rnd();
-    x[k] = -4 + 3 * Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * u);
-    if (rnd() < 0.002) x[k]! += 12;
-    if (masked && rnd() < masked) x[k] = -Infinity;
-  }
-  return x;
-}
-
-const CASES: Filters[] = [
-  {},
-  { temperature: 0.7 },
-  { topK: 1 },
-  { topK: 50 },
-  { topK: 50, temperature: 1.3 },
-  { topP: 0.9 },
-  { topP: 0.5, temperature: 0.6 },
-  { minP: 0.05 },
-  { topK: 40, topP: 0.8, minP: 0.02, temperature: 0.9 },
-  { topK: 2000, topP: 0.99 },
-  { topP: 0.999, temperature: 3 },
-];
+const CASES = FILTER_CASES;
 
 describe.each(backends)("%s", (backend) => {
   test.each([10, 63, 200, 4096, 32000])("bit for bit gumbelMax on the reference-filtered row, %i columns", async (cols) => {
