@@ -48,6 +48,19 @@ export function checkRows(x: usize, rows: i32, cols: i32): i32 {
  * @validates
  */
 export function checkLines(x: usize, rows: i32, cols: i32, inner: i32): i32 {
+  return scanLines(x, rows, cols, inner, false);
+}
+
+/**
+ * The walk checkLines and checkProbLines share: slices in order, lines in order within one;
+ * four adjacent lines screened at once where SIMD is there (contiguous loads across j), the
+ * lines of a group that fails the screen (and every line otherwise) told by lineFault /
+ * probLineFault, the first bad one returned with its fault recorded. Inlined with a constant
+ * `prob`, so the choice folds away.
+ */
+// @ts-ignore: decorator
+@inline
+function scanLines(x: usize, rows: i32, cols: i32, inner: i32, prob: bool): i32 {
   const classes = cols / inner;
   const step = <usize>inner << 2;
   for (let o = 0; o < rows; o++) {
@@ -55,12 +68,11 @@ export function checkLines(x: usize, rows: i32, cols: i32, inner: i32): i32 {
     let j = 0;
     if (ASC_FEATURE_SIMD) {
       for (; j + 4 <= inner; j += 4) {
-        const m = lineMax4(base + (<usize>j << 2), classes, step);
-        // A lane is bad when it saw a NaN, a +Inf, or nothing above -Inf: report the first.
-        const bad = v128.or(v128.or(f32x4.ne(m, m), f32x4.eq(m, f32x4.splat(Infinity))), f32x4.eq(m, f32x4.splat(-Infinity)));
-        if (!v128.any_true(bad)) continue;
+        const p = base + (<usize>j << 2);
+        if (!v128.any_true(prob ? probScreen4(p, classes, step) : lineScreen4(p, classes, step))) continue;
         for (let l = 0; l < 4; l++) {
-          const f = lineFault(base + (<usize>(j + l) << 2), classes, step);
+          const q = p + (<usize>l << 2);
+          const f = prob ? probLineFault(q, classes, step) : lineFault(q, classes, step);
           if (f == 0) continue;
           lastFault = f;
           return o * inner + j + l;
@@ -68,7 +80,8 @@ export function checkLines(x: usize, rows: i32, cols: i32, inner: i32): i32 {
       }
     }
     for (; j < inner; j++) {
-      const f = lineFault(base + (<usize>j << 2), classes, step);
+      const q = base + (<usize>j << 2);
+      const f = prob ? probLineFault(q, classes, step) : lineFault(q, classes, step);
       if (f == 0) continue;
       lastFault = f;
       return o * inner + j;
@@ -76,6 +89,27 @@ export function checkLines(x: usize, rows: i32, cols: i32, inner: i32): i32 {
   }
   lastFault = 0;
   return -1;
+}
+
+/** Four lines of logits: a lane is bad when it saw a NaN, a +Inf, or nothing above -Inf. */
+function lineScreen4(p: usize, n: i32, step: usize): v128 {
+  const m = lineMax4(p, n, step);
+  return v128.or(v128.or(f32x4.ne(m, m), f32x4.eq(m, f32x4.splat(Infinity))), f32x4.eq(m, f32x4.splat(-Infinity)));
+}
+
+/** Four lines of probabilities: a lane is bad when it saw a NaN, a +Inf, a negative value, or nothing positive. */
+function probScreen4(p: usize, n: i32, step: usize): v128 {
+  let hi = f32x4.splat(-Infinity);
+  let lo = f32x4.splat(Infinity);
+  let nan = f32x4.splat(0);
+  for (let c = 0; c < n; c++, p += step) {
+    const v = v128.load(p);
+    hi = f32x4.pmax(hi, v);
+    lo = f32x4.pmin(lo, v);
+    nan = v128.or(nan, f32x4.ne(v, v));
+  }
+  const notProb = v128.or(v128.or(nan, f32x4.eq(hi, f32x4.splat(Infinity))), f32x4.lt(lo, f32x4.splat(0)));
+  return v128.or(notProb, f32x4.le(hi, f32x4.splat(0)));
 }
 
 /**
@@ -140,43 +174,7 @@ export function checkProbRows(x: usize, rows: i32, cols: i32): i32 {
  * there (contiguous loads across j), one at a time otherwise.
  */
 export function checkProbLines(x: usize, rows: i32, cols: i32, inner: i32): i32 {
-  const classes = cols / inner;
-  const step = <usize>inner << 2;
-  for (let o = 0; o < rows; o++) {
-    const base = rowPtr(x, o, cols);
-    let j = 0;
-    if (ASC_FEATURE_SIMD) {
-      for (; j + 4 <= inner; j += 4) {
-        let p = base + (<usize>j << 2);
-        let hi = f32x4.splat(-Infinity);
-        let lo = f32x4.splat(Infinity);
-        let nan = f32x4.splat(0);
-        for (let c = 0; c < classes; c++, p += step) {
-          const v = v128.load(p);
-          hi = f32x4.pmax(hi, v);
-          lo = f32x4.pmin(lo, v);
-          nan = v128.or(nan, f32x4.ne(v, v));
-        }
-        // A lane is bad when it saw a NaN, a +Inf, a negative value, or nothing positive.
-        const notProb = v128.or(v128.or(nan, f32x4.eq(hi, f32x4.splat(Infinity))), f32x4.lt(lo, f32x4.splat(0)));
-        if (!v128.any_true(v128.or(notProb, f32x4.le(hi, f32x4.splat(0))))) continue;
-        for (let l = 0; l < 4; l++) {
-          const f = probLineFault(base + (<usize>(j + l) << 2), classes, step);
-          if (f == 0) continue;
-          lastFault = f;
-          return o * inner + j + l;
-        }
-      }
-    }
-    for (; j < inner; j++) {
-      const f = probLineFault(base + (<usize>j << 2), classes, step);
-      if (f == 0) continue;
-      lastFault = f;
-      return o * inner + j;
-    }
-  }
-  lastFault = 0;
-  return -1;
+  return scanLines(x, rows, cols, inner, true);
 }
 
 /** The fault of one line of `n` probabilities `step` bytes apart (0: none), as checkProbRows tells it. */
