@@ -13,17 +13,7 @@ import { init, type GumbelWasm } from "../src/node.js";
 import { firstBitDifference } from "./kernels.js";
 import { chiSquareTest, softmaxRef, testRandom } from "./reference.js";
 import { backends, load } from "./setup.js";
-
-interface Layout {
-  outer: number;
-  classes: number;
-  inner: number;
-}
-function layout(shape: number[], axis: number): Layout {
-  const a = axis < 0 ? shape.length + axis : axis;
-  const prod = (xs: number[]) => xs.reduce((p, d) => p * d, 1);
-  return { outer: prod(shape.slice(0, a)), classes: shape[a]!, inner: prod(shape.slice(a + 1)) };
-}
+import { layoutOf, lineArgmax, lineOneHot, toRows, type Layout } from "./reference-axis.js";
 
 /** Random logits, some -Inf, never a whole line. */
 function logits(seed: number, L: Layout, masked = 0.1): Float32Array {
@@ -33,40 +23,6 @@ function logits(seed: number, L: Layout, masked = 0.1): Float32Array {
   for (let i = 0; i < n; i++) if (rnd() < masked) x[i] = -Infinity;
   for (let o = 0; o < L.outer; o++) for (let j = 0; j < L.inner; j++) x[(o * L.classes + ((o + j) % L.classes)) * L.inner + j] = rnd();
   return x;
-}
-
-/** (o, c, j) -> row o * inner + j, column c. */
-function toRows(v: ArrayLike<number>, L: Layout): Float32Array {
-  const out = new Float32Array(v.length);
-  for (let o = 0; o < L.outer; o++) {
-    for (let c = 0; c < L.classes; c++) for (let j = 0; j < L.inner; j++) out[(o * L.inner + j) * L.classes + c] = v[(o * L.classes + c) * L.inner + j]!;
-  }
-  return out;
-}
-
-function lineArgmax(t: ArrayLike<number>, L: Layout): Int32Array {
-  const out = new Int32Array(L.outer * L.inner);
-  for (let o = 0; o < L.outer; o++) {
-    for (let j = 0; j < L.inner; j++) {
-      let best = -Infinity;
-      let idx = -1;
-      for (let c = 0; c < L.classes; c++) {
-        const v = t[(o * L.classes + c) * L.inner + j]!;
-        if (v > best) {
-          best = v;
-          idx = c;
-        }
-      }
-      out[o * L.inner + j] = idx;
-    }
-  }
-  return out;
-}
-
-function oneHot(idx: Int32Array, L: Layout): Float32Array {
-  const out = new Float32Array(L.outer * L.classes * L.inner);
-  for (let o = 0; o < L.outer; o++) for (let j = 0; j < L.inner; j++) out[(o * L.classes + idx[o * L.inner + j]!) * L.inner + j] = 1;
-  return out;
 }
 
 const same = (a: ArrayBufferView & { length: number }, b: ArrayBufferView & { length: number }, what: string) =>
@@ -112,7 +68,7 @@ describe.each(backends)("%s binary", (backend) => {
 
   test("another axis: the noise of the row-major index; gumbelMax the first argmax of float32(x + g), hard its one-hot, soft the softmax kernel's bits on the lines", () => {
     for (const [shape, axis] of CASES) {
-      const L = layout(shape, axis);
+      const L = layoutOf(shape, axis);
       const n = L.outer * L.classes * L.inner;
       const x = logits(n + 5, L);
       const seed = 31n + BigInt(n);
@@ -122,9 +78,9 @@ describe.each(backends)("%s binary", (backend) => {
       const idx = lineArgmax(t, L);
       const what = `${shape} axis ${axis}`;
       expect(gw.gumbelMax(x, { shape, axis, seed, offset }), what).toEqual(idx);
-      same(gw.gumbelSoftmax(x, { shape, axis, seed, offset, hard: true }), oneHot(idx, L), `${what} hard`);
+      same(gw.gumbelSoftmax(x, { shape, axis, seed, offset, hard: true }), lineOneHot(idx, L), `${what} hard`);
       const soft = new Float32Array(n);
-      same(gw.gumbelSoftmax(x, { shape, axis, seed, offset, hard: true, soft }), oneHot(idx, L), `${what} hard with soft`);
+      same(gw.gumbelSoftmax(x, { shape, axis, seed, offset, hard: true, soft }), lineOneHot(idx, L), `${what} hard with soft`);
       const y = gw.gumbelSoftmax(x, { shape, axis, seed, offset, tau: 0.4 });
       same(toRows(y, L), gw.softmax(toRows(t, L), { cols: L.classes, tau: 0.4 }), `${what} soft`);
       same(soft, gw.gumbelSoftmax(x, { shape, axis, seed, offset, tau: 1 }), `${what} soft of hard`);
@@ -133,7 +89,7 @@ describe.each(backends)("%s binary", (backend) => {
 
   test("probs: true along another axis: exactly the logits call on our wasm log p", () => {
     for (const [shape, axis] of CASES) {
-      const L = layout(shape, axis);
+      const L = layoutOf(shape, axis);
       const n = L.outer * L.classes * L.inner;
       const rnd = testRandom(n);
       const p = Float32Array.from({ length: n }, () => (rnd() < 0.2 ? 0 : rnd() * 5));
@@ -162,7 +118,7 @@ describe.each(backends)("%s binary", (backend) => {
     // Four laws, by j % 4: line j of class c has logit l[j % 4][c].
     const laws = [[0, 1, 2, -1, 0.5, -3], [2, 2, 2, 2, 2, 2], [-1, 3, 0, 0, 1, -Infinity], [5, 0, 0, 0, 0, 0]];
     for (const [shape, axis] of [[[6, 20000], 0], [[6, 4, 5000], 0], [[100, 6, 80], 1], [[10, 6, 400], 1]] as Array<[number[], number]>) {
-      const L = layout(shape, axis);
+      const L = layoutOf(shape, axis);
       const x = new Float32Array(L.outer * L.classes * L.inner);
       for (let o = 0; o < L.outer; o++) for (let c = 0; c < L.classes; c++) for (let j = 0; j < L.inner; j++) x[(o * L.classes + c) * L.inner + j] = laws[j % 4]![c]!;
       for (const seed of [1, 2]) {
@@ -200,7 +156,7 @@ describe.each(backends)("%s binary", (backend) => {
       expect(k.shape).toEqual([2, 1, 7]);
       expect(gw.gumbelMax(t, { axis: 0, seed: 3 }).shape).toEqual([5, 7]);
       same(k.data, i.data, "keepDims: the same indices");
-      same(h.data, oneHot(i.data, { outer: 2, classes: 5, inner: 7 }), "hard = one-hot of gumbelMax");
+      same(h.data, lineOneHot(i.data, { outer: 2, classes: 5, inner: 7 }), "hard = one-hot of gumbelMax");
       // Into given tensors: written in place, the same values.
       expect(gw.gumbelSoftmax(t, { axis: 1, seed: 3, out })).toBe(out);
       same(out.data, y.data, "out");
@@ -218,7 +174,7 @@ describe.each(backends)("%s binary", (backend) => {
 
   test("replay and splits along the outer axes: slices o0..o1 at offset + o0 * classes * inner", () => {
     const shape = [6, 9, 11];
-    const L = layout(shape, 1);
+    const L = layoutOf(shape, 1);
     const x = logits(77, L);
     const cols = L.classes * L.inner;
     const whole = gw.gumbelMax(x, { shape, axis: 1, seed: 5, offset: 10 });
@@ -239,7 +195,7 @@ describe.each(backends)("%s binary", (backend) => {
 
   test("errors name the line by its index in the shape; nothing written, nothing drawn", async () => {
     const shape = [2, 4, 5];
-    const L = layout(shape, 1);
+    const L = layoutOf(shape, 1);
     const n = 40;
     const cases: Array<[(x: Float32Array) => void, RegExp]> = [
       [(x) => (x[(1 * 4 + 2) * 5 + 3] = Number.NaN), /^gumbel\w+: logits\[1, 2, 3\] is NaN$/],
@@ -282,7 +238,7 @@ describe("SIMD == scalar through the façade", () => {
   test("every case, soft, hard, max, probs", async () => {
     const [a, b] = await Promise.all([load("simd"), load("scalar")]);
     for (const [shape, axis] of CASES) {
-      const L = layout(shape, axis);
+      const L = layoutOf(shape, axis);
       const x = logits(L.outer * 7 + L.inner, L);
       const p = x.map((v) => (v === -Infinity ? 0 : Math.exp(v)));
       const o = { shape, axis, seed: 12, offset: 3 };

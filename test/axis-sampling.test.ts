@@ -15,19 +15,9 @@ import { checkSoftmaxBounds } from "./bounds.js";
 import { applyKernel, firstBitDifference } from "./kernels.js";
 import { streamBitsRef, testRandom, ulpError } from "./reference.js";
 import { backends, load } from "./setup.js";
+import { layoutOf, lineArgmax, toRows, type Layout } from "./reference-axis.js";
 
 /** outer x classes x inner, from a shape and the classes' axis. */
-interface Layout {
-  outer: number;
-  classes: number;
-  inner: number;
-}
-function layout(shape: number[], axis: number): Layout {
-  const a = axis < 0 ? shape.length + axis : axis;
-  const prod = (xs: number[]) => xs.reduce((p, d) => p * d, 1);
-  return { outer: prod(shape.slice(0, a)), classes: shape[a]!, inner: prod(shape.slice(a + 1)) };
-}
-
 /** The shapes and axes of the contract tests: classes first, in the middle, last; inner not a multiple of 4. */
 const CASES: Array<[number[], number]> = [
   [[5, 3, 7], 0],
@@ -56,37 +46,6 @@ function logits(seed: number, L: Layout, masked = 0.15, scale = 3): Float32Array
     for (let j = 0; j < L.inner; j++) x[(o * L.classes + ((o + j) % L.classes)) * L.inner + j] = (rnd() * 2 - 1) * scale; // one live class
   }
   return x;
-}
-
-/** The lines as rows: (o, c, j) -> row o * inner + j, column c (the axis moved last). */
-function toRows(v: ArrayLike<number>, L: Layout): Float32Array {
-  const out = new Float32Array(v.length);
-  for (let o = 0; o < L.outer; o++) {
-    for (let c = 0; c < L.classes; c++) {
-      for (let j = 0; j < L.inner; j++) out[(o * L.inner + j) * L.classes + c] = v[(o * L.classes + c) * L.inner + j]!;
-    }
-  }
-  return out;
-}
-
-/** First maximum of each line (strict >: the lowest class wins ties). */
-function lineArgmax(t: Float32Array, L: Layout): Int32Array {
-  const out = new Int32Array(L.outer * L.inner);
-  for (let o = 0; o < L.outer; o++) {
-    for (let j = 0; j < L.inner; j++) {
-      let best = -Infinity;
-      let idx = -1;
-      for (let c = 0; c < L.classes; c++) {
-        const v = t[(o * L.classes + c) * L.inner + j]!;
-        if (v > best) {
-          best = v;
-          idx = c;
-        }
-      }
-      out[o * L.inner + j] = idx;
-    }
-  }
-  return out;
 }
 
 /** The stream's key and counter words, as the kernels take them. */
@@ -167,7 +126,7 @@ describe.each(backends)("%s binary", (backend) => {
 
   test("gumbel_max_axis = first argmax of float32(x + noise[row-major index]) along each line; hard gumbel_softmax_axis its one-hot", () => {
     for (const [shape, axis] of CASES) {
-      const L = layout(shape, axis);
+      const L = layoutOf(shape, axis);
       const n = L.outer * L.classes * L.inner;
       const x = logits(n + L.classes, L);
       const seed = 0x1234_5678_9abcn + BigInt(n);
@@ -189,7 +148,7 @@ describe.each(backends)("%s binary", (backend) => {
 
   test("gumbel_softmax_axis: the softmax kernel's bits on each line's float32 (x + noise), within the stated accuracy of float64; masks give 0", () => {
     for (const [shape, axis] of CASES) {
-      const L = layout(shape, axis);
+      const L = layoutOf(shape, axis);
       const n = L.outer * L.classes * L.inner;
       for (const tau of [0.1, 0.5, 1, 2]) {
         const x = logits(n * 7 + Math.round(tau * 10), L);
@@ -214,7 +173,7 @@ describe.each(backends)("%s binary", (backend) => {
 
   test("ties: logits near 1e8 (float32 spacing 8), so that the sums collide: the lowest class wins, as in JS", () => {
     for (const [shape, axis] of [[[5, 3, 7], 0], [[2, 33, 9], 1], [[2, 300, 5], 1], [[2, 3, 1100], 1], [[40, 6, 3], 1]] as Array<[number[], number]>) {
-      const L = layout(shape, axis);
+      const L = layoutOf(shape, axis);
       const n = L.outer * L.classes * L.inner;
       const rnd = testRandom(n);
       const x = Float32Array.from({ length: n }, () => 1e8 + 8 * Math.floor(rnd() * 3));
@@ -269,7 +228,7 @@ describe.each(backends)("%s binary", (backend) => {
 
   test("a stream counter crossing 2^32 (and 2^33 + 2^63): the noise of the 64-bit index, from an independent Philox", () => {
     for (const [shape, axis] of [[[3, 9, 11], 1], [[2, 300, 5], 1], [[2, 3, 1100], 1], [[30, 4, 5], 0]] as Array<[number[], number]>) {
-      const L = layout(shape, axis);
+      const L = layoutOf(shape, axis);
       const n = L.outer * L.classes * L.inner;
       for (const offset of [2n ** 32n - BigInt(n >> 1) - 3n, 2n ** 63n + 2n ** 33n - 5n]) {
         const seed = 0xfeed_beef_0000_0001n;
@@ -284,7 +243,7 @@ describe.each(backends)("%s binary", (backend) => {
 
   test("bad lines (NaN, +Inf, all -Inf) named as o * inner + j, the first one, nothing written", () => {
     for (const [shape, axis] of [[[5, 3, 7], 0], [[5, 3, 7], 1], [[2, 33, 9], 1], [[2, 3, 1100], 1], [[4, 1, 6], 1]] as Array<[number[], number]>) {
-      const L = layout(shape, axis);
+      const L = layoutOf(shape, axis);
       const lines = L.outer * L.inner;
       for (const [v, fault] of [[Number.NaN, FAULT_NAN], [Infinity, FAULT_POS_INF], [-Infinity, FAULT_ALL_NEG_INF]] as const) {
         for (const line of new Set([0, 3, lines - 1, lines >> 1])) {
@@ -315,7 +274,7 @@ describe.each(backends)("%s binary", (backend) => {
 
   test("log_probs_axis: log_f32's bits (< 1 ULP of float64 log), 0 and -0 -> -Inf; refusals name the first bad line", () => {
     for (const [shape, axis] of [[[5, 3, 7], 0], [[5, 3, 7], 1], [[17, 6], 0], [[2, 33, 9], 1], [[3, 2, 10], 1], [[4, 1, 5], 1]] as Array<[number[], number]>) {
-      const L = layout(shape, axis);
+      const L = layoutOf(shape, axis);
       const n = L.outer * L.classes * L.inner;
       const rnd = testRandom(n);
       const p = Float32Array.from({ length: n }, (_, i) => (rnd() < 0.2 ? (i % 2 ? 0 : -0) : rnd() * 3 * 10 ** Math.floor(rnd() * 20 - 15)));
@@ -368,7 +327,7 @@ describe("SIMD == scalar", () => {
     const shapes: Array<[number[], number]> = [...CASES];
     for (let inner = 1; inner <= 9; inner++) for (const classes of [1, 2, 3, 4, 5, 7, 16, 20]) shapes.push([[2, classes, inner], 1]);
     for (const [shape, axis] of shapes) {
-      const L = layout(shape, axis);
+      const L = layoutOf(shape, axis);
       const n = L.outer * L.classes * L.inner;
       const x = logits(n + 1, L);
       const p = x.map((v) => (v === -Infinity ? 0 : Math.exp(v)));

@@ -14,39 +14,7 @@ import { checkSoftmaxBounds } from "./bounds.js";
 import { firstBitDifference } from "./kernels.js";
 import { logSoftmaxRef, logSumExpRef, softmaxDtauRef, softmaxRef, softmaxVjpRef, testRandom } from "./reference.js";
 import { backends, load } from "./setup.js";
-
-interface Layout {
-  outer: number;
-  classes: number;
-  inner: number;
-}
-
-function layoutOf(shape: readonly number[], axis: number): Layout {
-  const prod = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
-  return { outer: prod(shape.slice(0, axis)), classes: shape[axis]!, inner: prod(shape.slice(axis + 1)) };
-}
-
-/** [outer, classes, inner] -> [outer, inner, classes] (the class axis moved last). */
-function toRows(x: Float32Array, { outer, classes, inner }: Layout): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < classes; c++) {
-      for (let j = 0; j < inner; j++) out[(o * inner + j) * classes + c] = x[(o * classes + c) * inner + j]!;
-    }
-  }
-  return out;
-}
-
-/** The inverse of toRows. */
-function fromRows(x: Float32Array, { outer, classes, inner }: Layout): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < classes; c++) {
-      for (let j = 0; j < inner; j++) out[(o * classes + c) * inner + j] = x[(o * inner + j) * classes + c]!;
-    }
-  }
-  return out;
-}
+import { fromRows, layoutOf, toRows, type Layout } from "./reference-axis.js";
 
 const SENTINEL = 12345.5;
 

@@ -17,6 +17,7 @@ import { Pool } from "../dist/pool.js";
 import { SAMPLE_TOKENS_AXIS } from "../src/specs.js";
 import { chiSquareTest, testRandom } from "./reference.js";
 import { FILTER_CASES, filteredProbs, llmLogits, maskedRow, type Filters } from "./reference-tokens.js";
+import { toRows } from "./reference-axis.js";
 import { backends, load } from "./setup.js";
 
 const CASES: Filters[] = [
@@ -57,15 +58,6 @@ function planes(rec: ArrayBuffer): Uint32Array {
   const out = new Uint32Array(u.length);
   for (let l = 0; l < n; l++) for (let f = 0; f < 8; f++) out[f * n + l] = u[8 * l + f]!;
   return out;
-}
-
-/** x as [outer, classes, inner] moved to [outer * inner, classes]: line l = o * inner + j as a row. */
-function transpose(x: Float32Array, outer: number, classes: number, inner: number): Float32Array {
-  const t = new Float32Array(x.length);
-  for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < classes; c++) for (let j = 0; j < inner; j++) t[(o * inner + j) * classes + c] = x[(o * classes + c) * inner + j]!;
-  }
-  return t;
 }
 
 interface Run {
@@ -144,7 +136,7 @@ describe.each(backends)("%s", (backend) => {
       for (const shift of [0, 5]) {
         const lines = perLine(n, testRandom(inner * 31 + shift), shift);
         const got = runAxis(gw, x, outer, classes, inner, lines, 1);
-        const want = runRows(gw, transpose(x, outer, classes, inner), n, classes, lines);
+        const want = runRows(gw, toRows(x, { outer, classes, inner }), n, classes, lines);
         expect(got.bad).toBe(-1);
         expect(want.bad).toBe(-1);
         expect([inner, shift, got.tokens]).toEqual([inner, shift, want.tokens]);
@@ -365,11 +357,11 @@ describe.each(backends)("%s: sampleTokens and topK with shape and axis", (backen
     const x = llmLogits(outer * classes * inner, classes + n, 0.05);
     const o = lineOptions(n, n + classes);
     const got = gw.sampleTokens(x, { shape, axis, ...o });
-    const want = gw.sampleTokens(transpose(x, outer, classes, inner), { cols: classes, ...o });
+    const want = gw.sampleTokens(toRows(x, { outer, classes, inner }), { cols: classes, ...o });
     expect(Array.from(got)).toEqual(Array.from(want));
     // The same with one seed and per-line offsets (keys shared, counters per line).
     const one = { seed: 99n, offsets: o.offsets, topK: o.topK, temperature: o.temperature };
-    expect(Array.from(gw.sampleTokens(x, { shape, axis, ...one }))).toEqual(Array.from(gw.sampleTokens(transpose(x, outer, classes, inner), { cols: classes, ...one })));
+    expect(Array.from(gw.sampleTokens(x, { shape, axis, ...one }))).toEqual(Array.from(gw.sampleTokens(toRows(x, { outer, classes, inner }), { cols: classes, ...one })));
     // A tensor of that shape: the result drops the axis (or keeps it as 1).
     const t = gw.tensorFrom(x, shape);
     const r = gw.sampleTokens(t, { axis, ...o });

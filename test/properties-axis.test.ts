@@ -11,6 +11,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { init, Tensor, type GumbelWasm } from "../src/node.js";
 import { firstBitDifference } from "./kernels.js";
+import { fromRows, toRows } from "./reference-axis.js";
 
 const gw: GumbelWasm = await init({ seed: 5 });
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
@@ -44,20 +45,6 @@ function size(shape: number[]): number {
 /** outer x classes x inner around `axis`. */
 function split(shape: number[], axis: number): [number, number, number] {
   return [size(shape.slice(0, axis)), shape[axis]!, size(shape.slice(axis + 1))];
-}
-
-/** The classes moved last: element (o, c, j) to (o, j, c). */
-function moveLast(x: ArrayLike<number>, o: number, c: number, n: number): Float32Array {
-  const y = new Float32Array(x.length);
-  for (let a = 0; a < o; a++) for (let k = 0; k < c; k++) for (let j = 0; j < n; j++) y[(a * n + j) * c + k] = x[(a * c + k) * n + j]!;
-  return y;
-}
-
-/** The inverse of moveLast. */
-function moveBack(y: ArrayLike<number>, o: number, c: number, n: number): Float32Array {
-  const x = new Float32Array(y.length);
-  for (let a = 0; a < o; a++) for (let k = 0; k < c; k++) for (let j = 0; j < n; j++) x[(a * c + k) * n + j] = y[(a * n + j) * c + k]!;
-  return x;
 }
 
 /** The call `name` on x with `o` (y and dy for the gradients: x's softmax and x itself). */
@@ -120,9 +107,9 @@ describe("shape and axis, every call (fast-check)", () => {
             expect(got.shape).toEqual(want);
           }
           if (NO_NOISE.has(call)) {
-            const moved = moveLast(x, outer, classes, inner);
+            const moved = toRows(x, { outer, classes, inner });
             const last = run(call, moved, options(call, { cols: classes }, seed, false)) as Float32Array;
-            const want = call === "logSumExp" ? last : moveBack(last, outer, classes, inner);
+            const want = call === "logSumExp" ? last : fromRows(last, { outer, classes, inner });
             expect(firstBitDifference(data as Float32Array, want)).toBe(-1);
           } else {
             const noise = gw.gumbelNoise(x.length, { seed });

@@ -4,6 +4,7 @@
 // flat index (sub-stream 1 + s of the element's own index for Gumbel-Rao's draw s).
 import { softmaxVjpRef, testRandom } from "./reference.js";
 import { gappedSTRowRef, gumbelRaoDrawRef, subStreamBitsRef } from "./reference-straight.js";
+import type { Layout } from "./reference-axis.js";
 
 export type Op = "rao" | "gst";
 
@@ -17,17 +18,7 @@ export interface RefOpts {
 
 const F32_MAX = 3.4028234663852886e38;
 
-/** outer x classes x inner, from a shape and the class axis. */
-export interface Layout {
-  outer: number;
-  classes: number;
-  inner: number;
-}
-
-export function layoutOf(shape: readonly number[], axis: number): Layout {
-  const prod = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
-  return { outer: prod(shape.slice(0, axis)), classes: shape[axis]!, inner: prod(shape.slice(axis + 1)) };
-}
+export { layoutOf, type Layout } from "./reference-axis.js";
 
 export const flat = (L: Layout, o: number, c: number, j: number) => (o * L.classes + c) * L.inner + j;
 export const size = (L: Layout) => L.outer * L.classes * L.inner;
