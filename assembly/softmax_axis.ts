@@ -18,46 +18,22 @@
 
 import { expf, expf4 } from "./inline/exp";
 import { logf, logf4 } from "./inline/log";
-import { rowPtr } from "./inline/row";
+import { loadLanes, storeLanes } from "./inline/lanes";
+import { lineExpSum, rowPtr } from "./inline/row";
 import { invTemperature } from "./inline/tau";
-import { checkLines } from "./inline/validate";
+import { checkLines, lineMax } from "./inline/validate";
 
 // ---------------------------------------------------------------- four lines, one per lane
 // Each helper takes `n` lines (1 to 4) and `full` (n == 4, a constant where it is inlined, so
 // the choice folds away): a group of fewer than four (the lines left over when inner % 4 != 0)
 // loads its lanes one by one, pads the others with 0 and never stores them.
 
-/** Lines p .. p + n - 1 of one class. */
-// @ts-ignore: decorator
-@inline
-function ld(p: usize, n: i32, full: bool): v128 {
-  if (full) return v128.load(p);
-  let v = f32x4.splat(0);
-  v = f32x4.replace_lane(v, 0, load<f32>(p));
-  if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
-  if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
-  return v;
-}
-
-/** ld's inverse: lanes 0 .. n - 1 to p. */
-// @ts-ignore: decorator
-@inline
-function st(p: usize, v: v128, n: i32, full: bool): void {
-  if (full) {
-    v128.store(p, v);
-    return;
-  }
-  store<f32>(p, f32x4.extract_lane(v, 0));
-  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
-  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
-}
-
 /** The lines' maxima (a zero as +0). */
 // @ts-ignore: decorator
 @inline
 function max4(p: usize, classes: i32, step: usize, n: i32, full: bool): v128 {
   let m = f32x4.splat(-Infinity);
-  for (let c = 0; c < classes; c++, p += step) m = f32x4.pmax(m, ld(p, n, full));
+  for (let c = 0; c < classes; c++, p += step) m = f32x4.pmax(m, loadLanes(p, n, full));
   return f32x4.add(m, f32x4.splat(0));
 }
 
@@ -74,8 +50,8 @@ function expSum4(p: usize, dst: usize, classes: i32, step: usize, mv: v128, iv: 
   let a3 = a0;
   let q = dst;
   for (let c = 0; c < classes; c++, p += step, q += step) {
-    const e = expf4(f32x4.mul(f32x4.sub(ld(p, n, full), mv), iv));
-    if (dst) st(q, e, n, full);
+    const e = expf4(f32x4.mul(f32x4.sub(loadLanes(p, n, full), mv), iv));
+    if (dst) storeLanes(q, e, n, full);
     const lane = c & 3;
     if (lane == 0) a0 = f32x4.add(a0, e);
     else if (lane == 1) a1 = f32x4.add(a1, e);
@@ -91,7 +67,7 @@ function expSum4(p: usize, dst: usize, classes: i32, step: usize, mv: v128, iv: 
 function softmaxLines(p: usize, d: usize, classes: i32, step: usize, iv: v128, n: i32, full: bool): void {
   const sum = expSum4(p, d, classes, step, max4(p, classes, step, n, full), iv, n, full);
   const s = f32x4.div(f32x4.splat(1), sum);
-  for (let c = 0; c < classes; c++, d += step) st(d, f32x4.mul(ld(d, n, full), s), n, full);
+  for (let c = 0; c < classes; c++, d += step) storeLanes(d, f32x4.mul(loadLanes(d, n, full), s), n, full);
 }
 
 /** log_softmax_axis on n lines. */
@@ -101,7 +77,7 @@ function logSoftmaxLines(p: usize, d: usize, classes: i32, step: usize, iv: v128
   const mv = max4(p, classes, step, n, full);
   const lv = logf4(expSum4(p, 0, classes, step, mv, iv, n, full));
   for (let c = 0; c < classes; c++, p += step, d += step) {
-    st(d, f32x4.sub(f32x4.mul(f32x4.sub(ld(p, n, full), mv), iv), lv), n, full);
+    storeLanes(d, f32x4.sub(f32x4.mul(f32x4.sub(loadLanes(p, n, full), mv), iv), lv), n, full);
   }
 }
 
@@ -111,7 +87,7 @@ function logSoftmaxLines(p: usize, d: usize, classes: i32, step: usize, iv: v128
 function logSumExpLines(p: usize, d: usize, classes: i32, step: usize, iv: v128, n: i32, full: bool): void {
   const mv = max4(p, classes, step, n, full);
   const lv = logf4(expSum4(p, 0, classes, step, mv, iv, n, full));
-  st(d, f32x4.add(f32x4.mul(mv, iv), lv), n, full);
+  storeLanes(d, f32x4.add(f32x4.mul(mv, iv), lv), n, full);
 }
 
 /** softmax_grad_axis on n lines (dtau: their n results, contiguous, or 0). */
@@ -127,7 +103,7 @@ function gradLines(y: usize, v: usize, d: usize, dtau: usize, classes: i32, step
   let p = y;
   let r = v;
   for (let c = 0; c < classes; c++, p += step, r += step) {
-    const t = f32x4.mul(ld(r, n, full), ld(p, n, full));
+    const t = f32x4.mul(loadLanes(r, n, full), loadLanes(p, n, full));
     const lane = c & 3;
     if (lane == 0) b0 = f32x4.add(b0, t);
     else if (lane == 1) b1 = f32x4.add(b1, t);
@@ -143,9 +119,9 @@ function gradLines(y: usize, v: usize, d: usize, dtau: usize, classes: i32, step
   p = y;
   r = v;
   for (let c = 0; c < classes; c++, p += step, r += step, d += step) {
-    const yk = ld(p, n, full);
-    const g = f32x4.mul(f32x4.mul(yk, f32x4.sub(ld(r, n, full), dv)), iv);
-    st(d, g, n, full);
+    const yk = loadLanes(p, n, full);
+    const g = f32x4.mul(f32x4.mul(yk, f32x4.sub(loadLanes(r, n, full), dv)), iv);
+    storeLanes(d, g, n, full);
     if (dtau) {
       const pos = f32x4.gt(yk, zero);
       const t = v128.and(f32x4.mul(g, logf4(v128.bitselect(yk, f32x4.splat(1), pos))), pos);
@@ -156,38 +132,10 @@ function gradLines(y: usize, v: usize, d: usize, dtau: usize, classes: i32, step
       else a3 = f32x4.add(a3, t);
     }
   }
-  if (dtau) st(dtau, f32x4.neg(f32x4.add(f32x4.add(a0, a2), f32x4.add(a1, a3))), n, full);
+  if (dtau) storeLanes(dtau, f32x4.neg(f32x4.add(f32x4.add(a0, a2), f32x4.add(a1, a3))), n, full);
 }
 
 // ---------------------------------------------------------------- one line
-
-/** The line's maximum (a zero as +0), as rowMax gives it. */
-// @ts-ignore: decorator
-@inline
-function max1(p: usize, classes: i32, step: usize): f32 {
-  let m = -Infinity as f32;
-  for (let c = 0; c < classes; c++, p += step) {
-    const v = load<f32>(p);
-    m = select<f32>(v, m, m < v);
-  }
-  return m + 0;
-}
-
-/** expSum4 for one line. */
-function expSum1(p: usize, dst: usize, classes: i32, step: usize, m: f32, invTau: f32): f32 {
-  let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
-  let q = dst;
-  for (let c = 0; c < classes; c++, p += step, q += step) {
-    const e = expf((load<f32>(p) - m) * invTau);
-    if (dst) store<f32>(q, e);
-    const lane = c & 3;
-    if (lane == 0) a0 += e;
-    else if (lane == 1) a1 += e;
-    else if (lane == 2) a2 += e;
-    else a3 += e;
-  }
-  return (a0 + a2) + (a1 + a3);
-}
 
 /** softmax_grad_axis on one line: writes dst, returns dtau (computed only when withTau). */
 function gradLine(y: usize, v: usize, d: usize, classes: i32, step: usize, invTau: f32, withTau: bool): f32 {
@@ -250,7 +198,7 @@ export function softmax_axis(x: usize, dst: usize, rows: i32, cols: i32, inner: 
       for (; j < inner; j++) {
         const p = xo + (<usize>j << 2);
         const d = d0 + (<usize>j << 2);
-        const s = <f32>1.0 / expSum1(p, d, classes, step, max1(p, classes, step), it);
+        const s = <f32>1.0 / lineExpSum(p, d, classes, step, lineMax(p, classes, step), it);
         let q = d;
         for (let c = 0; c < classes; c++, q += step) store<f32>(q, load<f32>(q) * s);
       }
@@ -283,8 +231,8 @@ export function log_softmax_axis(x: usize, dst: usize, rows: i32, cols: i32, inn
       for (; j < inner; j++) {
         let p = xo + (<usize>j << 2);
         let q = d0 + (<usize>j << 2);
-        const m = max1(p, classes, step);
-        const l = logf(expSum1(p, 0, classes, step, m, it));
+        const m = lineMax(p, classes, step);
+        const l = logf(lineExpSum(p, 0, classes, step, m, it));
         for (let c = 0; c < classes; c++, p += step, q += step) store<f32>(q, (load<f32>(p) - m) * it - l);
       }
     }
@@ -315,8 +263,8 @@ export function log_sum_exp_axis(x: usize, dst: usize, rows: i32, cols: i32, inn
     } else {
       for (; j < inner; j++) {
         const p = xo + (<usize>j << 2);
-        const m = max1(p, classes, step);
-        store<f32>(d0 + (<usize>j << 2), m * it + logf(expSum1(p, 0, classes, step, m, it)));
+        const m = lineMax(p, classes, step);
+        store<f32>(d0 + (<usize>j << 2), m * it + logf(lineExpSum(p, 0, classes, step, m, it)));
       }
     }
   }

@@ -37,6 +37,7 @@ import { logf, logf4, logNormal, logNormal4 } from "./inline/log";
 import { SCRATCH_BOUNDS, SCRATCH_WORDS, scratch } from "./inline/scratch";
 import { adaptiveGapOf } from "./inline/straight";
 import { writeGumbel } from "./inline/stream";
+import { lineExpSum } from "./inline/row";
 import { invTemperature } from "./inline/tau";
 import { checkLines } from "./inline/validate";
 
@@ -152,19 +153,6 @@ function expSum4(l: usize, step: usize, classes: i32, m: v128, one: bool): v128 
     else a3 = f32x4.add(a3, e);
   }
   return f32x4.add(f32x4.add(a0, a2), f32x4.add(a1, a3));
-}
-
-function expSum1(l: usize, step: usize, classes: i32, m: f32): f32 {
-  let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
-  for (let c = 0; c < classes; c++, l += step) {
-    const e = expf(load<f32>(l) - m);
-    const lane = c & 3;
-    if (lane == 0) a0 += e;
-    else if (lane == 1) a1 += e;
-    else if (lane == 2) a2 += e;
-    else a3 += e;
-  }
-  return (a0 + a2) + (a1 + a3);
 }
 
 /**
@@ -335,7 +323,7 @@ function raoChunk(l: usize, v: usize, d: usize, a: usize, n: i32, classes: i32, 
       store<i32>(at(idx, q), argmax1(at(l, q), at(d, q), step, classes));
       if (!draws) continue;
       const m = max1(at(l, q), step, classes);
-      store<f32>(at(logZ, q), m + logf(expSum1(at(l, q), step, classes, m)));
+      store<f32>(at(logZ, q), m + logf(lineExpSum(at(l, q), 0, classes, step, m, 1)));
     }
   }
   if (draws) {
@@ -466,7 +454,7 @@ function gappedChunk(l: usize, v: usize, d: usize, a: usize, n: i32, classes: i3
       store<i32>(at(idx, q), i);
       if (!y) continue;
       const m = max1(at(l, q), step, classes);
-      const gap = kappa >= 0 ? kappa : adaptiveGap1(at(l, q), step, i, m, expSum1(at(l, q), step, classes, m));
+      const gap = kappa >= 0 ? kappa : adaptiveGap1(at(l, q), step, i, m, lineExpSum(at(l, q), 0, classes, step, m, 1));
       const r = gapped1(at(l, q), at(y, q), step, classes, i, m, m - gap, it);
       const vq: usize = forward ? 0 : at(v, q);
       const dot = scaleDot1(at(y, q), step, vq, step, classes, r);

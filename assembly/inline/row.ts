@@ -185,6 +185,27 @@ export function expShift4(x: v128, mv: v128, iv: v128): v128 {
 
 
 /**
+ * expShiftSum for a line of a strided layout, one element at a time: e = exp((x - m) * invTau)
+ * for `n` values `step` bytes apart from p (stored to dst, `step` apart, unless dst is 0), the
+ * sum in the canonical order (element k to accumulator k & 3). invTau = 1 gives exp(x - m)
+ * exactly (a product by 1 is exact).
+ */
+export function lineExpSum(p: usize, dst: usize, n: i32, step: usize, m: f32, invTau: f32): f32 {
+  let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
+  let q = dst;
+  for (let c = 0; c < n; c++, p += step, q += step) {
+    const e = expf((load<f32>(p) - m) * invTau);
+    if (dst) store<f32>(q, e);
+    const lane = c & 3;
+    if (lane == 0) a0 += e;
+    else if (lane == 1) a1 += e;
+    else if (lane == 2) a2 += e;
+    else a3 += e;
+  }
+  return (a0 + a2) + (a1 + a3);
+}
+
+/**
  * e[k] = exp((src[k] - m) * invTau), stored to dst unless dst is 0; returns sum_k e[k] in the
  * canonical order. dst may be src.
  */
