@@ -7,25 +7,12 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { init, Tensor, type GumbelWasm } from "../src/node.js";
 // The pool's workers run the built package (dist/worker-node.js): the threaded instance comes from dist/.
 import { init as initBuilt, type GumbelWasm as BuiltGumbelWasm } from "../dist/node.js";
-import { firstBitDifference } from "./kernels.js";
+import { expectSameBits } from "./kernels.js";
+import { oneHotIndex } from "./reference-axis.js";
 import {
   drawsRef, flat, gradRef, layoutOf, lineOf, lines, randomArray, randomLogits, sampledRef, size, softRef, type Layout,
 } from "./reference-axis-straight.js";
 import { backends, load } from "./setup.js";
-
-function same(a: Float32Array, b: Float32Array, what: string): void {
-  const d = firstBitDifference(a, b);
-  if (d !== -1) throw new Error(`${what}: differs at element ${d}: ${a[d]} vs ${b[d]}`);
-}
-
-function oneHotIndex(d: Float32Array, L: Layout): number[] {
-  return lines(L).map(([o, j]) => {
-    const line = lineOf(d, L, o, j);
-    const i = line.indexOf(1);
-    expect(line).toEqual(line.map((_, c) => (c === i ? 1 : 0)));
-    return i;
-  });
-}
 
 function close(got: Float32Array, want: Float64Array, tol: (e: number) => number, what: string): void {
   for (let e = 0; e < want.length; e++) {
@@ -69,7 +56,7 @@ describe.each(backends)("%s binary", (backend) => {
     const base = { tau: 0.6, seed: 2n ** 40n + 3n, offset: 17 };
     const want = all(gw, x, v, { ...base, cols: 5 });
     for (const o of [{ shape: [3, 4, 5] }, { shape: [3, 4, 5], axis: 2 }, { shape: [12, 5, 1], axis: 1 }, { shape: [3, 4, 5, 1, 1], axis: -3 }]) {
-      all(gw, x, v, { ...base, ...o }).forEach((r, i) => same(r, want[i]!, `${JSON.stringify(o)} output ${i}`));
+      all(gw, x, v, { ...base, ...o }).forEach((r, i) => expectSameBits(r, want[i]!, `${JSON.stringify(o)} output ${i}`));
     }
   });
 
@@ -119,11 +106,11 @@ describe.each(backends)("%s binary", (backend) => {
     outs.forEach((t, i) => {
       expect(t).toBeInstanceOf(Tensor);
       expect((t as Tensor).shape).toEqual([2, 3, 4]);
-      same((t as Tensor).data, arrays[i]!, `tensor vs array, output ${i}`);
+      expectSameBits((t as Tensor).data, arrays[i]!, `tensor vs array, output ${i}`);
     });
     // A matrix: axis 0 of [length / cols, cols].
     const m = randomLogits(10, layoutOf([6, 4], 0), 2);
-    same(gw.gappedST(m, { cols: 4, axis: 0, seed: 3 }), gw.gappedST(m, { shape: [6, 4], axis: 0, seed: 3 }), "cols with axis 0");
+    expectSameBits(gw.gappedST(m, { cols: 4, axis: 0, seed: 3 }), gw.gappedST(m, { shape: [6, 4], axis: 0, seed: 3 }), "cols with axis 0");
     for (const t of [x, dy, ...outs]) (t as Tensor).free();
   });
 
@@ -134,8 +121,8 @@ describe.each(backends)("%s binary", (backend) => {
     const o = { shape: [3, 6, 5], axis: 1 };
     const a = own.gumbelRao(x, { ...o, samples: 2 });
     const b = own.gappedST(x, o);
-    same(a, own.gumbelRao(x, { ...o, samples: 2, seed: 31, offset: 0 }), "first call");
-    same(b, own.gappedST(x, { ...o, seed: 31, offset: size(L) }), "second call");
+    expectSameBits(a, own.gumbelRao(x, { ...o, samples: 2, seed: 31, offset: 0 }), "first call");
+    expectSameBits(b, own.gappedST(x, { ...o, seed: 31, offset: size(L) }), "second call");
   });
 });
 
@@ -179,7 +166,7 @@ describe("async on 2 and 3 threads: the synchronous bits", () => {
         await p.gumbelRaoBackwardAsync(x, v, { ...o, samples: 3 }),
         await p.gappedSTBackwardAsync(x, v, { ...o, kappa: 0.5 }),
       ];
-      got.forEach((r, i) => same(r as Float32Array, want[i]!, `${p.threads} threads, output ${i}`));
+      got.forEach((r, i) => expectSameBits(r as Float32Array, want[i]!, `${p.threads} threads, output ${i}`));
     }
   });
 
@@ -247,6 +234,6 @@ describe("errors along a non-last axis: named, nothing written", () => {
     }
     // The failed forward calls drew nothing: the next call starts at offset 0.
     const good = randomLogits(34, L, 2);
-    same(own.gumbelRao(good, { shape, axis: 1 }), own.gumbelRao(good, { shape, axis: 1, seed: 4, offset: 0 }), "stream untouched");
+    expectSameBits(own.gumbelRao(good, { shape, axis: 1 }), own.gumbelRao(good, { shape, axis: 1, seed: 4, offset: 0 }), "stream untouched");
   });
 });

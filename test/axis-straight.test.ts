@@ -10,7 +10,8 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import type { GumbelWasm } from "../src/node.js";
 import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, STRAIGHT_AXIS_LINES } from "../src/abi.js";
-import { firstBitDifference } from "./kernels.js";
+import { expectSameBits, firstBitDifference } from "./kernels.js";
+import { oneHotIndex } from "./reference-axis.js";
 import {
   drawsRef, flat, gradRef, layoutOf, lineOf, lines, randomArray, randomLogits, sampledRef, size, softRef, type Layout, type Op, type RefOpts,
 } from "./reference-axis-straight.js";
@@ -74,21 +75,6 @@ function run(gw: GumbelWasm, op: Op, x: Float32Array, dy: Float32Array | null, L
   } finally {
     for (const t of [lt, vt, dst, aux]) t?.free();
   }
-}
-
-function expectSameBits(a: Float32Array, b: Float32Array, what: string): void {
-  const d = firstBitDifference(a, b);
-  if (d !== -1) throw new Error(`${what}: differs at element ${d}: ${a[d]} vs ${b[d]}`);
-}
-
-/** The class of each line's one-hot, checking that it is one (exactly one 1, the rest 0). */
-function oneHotIndex(d: Float32Array, L: Layout): number[] {
-  return lines(L).map(([o, j]) => {
-    const line = lineOf(d, L, o, j);
-    const i = line.indexOf(1);
-    expect(line).toEqual(line.map((_, c) => (c === i ? 1 : 0)));
-    return i;
-  });
 }
 
 function expectSoftClose(got: Float32Array, want: Float64Array, tau: number, what: string): void {

@@ -27,3 +27,9 @@ export function firstBitDifference(a: ArrayBufferView & { length: number }, b: A
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
   return -1;
 }
+
+/** Throws unless a and b hold the same bits, naming the first element that differs. */
+export function expectSameBits(a: Float32Array, b: Float32Array, what: string): void {
+  const d = firstBitDifference(a, b);
+  if (d !== -1) throw new Error(`${what}: differs at element ${d}: ${a[d]} vs ${b[d]}`);
+}

@@ -64,3 +64,17 @@ export function lineOneHot(idx: Int32Array, L: Layout): Float32Array {
   for (let o = 0; o < L.outer; o++) for (let j = 0; j < L.inner; j++) out[(o * L.classes + idx[o * L.inner + j]!) * L.inner + j] = 1;
   return out;
 }
+
+/** The class of each line's one-hot (line order); throws unless every line is one (a single 1, the rest 0). */
+export function oneHotIndex(d: ArrayLike<number>, L: Layout): number[] {
+  const out: number[] = [];
+  for (let o = 0; o < L.outer; o++) {
+    for (let j = 0; j < L.inner; j++) {
+      const line = Array.from({ length: L.classes }, (_, c) => d[(o * L.classes + c) * L.inner + j]!);
+      const i = line.indexOf(1);
+      if (i < 0 || line.some((v, c) => v !== (c === i ? 1 : 0))) throw new Error(`line (${o}, ${j}) is not one-hot: ${line.join(", ")}`);
+      out.push(i);
+    }
+  }
+  return out;
+}
