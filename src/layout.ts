@@ -6,7 +6,7 @@
 // otherwise the strided kernels (`<kernel>_axis`: rows = outer, cols = classes * inner, inner),
 // which read the input where it is: no transposing copy.
 
-import { checkFlag, checkShape, describe } from "./checks.js";
+import { checkFlag, checkShape, checkTaus, describe, isNumberArray } from "./checks.js";
 
 const MAX_I32 = 0x7fffffff;
 
@@ -146,13 +146,14 @@ function fromShape(L: Layout, fn: string, shape: readonly number[], axis: unknow
   return L;
 }
 
-/** The one temperature of a strided launch: a per-row array needs the classes last. */
-export function stridedTau(fn: string, L: Layout, tau: number | Float32Array): number {
-  if (typeof tau === "number") return tau;
-  throw new TypeError(`${fn}: tau as one temperature per row needs the classes on the last axis; got axis ${L.axis} of shape [${L.full().join(", ")}]: give one number`);
-}
-
-/** Until a call's strided kernel is wired: a non-last class axis refused by name. */
-export function notStrided(fn: string, L: Layout): never {
-  throw new RangeError(`${fn}: axis ${L.axis} of shape [${L.full().join(", ")}]: this call needs the classes on the last axis`);
+/**
+ * The temperature of a call with layout L: a number, or one per line with the classes last
+ * (checkTaus); along a non-last axis (inner > 1) one number, an array refused by name before its
+ * values are read. So a strided launch always gets a number.
+ */
+export function layoutTau(fn: string, L: Layout, v: unknown): number | Float32Array {
+  if (L.inner > 1 && isNumberArray(v)) {
+    throw new TypeError(`${fn}: tau as one temperature per row needs the classes on the last axis; got axis ${L.axis} of shape [${L.full().join(", ")}]: give one number`);
+  }
+  return checkTaus(fn, v, L.lines);
 }

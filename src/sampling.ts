@@ -9,11 +9,11 @@
 // it is; the noise of an element is still that of its row-major index, so axis never changes it.
 
 import { GUMBEL_MAX, GUMBEL_MAX_AXIS, GUMBEL_NOISE, GUMBEL_SOFTMAX, GUMBEL_SOFTMAX_AXIS, UNIFORM } from "./specs.js";
-import { checkCount, checkFlag, checkTau, checkTaus, describe, isNumberArray } from "./checks.js";
+import { checkCount, checkFlag } from "./checks.js";
 import type { Call, Operand } from "./marshal.js";
 import { checkOptions, NOTES, optionKeys } from "./options.js";
 import type { Streams } from "./streams.js";
-import { stridedTau, type Layout } from "./layout.js";
+import { layoutTau, type Layout } from "./layout.js";
 import type { FloatOut, GumbelMaxOptions, GumbelSoftmaxOptions, OutOption, StreamOptions } from "./types.js";
 
 const MAX_I32 = 0x7fffffff;
@@ -71,7 +71,7 @@ export function prepareGumbelSoftmax(c: Call, s: Streams, logits: unknown, optio
   const rows = L.outer;
   const cols = L.classes;
   const n = L.lines * cols;
-  const tau = L.inner > 1 ? stridedTau(fn, L, isNumberArray(o.tau) ? PER_ROW : checkTau(fn, o.tau)) : checkTaus(fn, o.tau, rows);
+  const tau = layoutTau(fn, L, o.tau);
   const hard = checkFlag(fn, "hard", o.hard ?? false);
   if (o.soft !== undefined && !hard) throw new TypeError(`${fn}: soft is only written with hard: true`);
   s.resolve(fn, o, n);
@@ -84,7 +84,7 @@ export function prepareGumbelSoftmax(c: Call, s: Streams, logits: unknown, optio
   const sp = soft ? soft.ptr : 0;
   const h = hard ? 1 : 0;
   if (L.inner > 1) {
-    // tau is one number here (stridedTau); slices of classes * inner elements, `inner` apart.
+    // tau is one number here (layoutTau); slices of classes * inner elements, `inner` apart.
     const kc = L.kCols;
     const t = tau as number;
     if (c.runsNow(t)) {
@@ -120,9 +120,6 @@ export function prepareGumbelMax(c: Call, s: Streams, logits: unknown, options: 
   } else if (c.runsNow(1)) c.ranNow(GUMBEL_MAX, rows, cols, k.gumbel_max(lp, out.ptr, rows, cols, key.lo, key.hi, counter.lo, counter.hi));
   else c.launch(GUMBEL_MAX, rows, cols, null, lp, out.ptr, rows, cols, key.lo, key.hi, counter.lo, counter.hi);
 }
-
-/** Stands for a per-row temperature array in stridedTau's refusal. */
-const PER_ROW = new Float32Array(0);
 
 /** What `probs: true` means, for its error. */
 const PROBS = "true: the first argument holds probabilities";

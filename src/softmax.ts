@@ -5,10 +5,10 @@
 import {
   LOG_SOFTMAX, LOG_SOFTMAX_AXIS, LOG_SUM_EXP, LOG_SUM_EXP_AXIS, SOFTMAX, SOFTMAX_AXIS, SOFTMAX_GRAD, SOFTMAX_GRAD_AXIS,
 } from "./specs.js";
-import { checkTaus, describe, isNumberArray } from "./checks.js";
+import { describe } from "./checks.js";
 import type { Call } from "./marshal.js";
 import { checkOptions, optionKeys } from "./options.js";
-import { stridedTau, type Layout } from "./layout.js";
+import { layoutTau } from "./layout.js";
 import type { BackwardOptions, LogSumExpOptions, SoftmaxOptions } from "./types.js";
 
 const NO_NOISE = "this call is deterministic: it draws no noise";
@@ -22,15 +22,6 @@ const BACKWARD_KEYS = optionKeys<BackwardOptions>(
 );
 
 /**
- * The temperature: a number, or one per row with the classes last; along a non-last axis
- * (inner > 1) one number (an array refused by name before its length is looked at).
- */
-function tauOf(c: Call, L: Layout, v: unknown): number | Float32Array {
-  if (L.inner > 1 && isNumberArray(v)) stridedTau(c.fn, L, new Float32Array(0));
-  return checkTaus(c.fn, v, L.lines);
-}
-
-/**
  * softmax (0), logSoftmax (1) and logSumExp (2) of each line of x / tau: the row kernels with
  * the classes last, their strided forms (`*_axis`, the same bits per line) along another axis.
  */
@@ -39,14 +30,14 @@ export function prepareSoftmax(c: Call, op: 0 | 1 | 2, x: unknown, options: LogS
   const o = options ?? {};
   const a = c.operand("x", x, c.in1);
   const L = c.resolveLayout(o, a);
-  const tau = tauOf(c, L, o.tau);
+  const tau = layoutTau(c.fn, L, o.tau);
   const out = c.outPlan("out", o.out, "float32", L.lines, op === 2 ? 1 : L.classes, a.tensor !== null, c.out1, null);
   c.shapeOut(out, op === 2 ? "reduced" : "full");
   c.stageOperands(a, null, out, null);
   c.allocFresh(out);
   if (L.inner > 1) {
     const spec = op === 0 ? SOFTMAX_AXIS : op === 1 ? LOG_SOFTMAX_AXIS : LOG_SUM_EXP_AXIS;
-    const t = stridedTau(c.fn, L, tau);
+    const t = tau as number; // one number along a non-last axis (layoutTau)
     if (c.runsNow(t)) {
       const k = c.host.kernels;
       const f = op === 0 ? k.softmax_axis : op === 1 ? k.log_softmax_axis : k.log_sum_exp_axis;
@@ -95,7 +86,7 @@ export function prepareSoftmaxGrad(c: Call, y: unknown, v: unknown, options: Bac
   const b = c.operand(backward ? "dy" : "tangent", v, c.in2);
   const L = c.resolveLayout(o, a);
   c.sameLength(a, b);
-  const tau = tauOf(c, L, o.tau);
+  const tau = layoutTau(c.fn, L, o.tau);
   const isT = a.tensor !== null;
   const out = c.outPlan("out", o.out, "float32", L.lines, L.classes, isT, c.out1, null);
   c.shapeOut(out, "full");
@@ -106,7 +97,7 @@ export function prepareSoftmaxGrad(c: Call, y: unknown, v: unknown, options: Bac
   if (dt) c.allocFresh(dt);
   const dp = dt ? dt.ptr : 0;
   if (L.inner > 1) {
-    const t = stridedTau(c.fn, L, tau);
+    const t = tau as number; // one number along a non-last axis (layoutTau)
     if (c.runsNow(t)) {
       c.ranNow(SOFTMAX_GRAD_AXIS, L.outer, L.kCols, c.host.kernels.softmax_grad_axis(a.ptr, b.ptr, out.ptr, dp, L.outer, L.kCols, L.inner, t));
     } else c.launch(SOFTMAX_GRAD_AXIS, L.outer, L.kCols, null, a.ptr, b.ptr, out.ptr, dp, L.outer, L.kCols, L.inner, t);

@@ -10,11 +10,11 @@ import {
   GAPPED_ST, GAPPED_ST_AXIS, GAPPED_ST_AXIS_BACKWARD, GAPPED_ST_BACKWARD, GUMBEL_RAO, GUMBEL_RAO_AXIS, GUMBEL_RAO_AXIS_BACKWARD,
   GUMBEL_RAO_BACKWARD, type RowSpec,
 } from "./specs.js";
-import { checkKappa, checkSamples, checkTaus, isNumberArray } from "./checks.js";
+import { checkKappa, checkSamples } from "./checks.js";
 import type { Call } from "./marshal.js";
 import { checkOptions, NOTES, optionKeys, type OptionKeys } from "./options.js";
 import type { Streams } from "./streams.js";
-import { stridedTau } from "./layout.js";
+import { layoutTau } from "./layout.js";
 import type { GappedSTOptions, GumbelRaoOptions, StraightForward } from "./types.js";
 
 const ALWAYS_HARD = "the output is always one-hot: pass soft to receive the surrogate";
@@ -72,9 +72,7 @@ export function prepareStraight(
   const rows = L.outer;
   const cols = L.kCols;
   if (b) c.sameLength(a, b);
-  // Along a non-last axis one temperature (an array of any length refused by stridedTau).
-  const taus = checkTaus(fn, o.tau, strided && isNumberArray(o.tau) ? o.tau.length : rows);
-  const tau = strided ? stridedTau(fn, L, taus) : taus;
+  const tau = layoutTau(fn, L, o.tau); // along a non-last axis one number
   if (backward && o.seed === undefined) {
     throw new TypeError(`${fn}: seed is required: pass the seed and offset of the forward call, whose noise is recomputed`);
   }
