@@ -39,7 +39,7 @@ import { adaptiveGapOf } from "./inline/straight";
 import { writeGumbel } from "./inline/stream";
 import { lineExpSum } from "./inline/row";
 import { invTemperature } from "./inline/tau";
-import { checkLines } from "./inline/validate";
+import { checkLines, lineMax } from "./inline/validate";
 
 /** Lines per chunk: the backward of gumbel_rao_axis needs classes * min(inner, this) floats of workspace. */
 export const STRAIGHT_AXIS_LINES: i32 = 64;
@@ -130,15 +130,6 @@ function max4(l: usize, step: usize, classes: i32, one: bool): v128 {
   let m = f32x4.splat(-Infinity);
   for (let c = 0; c < classes; c++, l += step) m = f32x4.pmax(m, ld(l, one));
   return f32x4.add(m, vf(ZERO));
-}
-
-function max1(l: usize, step: usize, classes: i32): f32 {
-  let m = -Infinity as f32;
-  for (let c = 0; c < classes; c++, l += step) {
-    const v = load<f32>(l);
-    m = select<f32>(v, m, m < v);
-  }
-  return m + 0;
 }
 
 /** sum_c exp(l - m) in the canonical order (expShiftSum with invTau = 1: x * 1 is x). */
@@ -322,7 +313,7 @@ function raoChunk(l: usize, v: usize, d: usize, a: usize, n: i32, classes: i32, 
     for (let q = 0; q < n; q++) {
       store<i32>(at(idx, q), argmax1(at(l, q), at(d, q), step, classes));
       if (!draws) continue;
-      const m = max1(at(l, q), step, classes);
+      const m = lineMax(at(l, q), classes, step);
       store<f32>(at(logZ, q), m + logf(lineExpSum(at(l, q), 0, classes, step, m, 1)));
     }
   }
@@ -453,7 +444,7 @@ function gappedChunk(l: usize, v: usize, d: usize, a: usize, n: i32, classes: i3
       const i = argmax1(at(l, q), at(d, q), step, classes);
       store<i32>(at(idx, q), i);
       if (!y) continue;
-      const m = max1(at(l, q), step, classes);
+      const m = lineMax(at(l, q), classes, step);
       const gap = kappa >= 0 ? kappa : adaptiveGap1(at(l, q), step, i, m, lineExpSum(at(l, q), 0, classes, step, m, 1));
       const r = gapped1(at(l, q), at(y, q), step, classes, i, m, m - gap, it);
       const vq: usize = forward ? 0 : at(v, q);
