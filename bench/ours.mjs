@@ -1,7 +1,8 @@
 // gumbel-wasm itself, as benchmark implementations: the SIMD binary through tensors (zero-copy,
 // the baseline every ratio is taken against), the SIMD binary through plain Float32Arrays (the
 // convenience API: inputs copied in, results copied out into new arrays), and the scalar binary
-// through tensors.
+// through tensors. Plus, for the backward ops, the copy floor: no computation, only the copies
+// (see prepareCopyFloor).
 
 import { init } from "gumbel-wasm";
 
@@ -136,7 +137,37 @@ function prepareArrays(gw, op, input) {
 }
 
 /**
- * The three implementations of ours; the first is the baseline of every ratio.
+ * The copy floor of the backward ops: y and dy copied into wasm memory and dx copied out (dtau
+ * too for `backward`), one Float32Array.set per operand, and nothing computed. What any kernel
+ * that reads y and dy and writes dx in wasm memory costs at least, once the operands move: the
+ * README's targets for the backward ("within 2x of copying") are ratios to it. Not an
+ * implementation: run.mjs times it in the same rounds but does not check its output.
+ * @param {GumbelWasm} gw @param {import("./run.mjs").OpName} op @param {Input} input
+ * @returns {Prepared | null}
+ */
+function prepareCopyFloor(gw, op, input) {
+  if (op !== "backward" && op !== "backward-dx") return null;
+  const { rows, cols, n } = input;
+  const y = gw.tensor(rows, cols);
+  const dy = gw.tensor(rows, cols);
+  const o = gw.tensor(rows, cols);
+  const dt = op === "backward" ? gw.tensor(rows, 1) : null;
+  const dx = new Float32Array(n);
+  const dtau = new Float32Array(rows);
+  return {
+    call: () => {
+      y.data.set(input.y);
+      dy.data.set(input.dy);
+      dx.set(o.data);
+      if (dt) dtau.set(dt.data);
+    },
+    output: () => ({ values: dx }),
+    dispose: () => [y, dy, o, dt].forEach((t) => t?.free()),
+  };
+}
+
+/**
+ * The three implementations of ours, then the copy floor; the first is the baseline of every ratio.
  * @returns {Promise<Impl[]>}
  */
 export async function createOurs() {
@@ -162,6 +193,13 @@ export async function createOurs() {
       short: "scalar",
       compare: true,
       prepare: (op, input) => prepareTensors(scalar, op, input),
+    },
+    {
+      id: "copy",
+      label: "copy floor",
+      stream: "none",
+      floor: true,
+      prepare: (op, input) => prepareCopyFloor(simd, op, input),
     },
   ];
 }

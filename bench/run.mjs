@@ -59,6 +59,9 @@ import { createOurs } from "./ours.mjs";
  * @property {string} [short]   name in "speed-up vs" headers (default: label)
  * @property {string} stream    implementations with the same stream must give identical bits
  * @property {boolean} [compare] show a "speed-up of ours vs this" column
+ * @property {boolean} [floor]   a floor, not an implementation (the copy of the operands): timed
+ *                               in the same rounds, its output not checked, and the table gives
+ *                               ours / floor
  * @property {string} [details] versions, binary, threads...: printed and kept in the JSON
  * @property {(op: OpName, input: Input) => Prepared | null} prepare  null: op not supported
  */
@@ -503,6 +506,7 @@ async function main() {
         let t = performance.now();
         prep.call(0);
         const firstMs = performance.now() - t;
+        if (impl.floor) continue;
         const out = prep.output();
         for (const p of checkOutput(op, input, out)) failures.push(`${title} ${impl.id}: ${p}`);
         const ref = firstOfStream.get(impl.stream);
@@ -530,6 +534,9 @@ async function main() {
           nsPerElement: (median(ms) * 1e6) / input.n,
           usPerCall: median(ms) * 1e3,
           ratioToBaseline: median(ratios),
+          // For a floor: the baseline's time / the floor's, per round (ours is within 2x of
+          // copying its operands when this is at most 2).
+          ...(impl.floor ? { baselineToFloor: median(ratios.map((x) => 1 / x)) } : {}),
           rounds: { msPerCall: ms, ratioToBaseline: ratios },
           ...(entries[e].slow ? { slow: true } : {}),
         };
@@ -545,24 +552,34 @@ async function main() {
 
   // ---------------------------------------------------------------- report
   const compared = impls.filter((i) => i.compare);
-  const head = ["op", "shape", ...impls.map((i) => `${i.label} ns/elt`), ...compared.map((i) => `speed-up vs ${i.short ?? i.label}`)];
+  // A floor is shown where some op has it: ours / floor, the median over rounds of the ratio.
+  const floors = impls.filter((i) => i.floor && results.some((r) => /** @type {any} */ (r.impls)[i.id]));
+  const shown = impls.filter((i) => !i.floor || floors.includes(i));
+  const head = [
+    "op",
+    "shape",
+    ...shown.map((i) => `${i.label} ns/elt`),
+    ...compared.map((i) => `speed-up vs ${i.short ?? i.label}`),
+    ...floors.map((i) => `${base.label} / ${i.label}`),
+  ];
   const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, k) => (k < 2 ? " --- " : " ---: ")).join("|")}|`];
   for (const res of results) {
     /** @type {Record<string, any>} */
     const m = res.impls;
     const cells = [OP_LABELS[/** @type {OpName} */ (res.op)], res.shape];
-    for (const i of impls) cells.push(m[i.id] ? fmt(m[i.id].nsPerElement) : "—");
+    for (const i of shown) cells.push(m[i.id] ? fmt(m[i.id].nsPerElement) : "—");
     for (const i of compared) cells.push(m[i.id] ? `${fmt(m[i.id].ratioToBaseline)}x` : "—");
+    for (const i of floors) cells.push(m[i.id] ? `${fmt(m[i.id].baselineToFloor)}x` : "—");
     lines.push(`| ${cells.join(" | ")} |`);
   }
   const small = results.filter((r) => r.rows === 1 && r.cols === 10);
   if (small.length) {
-    const h = ["op (1x10)", ...impls.map((i) => `${i.label} µs/call`)];
+    const h = ["op (1x10)", ...shown.map((i) => `${i.label} µs/call`)];
     lines.push("", `| ${h.join(" | ")} |`, `|${h.map((_, k) => (k < 1 ? " --- " : " ---: ")).join("|")}|`);
     for (const res of small) {
       /** @type {Record<string, any>} */
       const m = res.impls;
-      lines.push(`| ${[OP_LABELS[/** @type {OpName} */ (res.op)], ...impls.map((i) => (m[i.id] ? fmt(m[i.id].usPerCall) : "—"))].join(" | ")} |`);
+      lines.push(`| ${[OP_LABELS[/** @type {OpName} */ (res.op)], ...shown.map((i) => (m[i.id] ? fmt(m[i.id].usPerCall) : "—"))].join(" | ")} |`);
     }
   }
 
@@ -601,7 +618,7 @@ async function main() {
     wasm: sizes,
     opLabels: OP_LABELS,
     baseline: base.id,
-    implementations: impls.map(({ id, label, stream, details }) => ({ id, label, stream, details })),
+    implementations: impls.map(({ id, label, stream, details, floor }) => ({ id, label, stream, details, ...(floor ? { floor } : {}) })),
     results,
     checks: { failures, warnings },
     sink,
