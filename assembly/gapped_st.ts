@@ -16,7 +16,7 @@
 // (seed, offset).
 
 import { expf } from "./inline/exp";
-import { dotRow, expShiftSum, rowMax, rowPtr, scaleRow, softmaxGradRow } from "./inline/row";
+import { expShiftSum, rowMax, rowPtr, scaleRow, softmaxGradRows } from "./inline/row";
 import { adaptiveGapOf, eachSampledRow, gapRow, oneHotRow } from "./inline/straight";
 
 /**
@@ -51,8 +51,8 @@ function gappedRow(lr: usize, vr: usize, dr: usize, aux: usize, r: i32, cols: i3
     return;
   }
   gappedSoftmax(lr, dr, cols, i, kappa, it);
-  // In place: softmaxGradRow reads y[k] before it writes dst[k].
-  softmaxGradRow(dr, vr, dr, cols, dotRow(vr, dr, cols), it, false);
+  // In place (dst = y): softmaxGradRows allows it.
+  softmaxGradRows(dr, vr, dr, 1, cols, it);
 }
 
 /**

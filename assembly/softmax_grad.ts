@@ -5,7 +5,7 @@
 // - gradient w.r.t. tau:            dtau = -<dx, s> = -<dx, log y>  (since s = log y + lse and
 //   sum(dx) = 0), written to dtau[r] when dtau is not 0.
 
-import { dotRow, rowPtr, softmaxGradRow } from "./inline/row";
+import { dotRow, rowPtr, softmaxGradRow, softmaxGradRows } from "./inline/row";
 import { invTemperature } from "./inline/tau";
 
 /**
@@ -15,10 +15,14 @@ import { invTemperature } from "./inline/tau";
  */
 export function softmax_grad(y: usize, v: usize, dst: usize, dtau: usize, rows: i32, cols: i32, tau: f32): void {
   const it = invTemperature(tau);
+  // Without dtau (the JVP, or a VJP asked for dlogits only): the same bits at memory speed.
+  if (!dtau) {
+    softmaxGradRows(y, v, dst, rows, cols, it);
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     const yr = rowPtr(y, r, cols);
     const vr = rowPtr(v, r, cols);
-    const dt = softmaxGradRow(yr, vr, rowPtr(dst, r, cols), cols, dotRow(vr, yr, cols), it, dtau != 0);
-    if (dtau) store<f32>(dtau + (<usize>r << 2), dt);
+    store<f32>(dtau + (<usize>r << 2), softmaxGradRow(yr, vr, rowPtr(dst, r, cols), cols, dotRow(vr, yr, cols), it));
   }
 }

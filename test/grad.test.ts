@@ -4,6 +4,7 @@
 import { describe, expect, test } from "vitest";
 import type { Tensor } from "../src/node.js";
 import { centralDiff, gumbelSoftmaxRef, softmaxDtauRef, softmaxRef, softmaxVjpRef, testRandom } from "./reference.js";
+import { expectSameBits } from "./kernels.js";
 import { backends, load } from "./setup.js";
 
 const H = 1e-5;
@@ -296,6 +297,77 @@ describe.each(backends)("%s binary", (backend) => {
       }
       t.free();
       out.free();
+    });
+  });
+
+  describe("dlogits alone (no dtau): the memory-speed path", () => {
+    /**
+     * The kernel's float32 operations, replayed exactly in plain TS (each float32 operation is
+     * the double one rounded once, Math.fround): dot = <v, y> with element k in accumulator
+     * k & 3, (a0 + a2) + (a1 + a3); then (y * (v - dot)) * float32(1 / tau).
+     */
+    function float32Ref(y: Float32Array, v: Float32Array, cols: number, tau: number): Float32Array {
+      const f = Math.fround;
+      const it = f(1 / f(tau));
+      const out = new Float32Array(y.length);
+      for (let b = 0; b < y.length; b += cols) {
+        const a = [0, 0, 0, 0];
+        for (let k = 0; k < cols; k++) a[k & 3] = f(a[k & 3]! + f(v[b + k]! * y[b + k]!));
+        const dot = f(f(a[0]! + a[2]!) + f(a[1]! + a[3]!));
+        for (let k = 0; k < cols; k++) out[b + k] = f(f(y[b + k]! * f(v[b + k]! - dot)) * it);
+      }
+      return out;
+    }
+
+    /** Rows of softmax output with masked classes (y = 0), and an upstream gradient with zeros of both signs. */
+    function operands(gw: Awaited<ReturnType<typeof load>>, rows: number, cols: number, tau: number) {
+      const x = randomArray(cols * 31 + rows, rows * cols, 3);
+      for (let i = 1; i < x.length; i += 5) x[i] = -Infinity; // masks: y = 0 there
+      for (let r = 0; r < rows; r++) x[r * cols] = 0.25; // no row entirely masked
+      const y = gw.softmax(x, { cols, tau });
+      const v = randomArray(cols * 37 + rows, rows * cols, 2);
+      for (let i = 2; i < v.length; i += 7) v[i] = i & 1 ? -0 : 0;
+      return { y, v };
+    }
+
+    const COLS = [...Array.from({ length: 40 }, (_, i) => i + 1), 63, 64, 65, 66, 67, 1000, 1003];
+
+    test.each([1, 3, 5, 9])("%i rows, cols 1..40 and 63..67, 1000, 1003: the exact float32 replay, the float64 formula, masked classes 0, the dtau path's dlogits", async (rows) => {
+      const gw = await load(backend);
+      for (const cols of COLS) {
+        const tau = 0.35 + cols / 50;
+        const { y, v } = operands(gw, rows, cols, tau);
+        const { dlogits } = gw.softmaxBackward(y, v, { cols, tau });
+        const where = `${rows}x${cols}`;
+        expectSameBits(dlogits, float32Ref(y, v, cols, tau), `${where} against the float32 replay`);
+        expect(gradClose(dlogits, softmaxVjpRef(y, v, cols, tau), v, tau)).toBe(true);
+        for (let i = 0; i < y.length; i++) if (y[i] === 0 && dlogits[i] !== 0) throw new Error(`${where}: masked class ${i} got ${dlogits[i]}`);
+        expectSameBits(dlogits, gw.softmaxBackward(y, v, { cols, tau, dtau: true }).dlogits, `${where} against the dtau path`);
+        expectSameBits(gw.softmaxJvp(y, v, { cols, tau }), dlogits, `${where} JVP`);
+      }
+    });
+
+    test("the raw kernel in place (dst = v, dst = y, as gapped_st's backward does): the same bits; rows = 0 writes nothing", async () => {
+      const gw = await load(backend);
+      const tau = 0.8;
+      for (const [rows, cols] of [[7, 4], [5, 10], [3, 16], [3, 17], [2, 1003], [9, 3]] as const) {
+        const { y, v } = operands(gw, rows, cols, tau);
+        const want = gw.softmaxBackward(y, v, { cols, tau }).dlogits;
+        const yt = gw.tensor(rows, cols);
+        const vt = gw.tensor(rows, cols);
+        for (const inPlace of ["v", "y"] as const) {
+          yt.data.set(y);
+          vt.data.set(v);
+          const dst = inPlace === "v" ? vt : yt;
+          gw.kernels.softmax_grad(yt.byteOffset, vt.byteOffset, dst.byteOffset, 0, rows, cols, tau);
+          expectSameBits(dst.data, want, `${rows}x${cols} in place of ${inPlace}`);
+        }
+        vt.data.fill(SENTINEL);
+        gw.kernels.softmax_grad(yt.byteOffset, yt.byteOffset, vt.byteOffset, 0, 0, cols, tau);
+        expect(vt.data.every((x) => x === SENTINEL)).toBe(true);
+        yt.free();
+        vt.free();
+      }
     });
   });
 });

@@ -301,11 +301,12 @@ export function dotRow(a: usize, b: usize, n: i32): f32 {
 }
 
 /**
- * The softmax Jacobian-vector product: dst[k] = (y[k] * (v[k] - dot)) * invTau. When
- * `withTau`, returns -sum_k dst[k] * log(y[k]) (terms with y[k] = 0 count as 0) in the
+ * The softmax Jacobian-vector product and the gradient w.r.t. tau: dst[k] = (y[k] * (v[k] -
+ * dot)) * invTau, and returns -sum_k dst[k] * log(y[k]) (terms with y[k] = 0 count as 0) in the
  * canonical order: the gradient w.r.t. tau, since log y = s - lse and sum_k dst[k] = 0.
+ * Without dtau, softmaxGradRows below gives the same dst.
  */
-export function softmaxGradRow(y: usize, v: usize, dst: usize, n: i32, dot: f32, invTau: f32, withTau: bool): f32 {
+export function softmaxGradRow(y: usize, v: usize, dst: usize, n: i32, dot: f32, invTau: f32): f32 {
   let k = 0;
   if (ASC_FEATURE_SIMD) {
     const dv = f32x4.splat(dot);
@@ -315,20 +316,16 @@ export function softmaxGradRow(y: usize, v: usize, dst: usize, n: i32, dot: f32,
       const yk = v128.load(at(y, k));
       const g = f32x4.mul(f32x4.mul(yk, f32x4.sub(v128.load(at(v, k)), dv)), iv);
       v128.store(at(dst, k), g);
-      if (withTau) {
-        const pos = f32x4.gt(yk, vf(ZERO));
-        acc = f32x4.add(acc, v128.and(f32x4.mul(g, logf4(v128.bitselect(yk, vf(ONE), pos))), pos));
-      }
+      const pos = f32x4.gt(yk, vf(ZERO));
+      acc = f32x4.add(acc, v128.and(f32x4.mul(g, logf4(v128.bitselect(yk, vf(ONE), pos))), pos));
     }
     const rem = n - k;
     if (rem > 0) {
       const yk = loadTail(at(y, k), rem, 0);
       const g = f32x4.mul(f32x4.mul(yk, f32x4.sub(loadTail(at(v, k), rem, 0), dv)), iv);
       storeTail(at(dst, k), rem, g);
-      if (withTau) {
-        const pos = f32x4.gt(yk, vf(ZERO));
-        acc = f32x4.add(acc, v128.and(f32x4.mul(g, logf4(v128.bitselect(yk, vf(ONE), pos))), pos));
-      }
+      const pos = f32x4.gt(yk, vf(ZERO));
+      acc = f32x4.add(acc, v128.and(f32x4.mul(g, logf4(v128.bitselect(yk, vf(ONE), pos))), pos));
     }
     return -hsum(acc);
   } else {
@@ -337,17 +334,184 @@ export function softmaxGradRow(y: usize, v: usize, dst: usize, n: i32, dot: f32,
       const yk = load<f32>(at(y, k));
       const g = (yk * (load<f32>(at(v, k)) - dot)) * invTau;
       store<f32>(at(dst, k), g);
-      if (withTau) {
-        const pos = yk > 0;
-        const p = pos ? g * logf(select<f32>(yk, 1, pos)) : <f32>0;
-        const lane = k & 3;
-        if (lane == 0) a0 += p;
-        else if (lane == 1) a1 += p;
-        else if (lane == 2) a2 += p;
-        else a3 += p;
-      }
+      const pos = yk > 0;
+      const p = pos ? g * logf(select<f32>(yk, 1, pos)) : <f32>0;
+      const lane = k & 3;
+      if (lane == 0) a0 += p;
+      else if (lane == 1) a1 += p;
+      else if (lane == 2) a2 += p;
+      else a3 += p;
     }
     return -((a0 + a2) + (a1 + a3));
+  }
+}
+
+// ---------------------------------------------------------------- the VJP / JVP of many rows, no dtau
+//
+// softmaxGradRows gives every row the bits of softmaxGradRow(y, v, dst, n, dotRow(v, y, n), ...)
+// (the same operations per element: dot = <v, y> in the canonical order, then
+// (y[k] * (v[k] - dot)) * invTau), at the speed of the memory:
+// - no loadTail / storeTail: a row of n >= 4 columns is its full vectors before the last one,
+//   then the vector of its last four elements (which overlaps the one before it when n % 4 != 0).
+//   That last vector's products are moved so that the elements not yet summed go to the lanes of
+//   their accumulators and the other lanes become +0 (LAST_LANES): the vector loadTail gives,
+//   adding the same terms to the same accumulators (+0 adds nothing: an accumulator is never
+//   -0). Its dst is computed before the row's other stores and stored after them, writing the
+//   overlapped elements again with the values they already hold (so dst may be y or v, as in
+//   gapped_st's in-place backward);
+// - rows of 4 to 16 columns are loaded once and held in registers (shortGradRows);
+// - longer rows: row r's write pass and row r+1's dot in one loop (gradPass), so that
+//   the dot's chain of dependent adds (one accumulator: the canonical order) runs beside the
+//   independent work of the write rather than alone;
+// - rows of fewer than 4 columns, and the scalar build: one row at a time.
+
+/**
+ * i8x16.swizzle masks for a row's last vector (indices >= 16 give 0), by (n - 1) & 3:
+ *
+ * ```text
+ * n % 4 = 1: [x0, x1, x2, x3] => [x3, 0, 0, 0]
+ * n % 4 = 2: [x0, x1, x2, x3] => [x2, x3, 0, 0]
+ * n % 4 = 3: [x0, x1, x2, x3] => [x1, x2, x3, 0]
+ * n % 4 = 0: [x0, x1, x2, x3] => [x0, x1, x2, x3]
+ * ```
+ */
+const LAST_LANES: usize = memory.data<u8>([
+  12, 13, 14, 15, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  8, 9, 10, 11, 12, 13, 14, 15, 255, 255, 255, 255, 255, 255, 255, 255,
+  4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 255, 255, 255, 255,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+], 16);
+
+/** v * y at byte offset o: one term of the dot (dotRow's order of the factors). */
+// @ts-ignore: decorator
+@inline
+function dotTerm(y: usize, v: usize, o: usize): v128 {
+  return f32x4.mul(v128.load(v + o), v128.load(y + o));
+}
+
+/** (y * (v - dot)) * invTau at byte offset o. */
+// @ts-ignore: decorator
+@inline
+function gradTerm(y: usize, v: usize, o: usize, dv: v128, iv: v128): v128 {
+  return f32x4.mul(f32x4.mul(v128.load(y + o), f32x4.sub(v128.load(v + o), dv)), iv);
+}
+
+/**
+ * Rows of 4 * nv + 1 to 4 * nv + 4 columns (4 to 16): each row's vectors loaded once (nv full
+ * ones, then the last), its dot, then its dst from the same registers. Inlined with a constant
+ * nv: one straight loop body per length class.
+ */
+// @ts-ignore: decorator
+@inline
+function shortGradRows(y: usize, v: usize, dst: usize, rows: i32, cols: i32, iv: v128, lanes: v128, nv: i32): void {
+  const stride = <usize>cols << 2;
+  const ol = <usize>(cols - 4) << 2;
+  for (let r = 0; r < rows; r++, y += stride, v += stride, dst += stride) {
+    const y0 = nv > 0 ? v128.load(y) : vf(ZERO);
+    const v0 = nv > 0 ? v128.load(v) : y0;
+    const y1 = nv > 1 ? v128.load(y, 16) : y0;
+    const v1 = nv > 1 ? v128.load(v, 16) : v0;
+    const y2 = nv > 2 ? v128.load(y, 32) : y0;
+    const v2 = nv > 2 ? v128.load(v, 32) : v0;
+    const yl = v128.load(y + ol);
+    const vl = v128.load(v + ol);
+    let acc = vf(ZERO);
+    if (nv > 0) acc = f32x4.add(acc, f32x4.mul(v0, y0));
+    if (nv > 1) acc = f32x4.add(acc, f32x4.mul(v1, y1));
+    if (nv > 2) acc = f32x4.add(acc, f32x4.mul(v2, y2));
+    acc = f32x4.add(acc, i8x16.swizzle(f32x4.mul(vl, yl), lanes));
+    // hsum, its result in every lane: [s0, s1, ...] => s0 + s1.
+    const s = f32x4.add(acc, i32x4.shuffle(acc, acc, 2, 3, 0, 1));
+    const dv = f32x4.add(i32x4.shuffle(s, s, 0, 0, 0, 0), i32x4.shuffle(s, s, 1, 1, 1, 1));
+    if (nv > 0) v128.store(dst, f32x4.mul(f32x4.mul(y0, f32x4.sub(v0, dv)), iv));
+    if (nv > 1) v128.store(dst, f32x4.mul(f32x4.mul(y1, f32x4.sub(v1, dv)), iv), 16);
+    if (nv > 2) v128.store(dst, f32x4.mul(f32x4.mul(y2, f32x4.sub(v2, dv)), iv), 32);
+    v128.store(dst + ol, f32x4.mul(f32x4.mul(yl, f32x4.sub(vl, dv)), iv));
+  }
+}
+
+/**
+ * One pass over rows of more than 16 columns: when `write`, the dst of the row at y, v given its
+ * dot; when `next`, the dot of the row at yn, vn, returned. Inlined with constant flags: row 0's
+ * dot alone, then row r's dst with row r+1's dot in one loop, then the last row's dst alone.
+ */
+// @ts-ignore: decorator
+@inline
+function gradPass(y: usize, v: usize, dst: usize, yn: usize, vn: usize, cols: i32, dot: f32, iv: v128, lanes: v128, write: bool, next: bool): f32 {
+  const n = (cols - 1) & ~3; // the full vectors before the last one
+  const ol = <usize>(cols - 4) << 2;
+  const dv = f32x4.splat(dot);
+  const last = write ? gradTerm(y, v, ol, dv, iv) : dv;
+  let acc = vf(ZERO);
+  let k = 0;
+  for (; k + 16 <= n; k += 16) {
+    const o = <usize>k << 2;
+    if (next) acc = f32x4.add(acc, dotTerm(yn, vn, o));
+    if (write) v128.store(dst + o, gradTerm(y, v, o, dv, iv));
+    if (next) acc = f32x4.add(acc, dotTerm(yn, vn, o + 16));
+    if (write) v128.store(dst + o, gradTerm(y, v, o + 16, dv, iv), 16);
+    if (next) acc = f32x4.add(acc, dotTerm(yn, vn, o + 32));
+    if (write) v128.store(dst + o, gradTerm(y, v, o + 32, dv, iv), 32);
+    if (next) acc = f32x4.add(acc, dotTerm(yn, vn, o + 48));
+    if (write) v128.store(dst + o, gradTerm(y, v, o + 48, dv, iv), 48);
+  }
+  for (; k < n; k += 4) {
+    const o = <usize>k << 2;
+    if (next) acc = f32x4.add(acc, dotTerm(yn, vn, o));
+    if (write) v128.store(dst + o, gradTerm(y, v, o, dv, iv));
+  }
+  if (write) v128.store(dst + ol, last);
+  return next ? hsum(f32x4.add(acc, i8x16.swizzle(dotTerm(yn, vn, ol), lanes))) : 0;
+}
+
+/** <v, y> in the canonical order, scalar: unrolled by four (element k to accumulator k & 3). */
+// @ts-ignore: decorator
+@inline
+function scalarDot(y: usize, v: usize, n: i32): f32 {
+  let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const p = at(v, k);
+    const q = at(y, k);
+    a0 += load<f32>(p) * load<f32>(q);
+    a1 += load<f32>(p, 4) * load<f32>(q, 4);
+    a2 += load<f32>(p, 8) * load<f32>(q, 8);
+    a3 += load<f32>(p, 12) * load<f32>(q, 12);
+  }
+  if (k < n) a0 += load<f32>(at(v, k)) * load<f32>(at(y, k));
+  if (k + 1 < n) a1 += load<f32>(at(v, k + 1)) * load<f32>(at(y, k + 1));
+  if (k + 2 < n) a2 += load<f32>(at(v, k + 2)) * load<f32>(at(y, k + 2));
+  return (a0 + a2) + (a1 + a3);
+}
+
+/**
+ * The softmax Jacobian-vector product of `rows` rows, no dtau: dst[k] = (y[k] * (v[k] - dot)) *
+ * invTau with dot = <v, y> of the row, the bits of softmaxGradRow after dotRow. dst may be y or v.
+ */
+export function softmaxGradRows(y: usize, v: usize, dst: usize, rows: i32, cols: i32, invTau: f32): void {
+  if (rows <= 0) return;
+  if (ASC_FEATURE_SIMD && cols >= 4) {
+    const iv = f32x4.splat(invTau);
+    const lanes = v128.load(LAST_LANES + (<usize>((cols - 1) & 3) << 4));
+    const nv = (cols - 1) >> 2;
+    if (nv == 0) shortGradRows(y, v, dst, rows, cols, iv, lanes, 0);
+    else if (nv == 1) shortGradRows(y, v, dst, rows, cols, iv, lanes, 1);
+    else if (nv == 2) shortGradRows(y, v, dst, rows, cols, iv, lanes, 2);
+    else if (nv == 3) shortGradRows(y, v, dst, rows, cols, iv, lanes, 3);
+    else {
+      const stride = <usize>cols << 2;
+      let dot = gradPass(0, 0, 0, y, v, cols, 0, iv, lanes, false, true);
+      for (let r = 1; r < rows; r++, y += stride, v += stride, dst += stride) {
+        dot = gradPass(y, v, dst, y + stride, v + stride, cols, dot, iv, lanes, true, true);
+      }
+      gradPass(y, v, dst, 0, 0, cols, dot, iv, lanes, true, false);
+    }
+  } else {
+    // The scalar build, and rows of fewer than 4 columns: one row at a time.
+    for (let r = 0; r < rows; r++, y = at(y, cols), v = at(v, cols), dst = at(dst, cols)) {
+      const dot = ASC_FEATURE_SIMD ? dotRow(v, y, cols) : scalarDot(y, v, cols);
+      for (let k = 0; k < cols; k++) store<f32>(at(dst, k), (load<f32>(at(y, k)) * (load<f32>(at(v, k)) - dot)) * invTau);
+    }
   }
 }
 
