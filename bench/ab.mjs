@@ -1,8 +1,10 @@
 // A/B of two builds of the package in one process: the same calls on each, interleaved round by
 // round (bench/rounds.mjs), as ratios B / A. For changes that must not move the speed (a
 // refactor): give A the checkout before, B the one after, each built (`npm run build`).
+// `--cases backward`: softmaxBackward for dlogits only (tensors in and out) at the backward
+// bench's shapes instead, for a change that should move it.
 //
-//   node bench/ab.mjs --a ../before --b . [--rounds 7] [--time 200]
+//   node bench/ab.mjs --a ../before --b . [--cases default|backward] [--rounds 7] [--time 200]
 
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -10,7 +12,13 @@ import { parseArgs } from "node:util";
 import { median, rotatedRounds, xorshift } from "./rounds.mjs";
 
 const { values } = parseArgs({
-  options: { a: { type: "string" }, b: { type: "string", default: "." }, rounds: { type: "string", default: "7" }, time: { type: "string", default: "200" } },
+  options: {
+    a: { type: "string" },
+    b: { type: "string", default: "." },
+    cases: { type: "string", default: "default" },
+    rounds: { type: "string", default: "7" },
+    time: { type: "string", default: "200" },
+  },
 });
 if (!values.a) throw new Error("bench/ab.mjs: --a <checkout> is required (the build to compare against)");
 const load = async (dir) => (await import(pathToFileURL(resolve(dir, "dist/node.js")).href)).init({ backend: "simd", seed: 1 });
@@ -44,8 +52,24 @@ function cases(gw) {
   };
 }
 
-const a = cases(A);
-const b = cases(B);
+/** softmaxBackward, dlogits only, on tensors: shape -> [call, elements]. */
+function backwardCases(gw) {
+  const out = {};
+  for (const [rows, cols] of [[4096, 10], [256, 1000], [64, 32000], [8, 128256]]) {
+    const y = gw.tensor(rows, cols);
+    const dy = gw.tensor(rows, cols);
+    for (let i = 0; i < y.length; i++) dy.data[i] = xorshift() - 0.5;
+    y.data.set(gw.softmax(dy, { tau: 0.5 }).data);
+    const o = gw.tensor(rows, cols);
+    out[`softmaxBackward dlogits only ${rows}x${cols}, tensors`] = () => gw.softmaxBackward(y, dy, { tau: 0.5, out: o });
+  }
+  return out;
+}
+
+if (!["default", "backward"].includes(values.cases)) throw new Error(`bench/ab.mjs: --cases is default or backward, got ${values.cases}`);
+const make = values.cases === "backward" ? backwardCases : cases;
+const a = make(A);
+const b = make(B);
 const rounds = Number(values.rounds);
 const rows = [];
 for (const name of Object.keys(a)) {
