@@ -24,6 +24,14 @@ export function sample_tokens_work(cols: i32): i32 {
  * @validates
  */
 export function sample_tokens(logits: usize, dst: usize, rows: i32, cols: i32, params: usize, work: usize): i32 {
+  // One row (a request) is validated by the sampler's own pass: one read of the row.
+  if (rows == 1 && load<f32>(params, P_TEMP) != 0) {
+    const k = sampleTokenRow(logits, cols, params, work);
+    if (k < 0) return 0;
+    setFault(0);
+    store<i32>(dst, k);
+    return -1;
+  }
   for (let r = 0; r < rows; r++) {
     const f = tokenFault(rowMax(rowPtr(logits, r, cols), cols), load<f32>(params + <usize>r * PARAM_BYTES, P_TEMP));
     if (f == 0) continue;

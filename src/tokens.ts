@@ -15,6 +15,14 @@ import type { Layout } from "./layout.js";
 
 export type { SampleTokensOptions } from "./types.js";
 
+/**
+ * The token stream layout this release's `sampleTokens` draws with: which random blocks give a
+ * row's token, so the same seed and offset give the same token (README, "Token stream
+ * layouts"). 2 since 0.7.0 (exact draws from the row's own blocks at counter (j, 0, 1 + i));
+ * 1 before (Gumbel-Max with gumbelMax's noise).
+ */
+export const TOKEN_STREAM_LAYOUT = 2;
+
 /** sampleTokens' option keys (an unknown one is a TypeError: src/options.ts). */
 export const SAMPLE_TOKENS_KEYS = optionKeys<SampleTokensOptions>(
   { cols: true, shape: true, axis: true, keepDims: true, temperature: true, topK: true, topP: true, minP: true, seed: true, seeds: true, offset: true, offsets: true, out: true },

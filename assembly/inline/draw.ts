@@ -98,47 +98,107 @@ export function pair(a: usize, i: i32): usize {
 }
 
 /**
- * bm[b] = the largest logit of block b (a zero as +0), for the blocks of a validated row (no
- * NaN); returns the row's largest. One read of the row: the pass the sampler cannot do without.
+ * bm[b] = the largest logit of block b and sm[4 b + i] that of its sub-block i (16 tokens
+ * each; +0 for a zero, -Inf for one past the row's end); returns the row's largest, or NaN if
+ * the row holds a NaN (then the maxima are not to be used). One read of the row: the pass the
+ * sampler cannot do without, which validates the row on the way (NaN here, +Inf and all -Inf
+ * from the maximum: tokenFault).
  */
-export function blockMaxima(x: usize, n: i32, bm: usize): f32 {
+export function blockMaxima(x: usize, n: i32, bm: usize, sm: usize): f32 {
   const nb = blockCount(n);
   let m = -Infinity as f32;
+  let nan = false;
   let b = 0;
   if (ASC_FEATURE_SIMD) {
+    let bad = f32x4.splat(0);
+    const zero = f32x4.splat(0);
     for (; b < n >> LOG_B; b++) {
       const p = x + (<usize>b << (LOG_B + 2));
+      // a_i: the maximum of sub-block i (vectors 4 i .. 4 i + 3), lane-wise.
       let a0 = v128.load(p);
-      let a1 = v128.load(p, 16);
-      let a2 = v128.load(p, 32);
-      let a3 = v128.load(p, 48);
-      for (let q: usize = 64; q < <usize>(B << 2); q += 64) {
-        a0 = f32x4.pmax(a0, v128.load(p + q));
-        a1 = f32x4.pmax(a1, v128.load(p + q, 16));
-        a2 = f32x4.pmax(a2, v128.load(p + q, 32));
-        a3 = f32x4.pmax(a3, v128.load(p + q, 48));
+      let a1 = v128.load(p, 64);
+      let a2 = v128.load(p, 128);
+      let a3 = v128.load(p, 192);
+      bad = v128.or(bad, v128.or(v128.or(f32x4.ne(a0, a0), f32x4.ne(a1, a1)), v128.or(f32x4.ne(a2, a2), f32x4.ne(a3, a3))));
+      for (let q: usize = 16; q < 64; q += 16) {
+        const v0 = v128.load(p + q);
+        const v1 = v128.load(p + q, 64);
+        const v2 = v128.load(p + q, 128);
+        const v3 = v128.load(p + q, 192);
+        bad = v128.or(bad, v128.or(v128.or(f32x4.ne(v0, v0), f32x4.ne(v1, v1)), v128.or(f32x4.ne(v2, v2), f32x4.ne(v3, v3))));
+        a0 = f32x4.pmax(a0, v0);
+        a1 = f32x4.pmax(a1, v1);
+        a2 = f32x4.pmax(a2, v2);
+        a3 = f32x4.pmax(a3, v3);
       }
-      const v = f32x4.pmax(f32x4.pmax(a0, a1), f32x4.pmax(a2, a3));
-      const h = f32x4.pmax(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+      // [max a0, max a1, max a2, max a3] by two rounds of pairwise maxima.
+      const u = f32x4.pmax(i32x4.shuffle(a0, a1, 0, 1, 4, 5), i32x4.shuffle(a0, a1, 2, 3, 6, 7));
+      const w = f32x4.pmax(i32x4.shuffle(a2, a3, 0, 1, 4, 5), i32x4.shuffle(a2, a3, 2, 3, 6, 7));
+      const z = f32x4.add(f32x4.pmax(i32x4.shuffle(u, w, 0, 2, 4, 6), i32x4.shuffle(u, w, 1, 3, 5, 7)), zero);
+      v128.store(sm + (<usize>b << 4), z);
+      const h = f32x4.pmax(z, i32x4.shuffle(z, z, 2, 3, 0, 1));
       const c = f32x4.extract_lane(h, 0);
       const d = f32x4.extract_lane(h, 1);
-      const mb = select<f32>(d, c, c < d) + 0;
+      const mb = select<f32>(d, c, c < d);
       store<f32>(at(bm, b), mb);
       m = select<f32>(mb, m, m < mb);
     }
+    nan = v128.any_true(bad);
   }
   for (; b < nb; b++) {
-    const end = min<i32>(n, (b + 1) << LOG_B);
     let mb = -Infinity as f32;
-    for (let k = b << LOG_B; k < end; k++) {
-      const v = load<f32>(at(x, k));
-      mb = select<f32>(v, mb, mb < v);
+    for (let i = 0; i < 4; i++) {
+      const end = min<i32>(n, (b << LOG_B) + (i + 1) * 16);
+      let ms = -Infinity as f32;
+      for (let k = (b << LOG_B) + i * 16; k < end; k++) {
+        const v = load<f32>(at(x, k));
+        ms = select<f32>(v, ms, ms < v);
+        nan = nan || v != v;
+      }
+      ms += 0;
+      store<f32>(at(sm, (b << 2) + i), ms);
+      mb = select<f32>(ms, mb, mb < ms);
     }
-    mb += 0;
     store<f32>(at(bm, b), mb);
     m = select<f32>(mb, m, m < mb);
   }
-  return m;
+  return nan ? NaN : m;
+}
+
+/**
+ * sb[b] = an upper bound of block b's weight: the sum over its sub-blocks of 16 2^floor(y)
+ * (1 + frac(y)), y = (sm - lmax) invT log2(e) (coldMass' bound of 2^y) clamped at -126, in
+ * float32 lanes combined as (a0 + a2) + (a1 + a3): the same bits in both binaries.
+ */
+export function subBlockBounds(sm: usize, nb: i32, lmax: f32, invT: f32, sb: usize): void {
+  const scale: f32 = invT * 1.44269504088896341;
+  for (let b = 0; b < nb; b++) {
+    let s: f32;
+    if (ASC_FEATURE_SIMD) {
+      const y = f32x4.pmax(f32x4.mul(f32x4.sub(v128.load(sm + (<usize>b << 4)), f32x4.splat(lmax)), f32x4.splat(scale)), f32x4.splat(-126));
+      const fl = f32x4.floor(y);
+      const pow = i32x4.shl(i32x4.add(f32x4.add(fl, f32x4.splat(12582912)), i32x4.splat(127 - 0x4b400000)), 23);
+      const e = f32x4.mul(pow, f32x4.add(f32x4.sub(y, fl), f32x4.splat(1)));
+      const h = f32x4.add(e, i32x4.shuffle(e, e, 2, 3, 0, 1));
+      s = f32x4.extract_lane(h, 0) + f32x4.extract_lane(h, 1);
+    } else {
+      const e0 = bitExp(load<f32>(at(sm, b << 2)), lmax, scale);
+      const e1 = bitExp(load<f32>(at(sm, (b << 2) + 1)), lmax, scale);
+      const e2 = bitExp(load<f32>(at(sm, (b << 2) + 2)), lmax, scale);
+      const e3 = bitExp(load<f32>(at(sm, (b << 2) + 3)), lmax, scale);
+      s = (e0 + e2) + (e1 + e3);
+    }
+    store<f32>(at(sb, b), s * 16);
+  }
+}
+
+/** 2^floor(y) (1 + frac(y)) >= 2^y for y = (l - lmax) * scale clamped at -126 (the f32x4 steps, scalar). */
+// @ts-ignore: decorator
+@inline
+function bitExp(l: f32, lmax: f32, scale: f32): f32 {
+  const y = max<f32>((l - lmax) * scale, -126);
+  const fl = Mathf.floor(y);
+  return reinterpret<f32>((<i32>fl + 127) << 23) * ((y - fl) + 1);
 }
 
 /** ub[b] = expf((bm[b] - lmax) * invT): the bound of block b's weights (same bits in both binaries). */
@@ -147,6 +207,7 @@ export function blockWeights(bm: usize, ub: usize, nb: i32, lmax: f32, invT: f32
   if (ASC_FEATURE_SIMD) {
     const mv = f32x4.splat(lmax);
     const iv = f32x4.splat(invT);
+    for (; b + 16 <= nb; b += 16) expShift4x4(at(bm, b), at(ub, b), mv, iv); // four chains side by side
     for (; b + 4 <= nb; b += 4) v128.store(at(ub, b), expf4(f32x4.mul(f32x4.sub(v128.load(at(bm, b)), mv), iv)));
   }
   for (; b < nb; b++) store<f32>(at(ub, b), expf((load<f32>(at(bm, b)) - lmax) * invT));
@@ -170,39 +231,45 @@ export function countBlocks(bm: usize, nb: i32, theta: f32, lmax: f32, invT: f32
  * Appends (l_k, k) for every token passing the floors to cand, in index order, scanning only
  * the blocks whose maximum passes (four tokens at a time where SIMD is there); returns the
  * count. Also bounds the weight of the tokens it leaves in those blocks: belowMass = the sum
- * over the blocks scanned of (B - tokens gathered) * the weight of the largest token left.
+ * over their sub-blocks (16 tokens) of (16 - tokens gathered) * the weight of the largest token
+ * left, sub-block by sub-block in order (the same bits in both binaries).
  */
 export function gatherBlocks(x: usize, n: i32, bm: usize, nb: i32, theta: f32, lmax: f32, invT: f32, lq: f32, cand: usize): i32 {
   let c = 0;
   let below: f64 = 0;
   for (let b = 0; b < nb; b++) {
     if (!passes(load<f32>(at(bm, b)), theta, lmax, invT, lq)) continue;
-    const end = min<i32>(n, (b + 1) << LOG_B);
-    const c0 = c;
-    let k = b << LOG_B;
-    let left = -Infinity as f32; // the largest token left
-    if (ASC_FEATURE_SIMD) {
-      const tv = f32x4.splat(theta);
-      const mv = f32x4.splat(lmax);
-      const iv = f32x4.splat(invT);
-      const qv = f32x4.splat(lq);
-      let lv = f32x4.splat(-Infinity);
-      for (; k + 4 <= end; k += 4) {
-        const v = v128.load(at(x, k));
-        const ok = v128.and(f32x4.ge(v, tv), f32x4.ge(f32x4.mul(f32x4.sub(v, mv), iv), qv));
-        lv = f32x4.pmax(lv, v128.bitselect(lv, v, ok));
-        if (!v128.any_true(ok)) continue;
-        for (let j = k; j < k + 4; j++) c = pushPassing(x, j, theta, lmax, invT, lq, cand, c);
+    for (let i = 0; i < 4; i++) {
+      const start = (b << LOG_B) + i * 16;
+      const end = min<i32>(n, start + 16);
+      const c0 = c;
+      let k = start;
+      let left = -Infinity as f32; // the largest token left
+      if (ASC_FEATURE_SIMD) {
+        if (end - start == 16) {
+          const tv = f32x4.splat(theta);
+          const mv = f32x4.splat(lmax);
+          const iv = f32x4.splat(invT);
+          const qv = f32x4.splat(lq);
+          let lv = f32x4.splat(-Infinity);
+          for (; k < end; k += 4) {
+            const v = v128.load(at(x, k));
+            const ok = v128.and(f32x4.ge(v, tv), f32x4.ge(f32x4.mul(f32x4.sub(v, mv), iv), qv));
+            lv = f32x4.pmax(lv, v128.bitselect(lv, v, ok));
+            if (!v128.any_true(ok)) continue;
+            for (let j = k; j < k + 4; j++) c = pushPassing(x, j, theta, lmax, invT, lq, cand, c);
+          }
+          const h = f32x4.pmax(lv, i32x4.shuffle(lv, lv, 2, 3, 0, 1));
+          left = max<f32>(f32x4.extract_lane(h, 0), f32x4.extract_lane(h, 1));
+        }
       }
-      const h = f32x4.pmax(lv, i32x4.shuffle(lv, lv, 2, 3, 0, 1));
-      left = max<f32>(f32x4.extract_lane(h, 0), f32x4.extract_lane(h, 1));
+      for (; k < end; k++) {
+        const l = load<f32>(at(x, k));
+        if (!passes(l, theta, lmax, invT, lq)) left = max<f32>(left, l);
+        c = pushPassing(x, k, theta, lmax, invT, lq, cand, c);
+      }
+      below += <f64>(16 - (c - c0)) * <f64>expf((left - lmax) * invT);
     }
-    for (; k < end; k++) {
-      const l = load<f32>(at(x, k));
-      if (!passes(l, theta, lmax, invT, lq)) left = max<f32>(left, l);
-      c = pushPassing(x, k, theta, lmax, invT, lq, cand, c);
-    }
-    below += <f64>(B - (c - c0)) * <f64>expf((left - lmax) * invT);
   }
   belowMass = below;
   return c;
@@ -307,10 +374,8 @@ export function coldMass(x: usize, n: i32, lmax: f32, invT: f32, lq: f32): f64 {
     let a3: f32 = 0;
     const end = min<i32>(n, (b + 1) << LOG_B);
     for (let k = b << LOG_B; k < end; k++) {
-      const d = load<f32>(at(x, k)) - lmax;
-      const y = max<f32>(d * scale, -126);
-      const fl = Mathf.floor(y);
-      const e = d * invT < lq ? reinterpret<f32>((<i32>fl + 127) << 23) * ((y - fl) + 1) : 0;
+      const l = load<f32>(at(x, k));
+      const e = (l - lmax) * invT < lq ? bitExp(l, lmax, scale) : 0;
       const j = k & 3;
       if (j == 0) a0 += e;
       else if (j == 1) a1 += e;

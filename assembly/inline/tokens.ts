@@ -24,12 +24,12 @@
 //   blocks, else rejection from the block maxima restricted to blocks that reach the floor.
 // - no filter: rejection from the block maxima (rows of SMALL tokens or fewer: the inverse CDF).
 
-import { B, belowMass, paths, blockCount, blockMaxima, blockWeights, coldMass, countBlocks, gatherBlocks, gatherHeavy, listDraw, pair, passes, rejectDraw, rowDraw, rowMass, startDraws } from "./draw";
+import { B, belowMass, paths, blockCount, blockMaxima, blockWeights, coldMass, countBlocks, subBlockBounds, gatherBlocks, gatherHeavy, listDraw, pair, passes, rejectDraw, rowDraw, rowMass, startDraws } from "./draw";
 import { expf } from "./exp";
 import { logf } from "./log";
 import { firstEqual, rowMax } from "./row";
 import { invTemperature } from "./tau";
-import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, FAULT_SCALE } from "./validate";
+import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, FAULT_SCALE, setFault } from "./validate";
 
 /** A row's parameters, PARAM_BYTES: temperature, topK, topP, minP, key, first counter. */
 export const P_TEMP: usize = 0; // f32, 0 = greedy
@@ -62,13 +62,13 @@ const LIST_MAX: i32 = 4096;
 const LIST_BLOCKS: i32 = 32;
 /** Top-p: gather from at most 1 / HOT_SHARE of the blocks. */
 const HOT_SHARE: i32 = 8;
-/** Top-p: refine the bounds of Z when they are wider than 1 / TIGHT of the gathered mass. */
-const TIGHT: f64 = 32;
+/** Top-p: refine the bounds of Z at once when they are wider than 1 / TIGHT of the gathered mass (else when a draw needs it). */
+const TIGHT: f64 = 4;
 /** coldMass's bound and 1 / its largest overestimate (1.0615), with margins for float32 rounding. */
 const COLD_HI: f64 = 1.001;
 const COLD_LO: f64 = 0.93;
 /** Top-p: the blocks left out of H bound at most 1 / SLACK_SHARE of the mass. */
-const SLACK_SHARE: f64 = 64;
+const SLACK_SHARE: f64 = 16;
 const LN2_F: f32 = 0.6931472;
 /** Pruning margin for top-p's candidates by weight (covers float rounding of the sums by far). */
 const CUT_MARGIN: f64 = 0.999;
@@ -78,12 +78,12 @@ const SUM_SLACK: f64 = 9.094947017729282e-13; // 2^-40
 
 /**
  * The bytes of work space sampleTokenRow needs for a row of `n`: block maxima and bounds (4
- * bytes each), prefix sums (8), candidates and selection pairs (8 + 8 per token), weights (4 + 4).
+ * bytes each), prefix sums (8), sub-block maxima (16); candidates and selection pairs (8 + 8 per token), weights (4 + 4).
  */
 // @ts-ignore: decorator
 @inline
 export function tokenRowWork(n: i32): i32 {
-  return n * 24 + blockCount(n) * 16 + 32 + 768;
+  return n * 24 + blockCount(n) * 32 + 32 + 768;
 }
 
 /**
@@ -103,8 +103,10 @@ export function tokenFault(m: f32, t: f32): i32 {
 
 
 /**
- * The token of one validated row lr[0 .. n) with the parameters at p (PARAM_BYTES), using
+ * The token of one row lr[0 .. n) with the parameters at p (PARAM_BYTES), using
  * tokenRowWork(n) bytes at work; its draws come from the row's key and first stream element.
+ * A row not yet validated is checked in the sampler's own pass: a bad one sets the fault
+ * (tokenFault) and gives -1.
  */
 export function sampleTokenRow(lr: usize, n: i32, p: usize, work: usize): i32 {
   const t = load<f32>(p, P_TEMP);
@@ -124,14 +126,20 @@ export function sampleTokenRow(lr: usize, n: i32, p: usize, work: usize): i32 {
   const sel = cand + (<usize>n << 3); // n pairs (logit, mass) to select in
   const wts = sel + (<usize>n << 3); // n floats: weights of a list
   const rw = wts + (<usize>n << 2); // n floats: the row's weights (top-p's exact mass)
-  const lmax = blockMaxima(lr, n, bm);
+  const sm = rw + (<usize>n << 2); // 4 nb floats: sub-block maxima
+  const lmax = blockMaxima(lr, n, bm, sm);
+  const f = tokenFault(lmax, t);
+  if (f != 0) {
+    setFault(f);
+    return -1;
+  }
   const invT = invTemperature(t);
   const lm: f32 = minP > 0 ? logf(minP) : -Infinity;
   if (topK > 0 && topK < n) {
     paths |= PATH_TOPK;
     return topKRow(lr, n, nb, bm, topK, topP, lm, lmax, invT, cand, sel, wts);
   }
-  if (topP < 1) return topPRow(lr, n, nb, bm, ub, cum, topP, lm, lmax, invT, cand, sel, wts, rw);
+  if (topP < 1) return topPRow(lr, n, nb, bm, sm, ub, cum, topP, lm, lmax, invT, cand, sel, wts, rw);
   if (minP > 0 && countBlocks(bm, nb, -Infinity, lmax, invT, lm) <= LIST_BLOCKS) {
     paths |= PATH_MINP_LIST;
     return listDraw(cand, gatherBlocks(lr, n, bm, nb, -Infinity, lmax, invT, lm, cand), wts, -Infinity, lmax, invT, lm);
@@ -179,24 +187,29 @@ function masses(cand: usize, c: i32, sel: usize, lmax: f32, invT: f32): i32 {
 
 /** Top-p without top-k (min-p after it): see the top. */
 function topPRow(
-  lr: usize, n: i32, nb: i32, bm: usize, ub: usize, cum: usize, topP: f32, lm: f32, lmax: f32, invT: f32, cand: usize, sel: usize, wts: usize, rw: usize,
+  lr: usize, n: i32, nb: i32, bm: usize, sm: usize, ub: usize, cum: usize, topP: f32, lm: f32, lmax: f32, invT: f32, cand: usize, sel: usize, wts: usize, rw: usize,
 ): i32 {
   const p = <f64>topP;
   blockWeights(bm, ub, nb, lmax, invT);
   // The gathered tokens H: s >= lq (hotFloor). With min-p's floor at or above it, H holds
   // every kept token whatever the nucleus.
-  const lq = hotFloor(ub, nb, cum, nb / HOT_SHARE);
+  subBlockBounds(sm, nb, lmax, invT, wts); // (wts is free until the draw)
+  const lq = hotFloor(ub, wts, nb, cum, nb / HOT_SHARE);
   const holds = lm >= lq;
   const c = masses(cand, gatherBlocks(lr, n, bm, nb, -Infinity, lmax, invT, lq, cand), sel, lmax, invT);
   const zh = listMass;
-  // The rest: each block not reaching H holds its maximum and at most B tokens of weight at
-  // most ub_b; the blocks reaching it hold the weight gatherBlocks bounded (belowMass).
+  // The rest: each block not reaching H holds its maximum (ub_b) and at most the bound of its
+  // sub-blocks' maxima (subBlockBound); the blocks reaching it hold the weight gatherBlocks
+  // bounded (belowMass).
   const below = belowMass;
   let cold: f64 = 0;
+  let coldHi: f64 = 0;
   for (let b = 0; b < nb; b++) {
-    if ((load<f32>(bm + (<usize>b << 2)) - lmax) * invT < lq) cold += <f64>load<f32>(ub + (<usize>b << 2));
+    if ((load<f32>(bm + (<usize>b << 2)) - lmax) * invT >= lq) continue;
+    cold += <f64>load<f32>(ub + (<usize>b << 2));
+    coldHi += <f64>load<f32>(wts + (<usize>b << 2));
   }
-  let zHi = zh + (cold * <f64>B + below) * (1 + BOUND_SLACK);
+  let zHi = zh + (coldHi * COLD_HI + below) * (1 + BOUND_SLACK);
   let zLo = zh + cold * (1 - BOUND_SLACK);
   let refined = false;
   if ((zHi - zLo) * TIGHT > zh || (!holds && zh < p * zHi)) {
@@ -240,25 +253,27 @@ function topPRow(
 
 /**
  * Top-p's floor for H: -j ln 2 for the smallest j (0 .. 63) such that the blocks of bound
- * ub_b < 2^-j weigh at most 1 / SLACK_SHARE of sum ub (times B, as their bound counts them),
- * read off a histogram of the bounds by binary exponent; but j smaller if more than `cap`
- * blocks would reach the floor. hist: 64 doubles and 64 words of work space.
+ * ub_b < 2^-j weigh at most 1 / SLACK_SHARE of sum ub by their sub-block bounds sb_b, read off
+ * a histogram of the blocks by ub's binary exponent; j smaller if more than `cap` blocks would
+ * reach the floor. hist: 64 doubles and 64 words of work space.
  */
-function hotFloor(ub: usize, nb: i32, hist: usize, cap: i32): f32 {
+function hotFloor(ub: usize, sb: usize, nb: i32, hist: usize, cap: i32): f32 {
   const count = hist + 512;
   memory.fill(hist, 0, 768);
   let total: f64 = 0;
+  let tail: f64 = 0;
   for (let b = 0; b < nb; b++) {
     const u = load<f32>(ub + (<usize>b << 2));
     if (u == 0) continue;
     // u in [2^-(j+1), 2^-j) for j = 126 - biased exponent (u <= 1: j = -1 for u = 1, taken as 0).
     const j = min<i32>(max<i32>(126 - (reinterpret<i32>(u) >>> 23), 0), 63);
-    store<f64>(hist + (<usize>j << 3), load<f64>(hist + (<usize>j << 3)) + <f64>u);
+    const s = <f64>load<f32>(sb + (<usize>b << 2));
+    store<f64>(hist + (<usize>j << 3), load<f64>(hist + (<usize>j << 3)) + s);
     store<i32>(count + (<usize>j << 2), load<i32>(count + (<usize>j << 2)) + 1);
     total += <f64>u;
+    tail += s;
   }
   // The floor 2^-(j+1) gathers buckets 0 .. j: the fewest that leave the slack target, within the cap.
-  let tail = total;
   let reached = 0;
   let j = 0;
   for (; j < 63; j++) {
@@ -268,7 +283,7 @@ function hotFloor(ub: usize, nb: i32, hist: usize, cap: i32): f32 {
       j--;
       break;
     }
-    if (tail * <f64>B * SLACK_SHARE <= total) break;
+    if (tail * SLACK_SHARE <= total) break;
   }
   return -<f32>(j + 1) * LN2_F;
 }
