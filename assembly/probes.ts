@@ -10,6 +10,7 @@ import { philoxBlock, philoxBlock4 } from "./inline/philox";
 import { noiseUpper, noiseUpper4 } from "./inline/screen";
 import { gumbelFromBits, gumbelFromBits4 } from "./inline/transform";
 import { gumbelFromBits4x4 } from "./inline/wide";
+import { paths } from "./inline/draw";
 
 /** dst[i] = exp(src[i]). */
 export function exp_f32(src: usize, dst: usize, n: i32): void {
@@ -120,4 +121,14 @@ export function math_f64(op: i32, src: usize, dst: usize, n: i32): void {
     const x = load<f64>(src + (<usize>i << 3));
     store<f64>(dst + (<usize>i << 3), op ? log64(x) : exp64(x));
   }
+}
+
+/**
+ * The token sampler's paths taken since the last call (bits: inline/tokens.ts' PATH_*), then
+ * cleared: for the tests that make every path run.
+ */
+export function token_paths(): i32 {
+  const p = paths;
+  paths = 0;
+  return p;
 }

@@ -1,11 +1,10 @@
 // sample_tokens along a non-last axis: the vocabulary of line (o, j) is class c at
 // o * cols + c * inner + j of slice o (cols = classes * inner). One token per line, with the
 // line's own temperature and filters, drawn exactly as sample_tokens draws a row holding the
-// line's values (inline/tokens.ts), with the noise of the line's classes at jr + c * step.
+// line's values (inline/tokens.ts), from the line's own first stream element jr.
 //
-// The token algorithm needs its line as a row: the screens and selections (top-k's block
-// bound, top-p's mass cut, min-p's gather, Gumbel-Max's chunked screening) make several passes
-// over it and index it at random. So each line is read once into a line buffer in the part's
+// The token algorithm needs its line as a row: its block maxima, selections and draws make
+// several passes over it and index it at random. So each line is read once into a line buffer in the part's
 // workspace (`work:own`): four adjacent lines at a time where SIMD is there, one v128 load per
 // class (contiguous, lines j .. j+3 in the four lanes), one at a time otherwise. That is a
 // buffer of one line per lane, never a transposed copy of the tensor (inner == 1, which the
@@ -89,10 +88,9 @@ function lineBad(l: i32, m: f32, t: f32): bool {
 
 /**
  * dst[o * inner + j] = a token of line (o, j) (class c at logits[o * cols + c * inner + j]):
- * its temperature, then the top-k, top-p and min-p filters, then Gumbel-Max over the tokens
- * kept, with the noise of class c at stream element jr + c * step (jr the line's first
- * counter; step = inner when one stream covers the tensor, so that element (o, c, j) gets
- * counter + its flat index, as every call's noise; 1 for a stream per line). params: planes
+ * its temperature, then the top-k, top-p and min-p filters, then an exact draw from the
+ * softmax of the tokens kept, from the line's first stream element jr (with one stream for
+ * the tensor, counter + the flat index of the line's class 0). params: planes
  * of `lines` words (field f of line l at params + (f * lines + l) * 4, the fields of
  * sample_tokens' records); work: sample_tokens_axis_work(cols / inner) bytes (calls running
  * side by side each need their own). Validates every line first (sample_tokens_axis_check)
@@ -101,7 +99,7 @@ function lineBad(l: i32, m: f32, t: f32): bool {
  * @validates
  */
 export function sample_tokens_axis(
-  logits: usize, dst: usize, rows: i32, cols: i32, inner: i32, params: usize, lines: i32, step: i32, work: usize,
+  logits: usize, dst: usize, rows: i32, cols: i32, inner: i32, params: usize, lines: i32, work: usize,
 ): i32 {
   const bad = sample_tokens_axis_check(logits, rows, cols, inner, params);
   if (bad >= 0) return bad;
@@ -111,7 +109,6 @@ export function sample_tokens_axis(
   const rowWork = rec + <usize>PARAM_BYTES;
   const plane = <usize>lines << 2;
   const cstep = <usize>inner << 2;
-  const nstep = <u64>step;
   for (let o = 0; o < rows; o++) {
     const base = rowPtr(logits, o, cols);
     let j = 0;
@@ -146,7 +143,7 @@ export function sample_tokens_axis(
         }
         const l = o * inner + j;
         for (let i = 0; i < 4; i++) {
-          store<i32>(dst + (<usize>(l + i) << 2), sampleLine(work + <usize>i * lb, classes, params, plane, l + i, rec, rowWork, nstep));
+          store<i32>(dst + (<usize>(l + i) << 2), sampleLine(work + <usize>i * lb, classes, params, plane, l + i, rec, rowWork));
         }
       }
     }
@@ -154,7 +151,7 @@ export function sample_tokens_axis(
       let p = base + (<usize>j << 2);
       for (let c = 0; c < classes; c++, p += cstep) store<f32>(work + (<usize>c << 2), load<f32>(p));
       const l = o * inner + j;
-      store<i32>(dst + (<usize>l << 2), sampleLine(work, classes, params, plane, l, rec, rowWork, nstep));
+      store<i32>(dst + (<usize>l << 2), sampleLine(work, classes, params, plane, l, rec, rowWork));
     }
   }
   return -1;
@@ -163,8 +160,8 @@ export function sample_tokens_axis(
 /** Line l (its values in `line`): its record gathered from the planes into rec, then sampled. */
 // @ts-ignore: decorator
 @inline
-function sampleLine(line: usize, classes: i32, params: usize, plane: usize, l: i32, rec: usize, rowWork: usize, step: u64): i32 {
+function sampleLine(line: usize, classes: i32, params: usize, plane: usize, l: i32, rec: usize, rowWork: usize): i32 {
   const at = params + (<usize>l << 2);
   for (let f = 0; f < FIELDS; f++) store<u32>(rec + (<usize>f << 2), load<u32>(at + <usize>f * plane));
-  return sampleTokenRow(line, classes, rec, rowWork, step);
+  return sampleTokenRow(line, classes, rec, rowWork);
 }

@@ -7,6 +7,10 @@
 // - tf.multinomial(logits, 1) on tfjs's wasm backend (full vocabulary, no filters);
 // - hand-written JS for top-p 0.9: softmax with Math.exp, a sort, the cumulative sum, the
 //   inverse cdf (what one writes without a library).
+// - the floor: copying the row (Float32Array.set into wasm memory), in the same rounds, so
+//   each configuration's time is also given as a multiple of the copy (machines differ);
+// - llama.cpp's sampler (native C++, -O3 -march=native, this machine kind): its figures from
+//   ../shared/PERF-NOTES.md (measured 2026-12-01 in a separate native run), as a reference.
 // Logits are LLM-like: N(-4, 3^2) with a few tokens 12 higher.
 //
 //   node bench/tokens.mjs [--rounds 5] [--time 150] [--out bench/results/tokens.json]
@@ -16,7 +20,7 @@ import { cpus } from "node:os";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
-import { init } from "gumbel-wasm";
+import { init, TOKEN_STREAM_LAYOUT } from "gumbel-wasm";
 import { benchOptions, median, rotatedRounds, writeResults, xorshift } from "./rounds.mjs";
 import { loadTf, startBackend } from "./tfjs.mjs";
 
@@ -64,31 +68,58 @@ function jsTopP(x, p) {
   return idx[i];
 }
 
+/** llama.cpp's µs per call (PERF-NOTES.md, medians of its ranges), by case and V. */
+const LLAMA = {
+  full: { 32000: 258, 128256: 1030 },
+  topK: { 32000: 31, 128256: 110 },
+  topP: { 32000: 313, 128256: 1255 },
+  minP: { 32000: 50, 128256: 202 },
+  all: { 32000: 31, 128256: 110 },
+};
+
 const cases = [];
 for (const V of [32000, 128256]) {
   const x = llmLogits(V);
   const t = gw.tensorFrom(x, V);
+  const dst = gw.tensor([V]);
+  const copy = () => dst.data.set(x);
   const hx = new HfTensor("float32", x, [1, V]);
   const full = LogitsSampler.getSampler(new GenerationConfig({ do_sample: true, top_k: 0 }));
   const top50 = LogitsSampler.getSampler(new GenerationConfig({ do_sample: true, top_k: 50 }));
   const tx = tf.tensor2d(x, [1, V]);
   let i = 0;
   const next = () => (i++ * V) % 2 ** 40;
-  cases.push({ name: `full vocabulary, V = ${V}`, impls: {
+  cases.push({ name: `full vocabulary, V = ${V}`, V, llama: LLAMA.full[V], impls: {
     ours: () => gw.sampleTokens(t, { seed: 1, offset: next() }).free(),
+    copy,
     "transformers.js": async () => { await full(hx); },
     "tf.multinomial": () => tf.tidy(() => tf.multinomial(tx, 1, 7).dataSync()),
   } });
-  cases.push({ name: `top-k 50, V = ${V}`, impls: {
+  cases.push({ name: `T 0.7, V = ${V}`, V, impls: {
+    ours: () => gw.sampleTokens(t, { temperature: 0.7, seed: 1, offset: next() }).free(),
+    copy,
+  } });
+  cases.push({ name: `top-k 50, V = ${V}`, V, llama: LLAMA.topK[V], impls: {
     ours: () => gw.sampleTokens(t, { topK: 50, seed: 1, offset: next() }).free(),
+    copy,
     "transformers.js": async () => { await top50(hx); },
   } });
-  cases.push({ name: `top-p 0.9, V = ${V}`, impls: {
+  cases.push({ name: `top-p 0.9, V = ${V}`, V, llama: LLAMA.topP[V], impls: {
     ours: () => gw.sampleTokens(t, { topP: 0.9, seed: 1, offset: next() }).free(),
+    copy,
     "JS (sort)": () => jsTopP(x, 0.9),
   } });
-  cases.push({ name: `T 0.7, top-k 50, top-p 0.9, min-p 0.05, V = ${V}`, impls: {
+  cases.push({ name: `top-p 0.9, T 0.7, V = ${V}`, V, impls: {
+    ours: () => gw.sampleTokens(t, { topP: 0.9, temperature: 0.7, seed: 1, offset: next() }).free(),
+    copy,
+  } });
+  cases.push({ name: `min-p 0.05, T 0.7, V = ${V}`, V, llama: LLAMA.minP[V], impls: {
+    ours: () => gw.sampleTokens(t, { temperature: 0.7, minP: 0.05, seed: 1, offset: next() }).free(),
+    copy,
+  } });
+  cases.push({ name: `T 0.7, top-k 50, top-p 0.9, min-p 0.05, V = ${V}`, V, llama: LLAMA.all[V], impls: {
     ours: () => gw.sampleTokens(t, { temperature: 0.7, topK: 50, topP: 0.9, minP: 0.05, seed: 1, offset: next() }).free(),
+    copy,
   } });
 }
 
@@ -97,25 +128,34 @@ const results = {
   cpu: cpus()[0]?.model,
   cores: cpus().length,
   node: process.version,
-  peers: `@huggingface/transformers ${hfVersion} (onnxruntime-node top_k); tfjs-backend-wasm for tf.multinomial`,
+  peers: `@huggingface/transformers ${hfVersion} (onnxruntime-node top_k); tfjs-backend-wasm for tf.multinomial; the copy of the row (Float32Array.set into wasm memory) in the same rounds; llama.cpp's figures from PERF-NOTES.md (native, measured separately)`,
+  tokenStreamLayout: TOKEN_STREAM_LAYOUT,
   rows: [],
 };
-console.log("| case | ours µs | peer | peer µs | ours vs peer |\n|---|---:|---|---:|---:|");
-for (const c of cases) {
+console.log("| case | ours µs | copy µs | ours / copy | llama.cpp µs (PERF-NOTES) | peer | peer µs | ours vs peer |\n|---|---:|---:|---:|---:|---|---:|---:|");
+const started = performance.now();
+for (const [ci, c] of cases.entries()) {
   const names = Object.keys(c.impls);
   // µs per call
   const perRound = (await rotatedRounds(c.impls, ROUNDS, TIME)).map((r) => Object.fromEntries(names.map((n) => [n, r[n] * 1e3])));
   const ours = median(perRound.map((r) => r.ours));
-  const peers = names.filter((n) => n !== "ours");
+  const copyUs = median(perRound.map((r) => r.copy));
+  const overCopy = median(perRound.map((r) => r.ours / r.copy));
+  const peers = names.filter((n) => n !== "ours" && n !== "copy");
+  const base = { case: c.name, V: c.V, ours, copy: copyUs, overCopy, llamaCpp: c.llama ?? null };
+  const head = `| ${c.name} | ${ours.toFixed(1)} | ${copyUs.toFixed(1)} | ${overCopy.toFixed(2)}x | ${c.llama ?? ""} |`;
   if (peers.length === 0) {
-    results.rows.push({ case: c.name, ours });
-    console.log(`| ${c.name} | ${ours.toFixed(1)} | | | |`);
+    results.rows.push(base);
+    console.log(`${head} | | |`);
   }
   for (const p of peers) {
-    const row = { case: c.name, ours, peer: p, peerUs: median(perRound.map((r) => r[p])), speedup: median(perRound.map((r) => r[p] / r.ours)) };
+    const row = { ...base, peer: p, peerUs: median(perRound.map((r) => r[p])), speedup: median(perRound.map((r) => r[p] / r.ours)) };
     results.rows.push(row);
-    console.log(`| ${c.name} | ${ours.toFixed(1)} | ${p} | ${row.peerUs.toFixed(1)} | ${row.speedup.toFixed(1)}x |`);
+    console.log(`${head} ${p} | ${row.peerUs.toFixed(1)} | ${row.speedup.toFixed(1)}x |`);
   }
+  const spent = (performance.now() - started) / 1e3;
+  const left = (spent / (ci + 1)) * (cases.length - ci - 1);
+  console.error(`[${ci + 1}/${cases.length}] ${c.name}: ${spent.toFixed(0)} s so far, about ${left.toFixed(0)} s left`);
 }
 console.log(`\n${results.cpu} (${results.cores} cores), Node ${results.node}; ${results.peers}; medians over ${ROUNDS} rounds; µs per call of one row.`);
 writeResults(OUT, results);

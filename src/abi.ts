@@ -191,6 +191,11 @@ export interface Kernels {
    * counter from ctr[4b .. 4b+3] and its key from key[2b .. 2b+1], writes dst[4b .. 4b+3].
    */
   philox4x32_10(ctr: number, key: number, dst: number, blocks: number): void;
+  /**
+   * The token sampler's paths taken since the last call (bits: inline/tokens.ts' PATH_*), then
+   * cleared: for the tests that make every path run.
+   */
+  token_paths(): number;
   /** Moves this instance's scratch to `p` (SCRATCH_BYTES bytes, 16-byte aligned). */
   set_scratch(p: number): void;
   /** The bytes set_scratch needs. */
@@ -202,7 +207,7 @@ export interface Kernels {
   gumbel_dist(op: number, src: number, dst: number, n: number, loc: number, scale: number): void;
   /**
    * dst[r] = a token of row r: its temperature, then the top-k, top-p and min-p filters, then
-   * Gumbel-Max over the tokens kept. params: PARAM_BYTES (8 words) per row, work:
+   * an exact draw from the softmax of the tokens kept. params: PARAM_BYTES (8 words) per row, work:
    * sample_tokens_work(cols) bytes for the whole call (calls running side by side each need
    * their own). Validates every row first (NaN, +Inf, all -Inf, and lmax / T overflowing
    * float32) and returns the first bad row, or -1, having written nothing.
@@ -214,10 +219,9 @@ export interface Kernels {
   sample_tokens_work(cols: number): number;
   /**
    * dst[o * inner + j] = a token of line (o, j) (class c at logits[o * cols + c * inner + j]):
-   * its temperature, then the top-k, top-p and min-p filters, then Gumbel-Max over the tokens
-   * kept, with the noise of class c at stream element jr + c * step (jr the line's first
-   * counter; step = inner when one stream covers the tensor, so that element (o, c, j) gets
-   * counter + its flat index, as every call's noise; 1 for a stream per line). params: planes
+   * its temperature, then the top-k, top-p and min-p filters, then an exact draw from the
+   * softmax of the tokens kept, from the line's first stream element jr (with one stream for
+   * the tensor, counter + the flat index of the line's class 0). params: planes
    * of `lines` words (field f of line l at params + (f * lines + l) * 4, the fields of
    * sample_tokens' records); work: sample_tokens_axis_work(cols / inner) bytes (calls running
    * side by side each need their own). Validates every line first (sample_tokens_axis_check)
@@ -225,7 +229,7 @@ export interface Kernels {
    */
   sample_tokens_axis(
     logits: number, dst: number, rows: number, cols: number, inner: number, params: number, lines: number,
-    step: number, work: number,
+    work: number,
   ): number;
   /**
    * The validation pass of sample_tokens_axis alone: every line (o, j) in order, l = o * inner
@@ -599,6 +603,11 @@ export const ABI = {
     types: ["usize", "usize", "usize", "i32"],
     result: "void",
   },
+  token_paths: {
+    args: [],
+    types: [],
+    result: "number",
+  },
   set_scratch: {
     args: ["p"],
     types: ["usize"],
@@ -629,12 +638,12 @@ export const ABI = {
     result: "number",
   },
   sample_tokens_axis: {
-    args: ["logits", "dst", "rows", "cols", "inner", "params", "lines", "step", "work"],
-    types: ["usize", "usize", "i32", "i32", "i32", "usize", "i32", "i32", "usize"],
+    args: ["logits", "dst", "rows", "cols", "inner", "params", "lines", "work"],
+    types: ["usize", "usize", "i32", "i32", "i32", "usize", "i32", "usize"],
     result: "number",
     rows: {
       rows: 2, cols: 3, inner: 4, tau: null, key: null, stream: null, validates: true,
-      ptrs: [[0, "cols"], [1, "inner"], [5, "inner"]], work: 8,
+      ptrs: [[0, "cols"], [1, "inner"], [5, "inner"]], work: 7,
     },
   },
   sample_tokens_axis_check: {

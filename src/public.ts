@@ -17,3 +17,4 @@ export {
   type HardSample, type RelaxedBernoulliParams, type RelaxedBernoulliSampleOptions, type RelaxedCategoricalParams, type RelaxedLogProbGrad,
 } from "./relaxed.js";
 export { anneal, expf32, type Schedule } from "./anneal.js";
+export { TOKEN_STREAM_LAYOUT } from "./tokens.js";

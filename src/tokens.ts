@@ -15,6 +15,14 @@ import type { Layout } from "./layout.js";
 
 export type { SampleTokensOptions } from "./types.js";
 
+/**
+ * The token stream layout this release's `sampleTokens` draws with: which random blocks give a
+ * row's token, so the same seed and offset give the same token (README, "Token stream
+ * layouts"). 2 since 0.7.0 (exact draws from the row's own blocks at counter (j, 0, 1 + i));
+ * 1 before (Gumbel-Max with gumbelMax's noise).
+ */
+export const TOKEN_STREAM_LAYOUT = 2;
+
 /** sampleTokens' option keys (an unknown one is a TypeError: src/options.ts). */
 export const SAMPLE_TOKENS_KEYS = optionKeys<SampleTokensOptions>(
   { cols: true, shape: true, axis: true, keepDims: true, temperature: true, topK: true, topP: true, minP: true, seed: true, seeds: true, offset: true, offsets: true, out: true },
@@ -244,15 +252,10 @@ export function prepareTokens(
   params.fill(fn, options, lines, L);
   if (options.seeds !== undefined && options.seed !== undefined) throw new TypeError(`${fn}: give seed or seeds, not both`);
   if (options.offsets !== undefined && options.offset !== undefined) throw new TypeError(`${fn}: give offset or offsets, not both`);
-  // The noise of class c of a line: its first counter + c * step.
-  let step = 1;
   if (options.seeds === undefined && options.offsets === undefined) {
     s.resolve(fn, options, lines * classes);
     if (inner === 1) params.shared(lines, s.key, s.counter, classes);
-    else {
-      params.sharedLines(L, s.key, s.counter);
-      step = inner;
-    }
+    else params.sharedLines(L, s.key, s.counter);
   } else {
     if (options.seeds === undefined && options.seed === undefined) throw new TypeError(`${fn}: offsets needs a seed or seeds`);
     params.perRowStreams(fn, options, lines, classes);
@@ -277,6 +280,6 @@ export function prepareTokens(
     return;
   }
   const kCols = L.kCols;
-  if (c.runsNow(1)) c.ranNow(SAMPLE_TOKENS_AXIS, outer, kCols, kernels.sample_tokens_axis(a.ptr, out.ptr, outer, kCols, inner, rec, lines, step, rec + pBytes));
-  else c.launch(SAMPLE_TOKENS_AXIS, outer, kCols, null, a.ptr, out.ptr, outer, kCols, inner, rec, lines, step, rec + pBytes);
+  if (c.runsNow(1)) c.ranNow(SAMPLE_TOKENS_AXIS, outer, kCols, kernels.sample_tokens_axis(a.ptr, out.ptr, outer, kCols, inner, rec, lines, rec + pBytes));
+  else c.launch(SAMPLE_TOKENS_AXIS, outer, kCols, null, a.ptr, out.ptr, outer, kCols, inner, rec, lines, rec + pBytes);
 }

@@ -1,12 +1,15 @@
 // sampleTokens along a non-last axis, at the kernel: sample_tokens_axis (lines of `classes`
 // values `inner` apart, per-line records in planes) against sample_tokens on the JS-transposed
-// rows (per-line streams: the same tokens, exactly), against the reference filter plus the
-// noise gw.gumbelNoise gives at flat indices (one stream: exactly), against the exact filtered
-// distribution (chi-square), its validation (the first bad line, nothing written), and slices
-// cut by the launcher (records and outputs move with them). Then through the façade:
-// sampleTokens and topK with `shape` / `axis` (axis last: the bits of `cols`; a non-last axis:
-// the transposed call with per-line seeds, the noise at flat indices with one seed), async on
-// two threads (the synchronous bits), and errors named in the shape, nothing written.
+// rows (per-line streams: the same tokens, exactly; one stream: line (o, j) draws from the
+// stream element of its class 0, offset + o * cols + j, and where its token is the inverse CDF
+// over a list in index order, the float64 reference's token from that line's first random
+// block), against the exact filtered distribution (chi-square), its validation (the first bad
+// line, nothing written), and slices cut by the launcher (records and outputs move with them).
+// Then through the façade: sampleTokens and topK with `shape` / `axis` (axis last: the bits of
+// `cols`; a non-last axis: the transposed call with per-line seeds and offsets, or with one
+// seed, offsets at the flat index of each line's class 0; without filters the law of
+// gumbelMax; topK: the noise at flat indices), async on two threads (the synchronous bits),
+// and errors named in the shape, nothing written.
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, FAULT_SCALE } from "../src/abi.js";
 import { sliceArgs } from "../src/launch.js";
@@ -16,7 +19,7 @@ import { init as initBuilt, type GumbelWasm as BuiltGumbelWasm } from "../dist/n
 import { Pool } from "../dist/pool.js";
 import { SAMPLE_TOKENS_AXIS } from "../src/specs.js";
 import { chiSquareTest, testRandom } from "./reference.js";
-import { FILTER_CASES, filteredProbs, llmLogits, maskedRow, type Filters } from "./reference-tokens.js";
+import { FILTER_CASES, filteredProbs, inverseCdfRef, keptRef, llmLogits, tokenBlockRef, u53Ref, type Filters } from "./reference-tokens.js";
 import { toRows } from "./reference-axis.js";
 import { backends, load } from "./setup.js";
 
@@ -77,7 +80,7 @@ function words(gw: GumbelWasm, n: number, fill?: Uint32Array) {
  * sample_tokens_axis on x ([outer, classes, inner]) with per-line records, in slices cut as
  * the launcher cuts them (`cuts`: the slices' first rows after 0; a workspace each).
  */
-function runAxis(gw: GumbelWasm, x: Float32Array, outer: number, classes: number, inner: number, lines: Line[], step: number, cuts: number[] = []): Run {
+function runAxis(gw: GumbelWasm, x: Float32Array, outer: number, classes: number, inner: number, lines: Line[], cuts: number[] = []): Run {
   const n = outer * inner;
   const cols = classes * inner;
   const xs = gw.tensorFrom(x);
@@ -87,7 +90,7 @@ function runAxis(gw: GumbelWasm, x: Float32Array, outer: number, classes: number
   const wBytes = Math.ceil(gw.kernels.sample_tokens_axis_work(classes) / 16) * 16;
   const bounds = [0, ...cuts, outer];
   const work = bounds.slice(1).map(() => words(gw, wBytes / 4));
-  const args = [xs.byteOffset, dst.byteOffset, outer, cols, inner, params.byteOffset, n, step, work[0]!.byteOffset];
+  const args = [xs.byteOffset, dst.byteOffset, outer, cols, inner, params.byteOffset, n, work[0]!.byteOffset];
   let bad = -1;
   for (let p = 0; p + 1 < bounds.length && bad < 0; p++) {
     const a = sliceArgs(args, SAMPLE_TOKENS_AXIS, bounds[p]!, bounds[p + 1]!, cols, new Array<number>(args.length));
@@ -121,6 +124,17 @@ function perLine(n: number, rnd: () => number, shift = 0): Line[] {
   }));
 }
 
+/**
+ * The reference's kept set of a line where the filters' cut is clear (the same with topP and
+ * minP loosened and tightened by 1e-5, for float rounding at a cut), else null.
+ */
+function clearKeep(line: ArrayLike<number>, f: Filters): boolean[] | null {
+  const p = f.topP ?? 1, m = f.minP ?? 0;
+  const loose = keptRef(line, { ...f, topP: Math.min(1, p * (1 + 1e-5)), minP: m * (1 - 1e-5) });
+  const tight = keptRef(line, { ...f, topP: p < 1 ? p * (1 - 1e-5) : 1, minP: Math.min(1, m * (1 + 1e-5)) });
+  return loose.every((v, k) => v === tight[k]) ? keptRef(line, f) : null;
+}
+
 describe.each(backends)("%s", (backend) => {
   test.each([
     [10, [1, 3, 4, 6]],
@@ -135,7 +149,7 @@ describe.each(backends)("%s", (backend) => {
       const x = llmLogits(outer * classes * inner, classes + inner, inner % 2 ? 0.1 : 0);
       for (const shift of [0, 5]) {
         const lines = perLine(n, testRandom(inner * 31 + shift), shift);
-        const got = runAxis(gw, x, outer, classes, inner, lines, 1);
+        const got = runAxis(gw, x, outer, classes, inner, lines);
         const want = runRows(gw, toRows(x, { outer, classes, inner }), n, classes, lines);
         expect(got.bad).toBe(-1);
         expect(want.bad).toBe(-1);
@@ -144,14 +158,14 @@ describe.each(backends)("%s", (backend) => {
     }
   });
 
-  test("inner 1: sample_tokens itself (rows are lines), with either step", async () => {
+  test("inner 1: sample_tokens itself (rows are lines)", async () => {
     const gw = await load(backend);
     const rows = 12, cols = 300;
     const x = llmLogits(rows * cols, 3, 0.05);
     const lines = perLine(rows, testRandom(8));
     const want = runRows(gw, x, rows, cols, lines).tokens;
-    expect(runAxis(gw, x, rows, cols, 1, lines, 1).tokens).toEqual(want);
-    expect(runAxis(gw, x, rows, cols, 1, lines, 1, [5, 6]).tokens).toEqual(want);
+    expect(runAxis(gw, x, rows, cols, 1, lines).tokens).toEqual(want);
+    expect(runAxis(gw, x, rows, cols, 1, lines, [5, 6]).tokens).toEqual(want);
   });
 
   test.each([
@@ -160,40 +174,46 @@ describe.each(backends)("%s", (backend) => {
     [200, 6],
     [3000, 3],
     [5000, 8],
-  ])("one stream: the token of each line maximises its reference-filtered values + gumbelNoise at the flat indices, %i classes, inner %i", async (classes, inner) => {
+  ])("one stream: line (o, j) draws the token of its transposed row with the stream element of its class 0 (offset + o * cols + j), %i classes, inner %i", async (classes, inner) => {
     const gw = await load(backend);
     const outer = 2;
+    const n = outer * inner;
     const cols = classes * inner;
     const seed = 2n ** 35n + 3n, offset = 2n ** 33n + 5n;
     const x = llmLogits(outer * cols, 40 + classes + inner, 0.05);
-    const noise = gw.gumbelNoise(outer * cols, { seed, offset }) as Float32Array;
+    const rows = toRows(x, { outer, classes, inner });
+    let listed = 0;
+    let checked = 0;
     for (const [i, f] of CASES.entries()) {
-      // Line (o, j) starts at offset + o * cols + j, its classes inner apart: step = inner.
-      const lines = Array.from({ length: outer * inner }, (_, l) => ({
-        ...f,
-        seed,
-        counter: offset + BigInt(Math.floor(l / inner) * cols + (l % inner)),
-      }));
-      const got = runAxis(gw, x, outer, classes, inner, lines, inner, [1]);
+      const jLine = (l: number) => offset + BigInt(Math.floor(l / inner) * cols + (l % inner));
+      const lines = Array.from({ length: n }, (_, l) => ({ ...f, seed, counter: jLine(l) }));
+      const got = runAxis(gw, x, outer, classes, inner, lines, [1]);
       expect(got.bad).toBe(-1);
-      const want: number[] = [];
-      for (let o = 0; o < outer; o++) {
-        for (let j = 0; j < inner; j++) {
-          const line = Float32Array.from({ length: classes }, (_, c) => x[o * cols + c * inner + j]!);
-          const masked = maskedRow(line, f);
-          let best = -1;
-          let top = -Infinity;
-          for (let c = 0; c < classes; c++) {
-            if (f.temperature === 0) continue;
-            const s = Math.fround(masked[c]! + noise[o * cols + c * inner + j]!);
-            if (s > top) [top, best] = [s, c];
-          }
-          if (f.temperature === 0) best = line.indexOf(Math.max(...line));
-          want.push(best);
+      expect([i, got.tokens]).toEqual([i, runRows(gw, rows, n, classes, lines).tokens]);
+      // Where the line's token is the inverse CDF over a list in index order (top-k, or no
+      // filter on a short line: draw 0 of the line's stream), the float64 reference's token.
+      const t = f.temperature ?? 1;
+      const topK = f.topK !== undefined && f.topK > 0 && f.topK < classes;
+      const unfiltered = !topK && (f.topP ?? 1) >= 1 && !f.minP && classes <= 256;
+      for (let l = 0; l < n; l++) {
+        const line = rows.subarray(l * classes, (l + 1) * classes);
+        if (t === 0) {
+          expect([i, l, got.tokens[l]]).toEqual([i, l, line.indexOf(Math.max(...line))]);
+          continue;
         }
+        if (!topK && !unfiltered) continue;
+        const keep = clearKeep(line, f);
+        if (keep === null) continue;
+        listed++;
+        const ref = inverseCdfRef(line, keep, t, u53Ref(tokenBlockRef(seed, jLine(l), 0)));
+        if (ref.margin <= 1e-5) continue;
+        checked++;
+        expect([i, l, got.tokens[l]]).toEqual([i, l, ref.token]);
       }
-      expect([i, got.tokens]).toEqual([i, want]);
     }
+    // At least four of the cases are lists at every size (no filter, T 0.7, top-k 1 and 50, or top-k with the others).
+    expect(checked).toBeGreaterThanOrEqual(Math.floor(0.95 * listed));
+    expect(listed).toBeGreaterThanOrEqual(4 * n);
   });
 
   test.each([
@@ -210,7 +230,7 @@ describe.each(backends)("%s", (backend) => {
     for (let o = 0; o < outer; o++) for (let c = 0; c < classes; c++) x.fill(row[c]!, o * cols + c * inner, o * cols + (c + 1) * inner);
     const seed = 2024n, offset = 11n;
     const lines = Array.from({ length: outer * inner }, (_, l) => ({ ...f, seed, counter: offset + BigInt(Math.floor(l / inner) * cols + (l % inner)) }));
-    const got = runAxis(gw, x, outer, classes, inner, lines, inner);
+    const got = runAxis(gw, x, outer, classes, inner, lines);
     const counts = new Array(classes).fill(0);
     for (const k of got.tokens) counts[k]++;
     const probs = filteredProbs(Float32Array.from(row), f);
@@ -243,7 +263,7 @@ describe.each(backends)("%s", (backend) => {
       const x = base.slice();
       const ls = lines.map((l) => ({ ...l }));
       spoil(x, ls);
-      const got = runAxis(gw, x, outer, classes, inner, ls, inner);
+      const got = runAxis(gw, x, outer, classes, inner, ls);
       expect([what, got.bad, got.fault]).toEqual([what, line, fault]);
       expect(got.tokens.every((t) => t === -7)).toBe(true);
       // The check alone says the same.
@@ -256,7 +276,7 @@ describe.each(backends)("%s", (backend) => {
     // Temperature 0 is greedy whatever the logits' size; a fine batch checks as -1.
     const big = base.slice();
     big[at(1, 3, 1)] = 3e38;
-    const greedy = runAxis(gw, big, outer, classes, inner, lines.map((l) => ({ ...l, temperature: 0 })), inner);
+    const greedy = runAxis(gw, big, outer, classes, inner, lines.map((l) => ({ ...l, temperature: 0 })));
     expect(greedy.bad).toBe(-1);
     expect(greedy.tokens[7]).toBe(3);
   });
@@ -265,12 +285,11 @@ describe.each(backends)("%s", (backend) => {
     const gw = await load(backend);
     const outer = 5, classes = 700, inner = 6;
     const x = llmLogits(outer * classes * inner, 21, 0.02);
-    for (const step of [1, inner]) {
-      const lines = perLine(outer * inner, testRandom(step));
-      const whole = runAxis(gw, x, outer, classes, inner, lines, step);
-      expect(runAxis(gw, x, outer, classes, inner, lines, step, [1, 3]).tokens).toEqual(whole.tokens);
-      expect(runAxis(gw, x, outer, classes, inner, lines, step, [4]).tokens).toEqual(whole.tokens);
-    }
+    const lines = perLine(outer * inner, testRandom(1));
+    const whole = runAxis(gw, x, outer, classes, inner, lines);
+    expect(whole.bad).toBe(-1);
+    expect(runAxis(gw, x, outer, classes, inner, lines, [1, 3]).tokens).toEqual(whole.tokens);
+    expect(runAxis(gw, x, outer, classes, inner, lines, [4]).tokens).toEqual(whole.tokens);
   });
 });
 
@@ -278,30 +297,13 @@ test("simd and scalar binaries draw the same tokens", async () => {
   const [a, b] = await Promise.all([load("simd"), load("scalar")]);
   const outer = 3, classes = 1500, inner = 7;
   const x = llmLogits(outer * classes * inner, 99, 0.03);
-  for (const step of [1, inner]) {
-    const lines = perLine(outer * inner, testRandom(50 + step));
-    expect(runAxis(a, x, outer, classes, inner, lines, step).tokens).toEqual(runAxis(b, x, outer, classes, inner, lines, step).tokens);
-  }
+  const lines = perLine(outer * inner, testRandom(51));
+  const simd = runAxis(a, x, outer, classes, inner, lines);
+  expect(simd.bad).toBe(-1);
+  expect(simd.tokens).toEqual(runAxis(b, x, outer, classes, inner, lines).tokens);
 });
 
 // ---------------------------------------------------------------- through the façade
-
-/** The first largest value of a line (greedy), or argmax_c float32(masked_c + g_c) (the draw). */
-function drawRef(masked: Float32Array, g: (c: number) => number): number {
-  let best = -1;
-  let top = -Infinity;
-  for (let c = 0; c < masked.length; c++) {
-    const v = Math.fround(masked[c]! + g(c));
-    if (v > top) [top, best] = [v, c];
-  }
-  return best;
-}
-
-/** Line l = o * inner + j of x ([outer, classes, inner]) as an array. */
-function lineOf(x: Float32Array, classes: number, inner: number, l: number): Float32Array {
-  const o = Math.floor(l / inner), j = l % inner;
-  return Float32Array.from({ length: classes }, (_, c) => x[(o * classes + c) * inner + j]!);
-}
 
 /** Per-line options and streams, as arrays of `n`. */
 function lineOptions(n: number, seed: number) {
@@ -372,35 +374,59 @@ describe.each(backends)("%s: sampleTokens and topK with shape and axis", (backen
     for (const u of [t, r, k]) u.free();
   });
 
-  test("one stream along a middle axis: element i of the input gets stream element offset + i (gumbelNoise's), exactly", () => {
-    const outer = 3, classes = 2000, inner = 5;
-    const n = outer * classes * inner;
-    const x = llmLogits(n, 77, 0.02);
-    const seed = 2n ** 50n + 1n, offset = 2n ** 34n + 3n;
-    const noise = gw.gumbelNoise(n, { seed, offset }) as Float32Array;
-    for (const f of [{}, { temperature: 0.6 }, { topK: 20 }, { topP: 0.9, temperature: 1.2 }, { minP: 0.02 }, { topK: 300, topP: 0.95, minP: 0.01 }] as Filters[]) {
-      const got = gw.sampleTokens(x, { shape: [outer, classes, inner], axis: 1, seed, offset, ...f });
-      const want = Array.from({ length: outer * inner }, (_, l) => {
-        const o = Math.floor(l / inner), j = l % inner;
-        return drawRef(maskedRow(lineOf(x, classes, inner, l), f), (c) => noise[o * classes * inner + c * inner + j]!);
-      });
-      expect([f, Array.from(got)]).toEqual([f, want]);
+  test("one stream along a middle axis or the first: line (o, j) draws the token of its transposed row with the stream element of its class 0, exactly", () => {
+    for (const [shape, axis] of [[[3, 2000, 5], 1], [[2, 3, 300, 4], -2], [[400, 6], 0]] as [number[], number][]) {
+      const a = axis < 0 ? axis + shape.length : axis;
+      const outer = shape.slice(0, a).reduce((p, q) => p * q, 1);
+      const classes = shape[a]!;
+      const inner = shape.slice(a + 1).reduce((p, q) => p * q, 1);
+      const n = outer * classes * inner;
+      const x = llmLogits(n, 77 + n, 0.02);
+      const seed = 2n ** 50n + 1n, offset = 2n ** 34n + 3n;
+      // Line l = o * inner + j: offset + the flat index of its class 0.
+      const offsets = Array.from({ length: outer * inner }, (_, l) => offset + BigInt(Math.floor(l / inner) * classes * inner + (l % inner)));
+      const seeds = offsets.map(() => seed);
+      const rows = toRows(x, { outer, classes, inner });
+      for (const f of [{}, { temperature: 0.6 }, { topK: 20 }, { topP: 0.9, temperature: 1.2 }, { minP: 0.02 }, { topK: 300, topP: 0.95, minP: 0.01 }, { temperature: 0 }] as Filters[]) {
+        const got = gw.sampleTokens(x, { shape, axis, seed, offset, ...f });
+        const want = gw.sampleTokens(rows, { cols: classes, seeds, offsets, ...f });
+        expect([shape, f, Array.from(got)]).toEqual([shape, f, Array.from(want)]);
+      }
     }
   });
 
-  test("no filter at T = 1 along any axis: gumbelMax's index along that axis, and topK's first", () => {
+  test("no filter at T = 1 along any axis: the same law as gumbelMax (softmax), and topK's first is gumbelMax's index", () => {
     for (const [shape, axis] of [[[3, 500, 6], 1], [[700, 4], 0], [[2, 3, 90, 5], 2], [[4, 65, 3], -2]] as [number[], number][]) {
       const n = shape.reduce((p, q) => p * q, 1);
       const x = llmLogits(n, n, 0.05);
       const o = { shape, axis, seed: 2n ** 45n + 7n, offset: 2n ** 33n + 1n };
       const want = Array.from(gw.gumbelMax(x, o));
-      expect(Array.from(gw.sampleTokens(x, o))).toEqual(want);
-      // temperature 2: gumbelMax on x / 2 (float32), the same noise.
-      expect(Array.from(gw.sampleTokens(x, { ...o, temperature: 2 }))).toEqual(Array.from(gw.gumbelMax(x.map((v) => Math.fround(v / 2)), o)));
       const a = axis < 0 ? axis + shape.length : axis;
       const inner = shape.slice(a + 1).reduce((p, q) => p * q, 1);
       const top = gw.topK(x, 2, o);
       expect(Array.from({ length: want.length }, (_, l) => top[Math.floor(l / inner) * 2 * inner + (l % inner)])).toEqual(want);
+    }
+    // The law: one row of logits repeated along axis 0 and along a middle axis, 20000 lines.
+    const row = [2.1, 1.7, 1.6, 1.2, 0.9, 0.8, 0.5, 0.1, -0.3, -Infinity, -0.8, -1.5];
+    const C = row.length;
+    const first = new Float32Array(C * 20000);
+    row.forEach((v, c) => first.fill(v, c * 20000, (c + 1) * 20000));
+    const middle = new Float32Array(50 * C * 400);
+    for (let o = 0; o < 50; o++) row.forEach((v, c) => middle.fill(v, (o * C + c) * 400, (o * C + c + 1) * 400));
+    for (const [x, shape, axis] of [[first, [C, 20000], 0], [middle, [50, C, 400], 1]] as [Float32Array, number[], number][]) {
+      for (const temperature of [1, 2]) {
+        const probs = filteredProbs(Float32Array.from(row), { temperature });
+        const o = { shape, axis, seed: 2n ** 45n + 7n + BigInt(temperature), offset: 2n ** 33n + 1n };
+        const tokens = gw.sampleTokens(x, { ...o, temperature });
+        // gumbelMax on x / T (float32): the same law.
+        const gm = gw.gumbelMax(x.map((v) => Math.fround(v / temperature)), o);
+        for (const drawn of [tokens, gm]) {
+          const counts = new Array(C).fill(0);
+          for (const k of drawn) counts[k]++;
+          expect(counts[9]).toBe(0);
+          expect(chiSquareTest(counts, probs).p, `shape [${shape}], T ${temperature}`).toBeGreaterThan(1e-4);
+        }
+      }
     }
   });
 
@@ -410,10 +436,14 @@ describe.each(backends)("%s: sampleTokens and topK with shape and axis", (backen
     const shape = [2, 80, 6];
     const n = 2 * 80 * 6;
     const x = llmLogits(n, 12);
+    a.gumbelNoise(10);
     const got = a.sampleTokens(x, { shape, axis: 1 });
-    const noise = b.gumbelNoise(n) as Float32Array;
-    const want = Array.from({ length: 12 }, (_, l) => drawRef(lineOf(x, 80, 6, l), (c) => noise[Math.floor(l / 6) * 480 + c * 6 + (l % 6)]!));
-    expect(Array.from(got)).toEqual(want);
+    // The draw of the stream's seed at the stream's place (10: after the first call's elements).
+    expect(Array.from(got)).toEqual(Array.from(gw.sampleTokens(x, { shape, axis: 1, seed: 41, offset: 10 })));
+    // Then the stream goes on after every element of the input.
+    const next = a.gumbelNoise(7) as Float32Array;
+    const all = b.gumbelNoise(10 + n + 7) as Float32Array;
+    expect(Array.from(next)).toEqual(Array.from(all.subarray(10 + n)));
     expect(Array.from(a.randomBits(4))).toEqual(Array.from(b.randomBits(4)));
   });
 
@@ -452,9 +482,6 @@ describe.each(backends)("%s: sampleTokens and topK with shape and axis", (backen
         expect(Array.from({ length: k }, (_, i) => got[(o * k + i) * inner + j])).toEqual(order);
       }
     }
-    // Rank 0 is the draw of sampleTokens without filters (the same noise: Gumbel-Max).
-    const first = gw.sampleTokens(x, { shape, axis: 1, seed, offset });
-    expect(Array.from({ length: outer * inner }, (_, l) => got[(Math.floor(l / inner) * k) * inner + (l % inner)])).toEqual(Array.from(first));
     // Tensors: the input's shape with the axis of size k; axis last: the bits of cols.
     const t = gw.tensorFrom(x, shape);
     const r = gw.topK(t, k, { axis: 1, seed, offset });

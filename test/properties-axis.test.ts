@@ -5,7 +5,9 @@
 // naming `axis`; a categorical with a NaN, a +Inf or every class masked is a RangeError naming it
 // by its place in the shape; otherwise the calls without noise give the bits of the same call
 // with the classes moved last (`cols`), moved back, and the calls with noise draw, along each
-// line, the first argmax of float32(x + noise) with the noise of each element's row-major index.
+// line, the first argmax of float32(x + noise) with the noise of each element's row-major index;
+// sampleTokens (exact draws, not noise) the token of each line's moved-last row with the
+// stream element of its class 0 (its row-major index), an unmasked class.
 // Results of tensor inputs keep the input's shape (reductions without the axis, or with it as 1).
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
@@ -70,7 +72,7 @@ function options(name: CallName, extra: Record<string, unknown>, seed: number, k
 }
 
 describe("shape and axis, every call (fast-check)", () => {
-  test("the moved-last bits, or the row-major noise's argmax, or a named error; shapes kept", () => {
+  test("the moved-last bits, or the row-major noise's argmax (sampleTokens: the moved-last rows' draws from their class 0's stream element), or a named error; shapes kept", () => {
     fc.assert(
       fc.property(caseArb, ({ c, values }) => {
         const { shape, axisPick, call, tensor, keepDims, seed } = c;
@@ -111,6 +113,15 @@ describe("shape and axis, every call (fast-check)", () => {
             const last = run(call, moved, options(call, { cols: classes }, seed, false)) as Float32Array;
             const want = call === "logSumExp" ? last : fromRows(last, { outer, classes, inner });
             expect(firstBitDifference(data as Float32Array, want)).toBe(-1);
+          } else if (call === "sampleTokens") {
+            // Line l = a * inner + j: the token of its moved-last row drawn alone with the
+            // stream element of its class 0 (its flat index), an unmasked class.
+            const moved = toRows(x, { outer, classes, inner });
+            const lines = outer * inner;
+            const offsets = Array.from({ length: lines }, (_, l) => Math.floor(l / inner) * classes * inner + (l % inner));
+            const want = gw.sampleTokens(moved, { cols: classes, seeds: offsets.map(() => seed), offsets });
+            expect(Array.from(data)).toEqual(Array.from(want));
+            for (let l = 0; l < lines; l++) expect(moved[l * classes + data[l]!]).not.toBe(-Infinity);
           } else {
             const noise = gw.gumbelNoise(x.length, { seed });
             for (let l = 0; l < outer * inner; l++) {
@@ -123,7 +134,7 @@ describe("shape and axis, every call (fast-check)", () => {
                 const v = Math.fround(x[e]! + noise[e]!);
                 if (v > bestV) [best, bestV] = [k, v];
               }
-              if (call === "gumbelMax" || call === "sampleTokens" || call === "topK") expect(data[l]).toBe(best);
+              if (call === "gumbelMax" || call === "topK") expect(data[l]).toBe(best);
               else for (let k = 0; k < classes; k++) expect(data[(a * classes + k) * inner + j]).toBe(k === best ? 1 : 0);
             }
           }

@@ -1,7 +1,7 @@
 // The float64 reference of sampleTokens' filters, written from their definitions (sharing no
 // code with src/ or assembly/), and the logits and settings the token tests share.
 
-import { testRandom } from "./reference.js";
+import { philoxRef, testRandom } from "./reference.js";
 
 export interface Filters {
   temperature?: number;
@@ -93,3 +93,41 @@ export const FILTER_CASES: Filters[] = [
   { topK: 2000, topP: 0.99 },
   { topP: 0.999, temperature: 3 },
 ];
+
+/**
+ * Token stream layout 2: draw i (0, 1, ...) of a row whose first stream element is j, under
+ * `seed`: the Philox block at counter (j low word, j high word, 0, 1 + i).
+ */
+export function tokenBlockRef(seed: bigint, j: bigint, i: number): number[] {
+  const m = 0xffffffffn;
+  return philoxRef([Number(j & m), Number((j >> 32n) & m), 0, 1 + i], [Number(seed & m), Number((seed >> 32n) & m)]);
+}
+
+/** The 53-bit uniform of a draw: word 0's 32 bits, then word 1's top 21. */
+export function u53Ref(block: number[]): number {
+  return (block[0]! * 2 ** 21 + Math.floor(block[1]! / 2 ** 11)) * 2 ** -53;
+}
+
+/**
+ * The inverse CDF in float64: the first kept token (index order) whose cumulative weight
+ * exp((l - lmax) / T) exceeds u times the kept total, and how close u * total lies to a
+ * boundary of the cumulative sums (relative to the total): where it is below about 1e-6 the
+ * float32 weights of the library may pick the neighbour.
+ */
+export function inverseCdfRef(l: ArrayLike<number>, keep: boolean[], t: number, u: number): { token: number; margin: number } {
+  let lmax = -Infinity;
+  for (let k = 0; k < l.length; k++) lmax = Math.max(lmax, l[k]!);
+  const w = Array.from(l, (v, k) => (keep[k] ? Math.exp((v - lmax) / t) : 0));
+  const z = w.reduce((a, b) => a + b, 0);
+  const target = u * z;
+  let acc = 0;
+  let token = -1;
+  let margin = Infinity;
+  for (let k = 0; k < l.length; k++) {
+    if (w[k] === 0) continue;
+    acc += w[k]!;
+    margin = Math.min(margin, Math.abs(acc - target) / z);
+    if (token < 0 && acc > target) token = k;
+  }
+  return { token, margin };
+}

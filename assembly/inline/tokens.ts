@@ -1,34 +1,35 @@
 // One row of the LLM token sampler (sample_tokens, sample_tokens_axis): a temperature, then
 // the top-k, top-p (nucleus) and min-p filters in this order (Hugging Face transformers'
-// order), then Gumbel-Max over the tokens kept. The draw is exactly gumbel_max on the row
-// s_k = l_k / T with every filtered token set to -Inf: the same noise (stream elements
-// jr + k * step), the same index, bit for bit. step is 1 for a row (and for a line with a
-// stream of its own); a line along a non-last axis drawn from the tensor's one stream has its
-// classes `inner` elements apart (inline/strided.ts).
+// order), then an exact draw from the softmax of the tokens kept (token stream layout 2: the
+// draws of inline/draw.ts, no noise per token). Temperature 0 is greedy: the first largest logit.
 //
 // Every filter keeps a set {k : l_k >= theta} (tokens with equal logits are kept or dropped
-// together), and none sorts the row:
-// - top-k: theta is the k-th largest logit (counting repeats). A lower bound first: the
-//   smallest of the maxima of k disjoint blocks (each block holds an element at least that
-//   large, so at least k do), which leaves a few candidates for an exact selection.
-// - top-p: theta is the smallest logit whose tokens above it (strictly larger logits) carry
-//   less than p of the mass of the tokens top-k kept, with masses e_k = exp((l_k - lmax) / T)
-//   (softmax's bits). Over the whole row, a token with e_k <= (1 - p) Z / n cannot be kept
-//   (the n tokens at or below it weigh at most (1 - p) Z), so only the others are selected.
-// - min-p: keeps (l_k - lmax) / T >= log(minP), i.e. p_k >= minP * p_max.
-// Selection is a three-way quickselect with masses (expected linear time). A row whose kept
-// tokens are few draws noise for them alone; otherwise the filtered row is written out and
-// sampled with gumbel_max's pruning (inline/sample.ts). Temperature 0 is greedy: the first largest logit.
+// together), with weights w_k = expf((l_k - lmax) / T) (softmax's bits), and none sorts the
+// row. One read pass gives the row's block maxima (blocks of 64 tokens); then:
+// - top-k: theta is the k-th largest logit (counting repeats). The k-th largest block maximum
+//   bounds it from below (k blocks hold an element at least that large), so only the blocks
+//   reaching that bound are scanned for candidates, and a three-way quickselect finds theta
+//   among them. Top-p and min-p then apply to that list, and the token is its inverse CDF.
+// - top-p alone (with or without min-p): theta is the smallest logit whose tokens above it
+//   (strictly larger logits) weigh less than p of the row's mass Z. The tokens within 2^-20 of
+//   the largest weight (or min-p's floor, if higher) are gathered from the blocks that reach
+//   them, with their exact mass; the rest of the row is bounded from its block maxima, so Z is
+//   known within a narrow interval [zLo, zHi]. The nucleus for zHi contains the true one,
+//   which contains the nucleus for zLo: a token drawn from the first (inverse CDF) is kept when
+//   it lies in the last; otherwise (rarely) Z is summed exactly, the token kept if it lies in
+//   the true nucleus, else drawn again from it. That is rejection sampling: exactly the law of
+//   the nucleus. When the nucleus may reach beyond the gathered tokens (flat rows), Z is summed
+//   exactly first and the candidates are the tokens of weight above (1 - p) Z / n.
+// - min-p alone: keeps s_k = (l_k - lmax) / T >= log(minP); a list when its tokens lie in a few
+//   blocks, else rejection from the block maxima restricted to blocks that reach the floor.
+// - no filter: rejection from the block maxima (rows of SMALL tokens or fewer: the inverse CDF).
 
+import { B, belowMass, paths, blockCount, blockMaxima, blockWeights, coldMass, countBlocks, subBlockBounds, gatherBlocks, gatherHeavy, listDraw, pair, passes, rejectDraw, rowDraw, rowMass, startDraws } from "./draw";
 import { expf } from "./exp";
 import { logf } from "./log";
-import { addArgmax, expShiftSum, firstEqual, rowMax } from "./row";
-import { SCREEN_MIN, sampleRow } from "./sample";
-import { SCRATCH_NOISE, scratch } from "./scratch";
-import { writeGumbel } from "./stream";
-import { writeGumbelStep } from "./strided";
+import { firstEqual, rowMax } from "./row";
 import { invTemperature } from "./tau";
-import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, FAULT_SCALE } from "./validate";
+import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, FAULT_SCALE, setFault } from "./validate";
 
 /** A row's parameters, PARAM_BYTES: temperature, topK, topP, minP, key, first counter. */
 export const P_TEMP: usize = 0; // f32, 0 = greedy
@@ -41,18 +42,48 @@ const P_JLO: usize = 24;
 const P_JHI: usize = 28;
 /** Bytes of sample_tokens' parameters per row: temperature (f32), topK (i32), topP, minP (f32), k0, k1, jLo, jHi (u32). */
 export const PARAM_BYTES: i32 = 32;
-/** Below this many columns per block, top-k's block bound is not worth its passes. */
-const BLOCK_MIN: i32 = 64;
-/** Kept tokens at most 1/DIRECT of the row: noise for them alone. */
-const DIRECT: i32 = 32;
-/** Pruning margin for top-p's cut (covers float rounding of the sums by far). */
-const CUT_MARGIN: f32 = 0.999;
+/** The paths of inline/draw.ts' `paths` bits. */
+const PATH_GREEDY: i32 = 1;
+const PATH_ROW_LIST: i32 = 2; // no filter, a short row: the inverse CDF
+const PATH_REJECT: i32 = 4; // no filter or min-p: rejection from the block maxima
+const PATH_MINP_LIST: i32 = 8;
+const PATH_TOPK: i32 = 16;
+const PATH_TOPP_HOT: i32 = 32; // top-p decided from H and the bounds of Z
+const PATH_TOPP_AMBIGUOUS: i32 = 64; // ... after the exact mass
+const PATH_TOPP_REDRAW: i32 = 128; // ... and a second draw from the exact nucleus
+const PATH_TOPP_EXACT: i32 = 256; // the exact mass first, the candidates listed
+const PATH_TOPP_EXACT_REJECT: i32 = 512; // ... too many: rejection with the cut as a floor
+const PATH_TOPP_REFINED: i32 = 2048; // top-p's bounds of Z refined by coldMass
+/** Rows of this many tokens or fewer, unfiltered: the inverse CDF over the row. */
+const SMALL: i32 = 256;
+/** Top-p's exact path: the inverse CDF over at most this many candidates, else rejection. */
+const LIST_MAX: i32 = 4096;
+/** Min-p alone: a list when the blocks reaching its floor are at most this many. */
+const LIST_BLOCKS: i32 = 32;
+/** Top-p: gather from at most 1 / HOT_SHARE of the blocks. */
+const HOT_SHARE: i32 = 8;
+/** Top-p: refine the bounds of Z at once when they are wider than 1 / TIGHT of the gathered mass (else when a draw needs it). */
+const TIGHT: f64 = 4;
+/** coldMass's bound and 1 / its largest overestimate (1.0615), with margins for float32 rounding. */
+const COLD_HI: f64 = 1.001;
+const COLD_LO: f64 = 0.93;
+/** Top-p: the blocks left out of H bound at most 1 / SLACK_SHARE of the mass. */
+const SLACK_SHARE: f64 = 16;
+const LN2_F: f32 = 0.6931472;
+/** Pruning margin for top-p's candidates by weight (covers float rounding of the sums by far). */
+const CUT_MARGIN: f64 = 0.999;
+/** Relative margins of the bounds of Z: float32 rounding of block bounds, float64 of the sums. */
+const BOUND_SLACK: f64 = 9.5367431640625e-7; // 2^-20
+const SUM_SLACK: f64 = 9.094947017729282e-13; // 2^-40
 
-/** The bytes of work space sampleTokenRow needs for a row of `n`: the scaled row, candidates and selection pairs. */
+/**
+ * The bytes of work space sampleTokenRow needs for a row of `n`: block maxima and bounds (4
+ * bytes each), prefix sums (8), sub-block maxima (16); candidates and selection pairs (8 + 8 per token), weights (4 + 4).
+ */
 // @ts-ignore: decorator
 @inline
 export function tokenRowWork(n: i32): i32 {
-  return n * 20;
+  return n * 24 + blockCount(n) * 32 + 32 + 768;
 }
 
 /**
@@ -70,188 +101,222 @@ export function tokenFault(m: f32, t: f32): i32 {
   return 0;
 }
 
+
 /**
- * The token of one validated row lr[0 .. n) with the parameters at p (PARAM_BYTES), using
- * tokenRowWork(n) bytes at work; noise of class k: stream element jr + k * step.
+ * The token of one row lr[0 .. n) with the parameters at p (PARAM_BYTES), using
+ * tokenRowWork(n) bytes at work; its draws come from the row's key and first stream element.
+ * A row not yet validated is checked in the sampler's own pass: a bad one sets the fault
+ * (tokenFault) and gives -1.
  */
-export function sampleTokenRow(lr: usize, n: i32, p: usize, work: usize, step: u64): i32 {
+export function sampleTokenRow(lr: usize, n: i32, p: usize, work: usize): i32 {
   const t = load<f32>(p, P_TEMP);
-  const lmax = rowMax(lr, n);
-  if (t == 0) return firstEqual(lr, n, lmax);
+  if (t == 0) {
+    paths |= PATH_GREEDY;
+    return firstEqual(lr, n, rowMax(lr, n));
+  }
   const topK = load<i32>(p, P_TOPK);
   const topP = load<f32>(p, P_TOPP);
   const minP = load<f32>(p, P_MINP);
-  const k0 = load<u32>(p, P_K0);
-  const k1 = load<u32>(p, P_K1);
-  const jr = (<u64>load<u32>(p, P_JHI) << 32) | <u64>load<u32>(p, P_JLO);
-  const useK = topK > 0 && topK < n;
-  const useP = topP < 1;
-  const useMin = minP > 0;
-  const w = work; // n floats: the scaled row, or the masses
-  const cand = work + (<usize>n << 2); // n pairs (logit, index), in index order
-  const sel = work + (<usize>n << 3) + (<usize>n << 2); // n pairs (logit, mass) to select in
-  if (!useK && !useP && !useMin) {
-    if (t == 1) return argmaxRow(lr, n, jr, k0, k1, step);
-    scaleInto(lr, w, n, t);
-    return argmaxRow(w, n, jr, k0, k1, step);
+  startDraws(load<u32>(p, P_K0), load<u32>(p, P_K1), (<u64>load<u32>(p, P_JHI) << 32) | <u64>load<u32>(p, P_JLO));
+  const nb = blockCount(n);
+  const bm = work; // nb floats: block maxima
+  const ub = bm + (<usize>nb << 2); // nb floats: block bounds
+  const cum = (ub + (<usize>nb << 2) + 7) & ~(<usize>7); // max(nb, 96) doubles: prefix sums, top-p's histogram
+  const cand = cum + (<usize>max<i32>(nb, 96) << 3); // n pairs (logit, index)
+  const sel = cand + (<usize>n << 3); // n pairs (logit, mass) to select in
+  const wts = sel + (<usize>n << 3); // n floats: weights of a list
+  const rw = wts + (<usize>n << 2); // n floats: the row's weights (top-p's exact mass)
+  const sm = rw + (<usize>n << 2); // 4 nb floats: sub-block maxima
+  const lmax = blockMaxima(lr, n, bm, sm);
+  const f = tokenFault(lmax, t);
+  if (f != 0) {
+    setFault(f);
+    return -1;
   }
   const invT = invTemperature(t);
-  let c: i32;
+  const lm: f32 = minP > 0 ? logf(minP) : -Infinity;
+  if (topK > 0 && topK < n) {
+    paths |= PATH_TOPK;
+    return topKRow(lr, n, nb, bm, topK, topP, lm, lmax, invT, cand, sel, wts);
+  }
+  if (topP < 1) return topPRow(lr, n, nb, bm, sm, ub, cum, topP, lm, lmax, invT, cand, sel, wts, rw);
+  if (minP > 0 && countBlocks(bm, nb, -Infinity, lmax, invT, lm) <= LIST_BLOCKS) {
+    paths |= PATH_MINP_LIST;
+    return listDraw(cand, gatherBlocks(lr, n, bm, nb, -Infinity, lmax, invT, lm, cand), wts, -Infinity, lmax, invT, lm);
+  }
+  if (minP == 0 && n <= SMALL) {
+    paths |= PATH_ROW_LIST;
+    return rowDraw(lr, n, wts, -Infinity, lmax, invT, -Infinity);
+  }
+  paths |= PATH_REJECT;
+  return rejectDraw(lr, n, bm, ub, cum, -Infinity, lmax, invT, lm, wts);
+}
+
+/** Top-k (then top-p and min-p on its list): see the top. */
+function topKRow(
+  lr: usize, n: i32, nb: i32, bm: usize, topK: i32, topP: f32, lm: f32, lmax: f32, invT: f32, cand: usize, sel: usize, wts: usize,
+): i32 {
+  const bound = topK <= nb ? kthBlockMax(bm, nb, topK, sel) : -Infinity as f32;
+  let c = gatherBlocks(lr, n, bm, nb, bound, lmax, invT, -Infinity, cand);
+  for (let i = 0; i < c; i++) {
+    store<f32>(pair(sel, i), load<f32>(pair(cand, i)));
+    store<f32>(pair(sel, i), 1, 4);
+  }
+  c = keepAtLeast(cand, c, select(sel, c, <f64>topK));
+  let theta = -Infinity as f32;
+  if (topP < 1) theta = select(sel, masses(cand, c, sel, lmax, invT), <f64>topP * listMass);
+  return listDraw(cand, c, wts, theta, lmax, invT, lm);
+}
+
+/** The mass of masses()' list. */
+let listMass: f64 = 0;
+
+/** sel = (logit, weight) of cand[0 .. c); listMass = their sum in list order; returns c. */
+function masses(cand: usize, c: i32, sel: usize, lmax: f32, invT: f32): i32 {
   let z: f64 = 0;
-  if (useK) {
-    c = gatherAtLeast(lr, n, blockBound(lr, n, topK), cand);
-    for (let i = 0; i < c; i++) {
-      store<f32>(pair(sel, i), load<f32>(pair(cand, i)));
-      store<f32>(pair(sel, i), 1, 4);
-    }
-    c = keepAtLeast(cand, c, select(sel, c, <f64>topK));
-  } else if (useP) {
-    z = <f64>expShiftSum(lr, w, n, lmax, invT);
-    c = gatherHeavy(lr, w, n, (<f32>1 - topP) * <f32>z / <f32>n * CUT_MARGIN, cand);
-  } else {
-    c = gatherMinP(lr, n, lmax, invT, logf(minP), cand);
+  for (let i = 0; i < c; i++) {
+    const l = load<f32>(pair(cand, i));
+    const w = expf((l - lmax) * invT);
+    store<f32>(pair(sel, i), l);
+    store<f32>(pair(sel, i), w, 4);
+    z += <f64>w;
   }
-  if (useP) {
-    // Masses of the candidates: exp((l - lmax) / T), as softmax computes them.
-    let zk: f64 = 0;
-    for (let i = 0; i < c; i++) {
-      const l = load<f32>(pair(cand, i));
-      const e = expf((l - lmax) * invT);
-      store<f32>(pair(sel, i), l);
-      store<f32>(pair(sel, i), e, 4);
-      zk += <f64>e;
-    }
-    if (useK) z = zk;
-    c = keepAtLeast(cand, c, select(sel, c, <f64>topP * z));
-  }
-  if (useMin) {
-    const lm = logf(minP);
-    let j = 0;
-    for (let i = 0; i < c; i++) {
-      const l = load<f32>(pair(cand, i));
-      if ((l - lmax) * invT >= lm) {
-        store<u64>(pair(cand, j), load<u64>(pair(cand, i)));
-        j++;
-      }
-    }
-    c = j;
-  }
-  return argmaxKept(lr, n, t, cand, c, w, jr, k0, k1, step);
+  listMass = z;
+  return c;
 }
 
-/** Byte address of pair i (two 32-bit words) of a pair array. */
-// @ts-ignore: decorator
-@inline
-function pair(a: usize, i: i32): usize {
-  return a + (<usize>i << 3);
-}
-
-/** dst[k] = src[k] / t. */
-function scaleInto(src: usize, dst: usize, n: i32, t: f32): void {
-  let k = 0;
-  if (ASC_FEATURE_SIMD) {
-    const tv = f32x4.splat(t);
-    for (; k + 4 <= n; k += 4) {
-      const o = <usize>k << 2;
-      v128.store(dst + o, f32x4.div(v128.load(src + o), tv));
-    }
+/** Top-p without top-k (min-p after it): see the top. */
+function topPRow(
+  lr: usize, n: i32, nb: i32, bm: usize, sm: usize, ub: usize, cum: usize, topP: f32, lm: f32, lmax: f32, invT: f32, cand: usize, sel: usize, wts: usize, rw: usize,
+): i32 {
+  const p = <f64>topP;
+  blockWeights(bm, ub, nb, lmax, invT);
+  // The gathered tokens H: s >= lq (hotFloor). With min-p's floor at or above it, H holds
+  // every kept token whatever the nucleus.
+  subBlockBounds(sm, nb, lmax, invT, wts); // (wts is free until the draw)
+  const lq = hotFloor(ub, wts, nb, cum, nb / HOT_SHARE);
+  const holds = lm >= lq;
+  const c = masses(cand, gatherBlocks(lr, n, bm, nb, -Infinity, lmax, invT, lq, cand), sel, lmax, invT);
+  const zh = listMass;
+  // The rest: each block not reaching H holds its maximum (ub_b) and at most the bound of its
+  // sub-blocks' maxima (subBlockBound); the blocks reaching it hold the weight gatherBlocks
+  // bounded (belowMass).
+  const below = belowMass;
+  let cold: f64 = 0;
+  let coldHi: f64 = 0;
+  for (let b = 0; b < nb; b++) {
+    if ((load<f32>(bm + (<usize>b << 2)) - lmax) * invT >= lq) continue;
+    cold += <f64>load<f32>(ub + (<usize>b << 2));
+    coldHi += <f64>load<f32>(wts + (<usize>b << 2));
   }
-  for (; k < n; k++) store<f32>(dst + (<usize>k << 2), load<f32>(src + (<usize>k << 2)) / t);
-}
-
-/** argmax_k(x_k + g_k) with g the noise of stream elements jr + k * step: exactly gumbel_max's row (step 1). */
-function argmaxRow(x: usize, n: i32, jr: u64, k0: u32, k1: u32, step: u64): i32 {
-  if (n >= SCREEN_MIN) return sampleRow(x, n, jr, k0, k1, step);
-  writeGumbelStep(scratch(SCRATCH_NOISE), n, k0, k1, jr, step);
-  return addArgmax(x, scratch(SCRATCH_NOISE), scratch(SCRATCH_NOISE), n);
+  let zHi = zh + (coldHi * COLD_HI + below) * (1 + BOUND_SLACK);
+  let zLo = zh + cold * (1 - BOUND_SLACK);
+  let refined = false;
+  if ((zHi - zLo) * TIGHT > zh || (!holds && zh < p * zHi)) {
+    // Too loose: one more pass bounds the rest within 7 % (coldMass).
+    paths |= PATH_TOPP_REFINED;
+    refined = true;
+    const rest = coldMass(lr, n, lmax, invT, lq);
+    zHi = min<f64>(zHi, zh + rest * COLD_HI);
+    zLo = max<f64>(zLo, zh + rest * COLD_LO);
+  }
+  // Tokens outside H lie below every token of H: out of the nucleus when zh >= p * zHi.
+  if (!holds && zh < p * zHi * (1 + SUM_SLACK)) return exactTopP(lr, n, nb, bm, ub, cum, topP, lm, lmax, invT, cand, sel, wts, rw);
+  paths |= PATH_TOPP_HOT;
+  // Rejection: a token drawn from the nucleus for zHi (which holds the true one) is kept when
+  // it lies in the nucleus for zLo (held by the true one); out of the true nucleus, drawn again.
+  while (true) {
+    const wide = select(sel, c, p * zHi * (1 + SUM_SLACK));
+    const narrow = select(sel, c, p * zLo * (1 - SUM_SLACK));
+    const k = listDraw(cand, c, wts, wide, lmax, invT, lm);
+    const l = load<f32>(lr + (<usize>k << 2));
+    if (l >= narrow) return k;
+    if (!refined) {
+      // Between the two: first the tighter bounds of one more pass.
+      paths |= PATH_TOPP_REFINED;
+      refined = true;
+      const rest = coldMass(lr, n, lmax, invT, lq);
+      zHi = min<f64>(zHi, zh + rest * COLD_HI);
+      zLo = max<f64>(zLo, zh + rest * COLD_LO);
+      if (l >= select(sel, c, p * zLo * (1 - SUM_SLACK))) return k;
+      if (l < select(sel, c, p * zHi * (1 + SUM_SLACK))) continue;
+    }
+    // Still between: the exact mass decides.
+    paths |= PATH_TOPP_AMBIGUOUS;
+    const exact = select(sel, c, p * rowMass(lr, n, lmax, invT, rw));
+    if (l >= exact) return k;
+    paths |= PATH_TOPP_REDRAW;
+    return listDraw(cand, c, wts, exact, lmax, invT, lm);
+  }
+  return -1; // (not reached)
 }
 
 /**
- * A lower bound of the k-th largest logit: the smallest maximum of k disjoint blocks (-Inf
- * when blocks would be shorter than BLOCK_MIN).
+ * Top-p's floor for H: -j ln 2 for the smallest j (0 .. 63) such that the blocks of bound
+ * ub_b < 2^-j weigh at most 1 / SLACK_SHARE of sum ub by their sub-block bounds sb_b, read off
+ * a histogram of the blocks by ub's binary exponent; j smaller if more than `cap` blocks would
+ * reach the floor. hist: 64 doubles and 64 words of work space.
  */
-function blockBound(lr: usize, n: i32, k: i32): f32 {
-  const b = n / k;
-  if (b < BLOCK_MIN) return -Infinity;
-  let t = Infinity as f32;
-  for (let i = 0; i < k; i++) {
-    const start = i * b;
-    const len = i == k - 1 ? n - start : b;
-    t = min<f32>(t, rowMax(lr + (<usize>start << 2), len));
+function hotFloor(ub: usize, sb: usize, nb: i32, hist: usize, cap: i32): f32 {
+  const count = hist + 512;
+  memory.fill(hist, 0, 768);
+  let total: f64 = 0;
+  let tail: f64 = 0;
+  for (let b = 0; b < nb; b++) {
+    const u = load<f32>(ub + (<usize>b << 2));
+    if (u == 0) continue;
+    // u in [2^-(j+1), 2^-j) for j = 126 - biased exponent (u <= 1: j = -1 for u = 1, taken as 0).
+    const j = min<i32>(max<i32>(126 - (reinterpret<i32>(u) >>> 23), 0), 63);
+    const s = <f64>load<f32>(sb + (<usize>b << 2));
+    store<f64>(hist + (<usize>j << 3), load<f64>(hist + (<usize>j << 3)) + s);
+    store<i32>(count + (<usize>j << 2), load<i32>(count + (<usize>j << 2)) + 1);
+    total += <f64>u;
+    tail += s;
   }
-  return t;
-}
-
-/** Appends (l_k, k) for every l_k >= t to cand, in index order; returns the count. */
-function gatherAtLeast(lr: usize, n: i32, t: f32, cand: usize): i32 {
-  let c = 0;
-  let k = 0;
-  if (ASC_FEATURE_SIMD) {
-    const tv = f32x4.splat(t);
-    for (; k + 4 <= n; k += 4) {
-      if (!v128.any_true(f32x4.ge(v128.load(lr + (<usize>k << 2)), tv))) continue;
-      for (let q = k; q < k + 4; q++) {
-        const l = load<f32>(lr + (<usize>q << 2));
-        if (l >= t) c = push(cand, c, l, q);
-      }
+  // The floor 2^-(j+1) gathers buckets 0 .. j: the fewest that leave the slack target, within the cap.
+  let reached = 0;
+  let j = 0;
+  for (; j < 63; j++) {
+    tail -= load<f64>(hist + (<usize>j << 3));
+    reached += load<i32>(count + (<usize>j << 2));
+    if (reached > cap) {
+      j--;
+      break;
     }
+    if (tail * SLACK_SHARE <= total) break;
   }
-  for (; k < n; k++) {
-    const l = load<f32>(lr + (<usize>k << 2));
-    if (l >= t) c = push(cand, c, l, k);
-  }
-  return c;
+  return -<f32>(j + 1) * LN2_F;
 }
 
-/** Appends (l_k, k) for every mass e_k > cut to cand, in index order; returns the count. */
-function gatherHeavy(lr: usize, e: usize, n: i32, cut: f32, cand: usize): i32 {
-  let c = 0;
-  let k = 0;
-  if (ASC_FEATURE_SIMD) {
-    const cv = f32x4.splat(cut);
-    for (; k + 4 <= n; k += 4) {
-      if (!v128.any_true(f32x4.gt(v128.load(e + (<usize>k << 2)), cv))) continue;
-      for (let q = k; q < k + 4; q++) {
-        if (load<f32>(e + (<usize>q << 2)) > cut) c = push(cand, c, load<f32>(lr + (<usize>q << 2)), q);
-      }
-    }
+/** The k-th largest of the nb block maxima (counting repeats), by quickselect on pairs in sel. */
+function kthBlockMax(bm: usize, nb: i32, k: i32, sel: usize): f32 {
+  for (let b = 0; b < nb; b++) {
+    store<f32>(pair(sel, b), load<f32>(bm + (<usize>b << 2)));
+    store<f32>(pair(sel, b), 1, 4);
   }
-  for (; k < n; k++) {
-    if (load<f32>(e + (<usize>k << 2)) > cut) c = push(cand, c, load<f32>(lr + (<usize>k << 2)), k);
-  }
-  return c;
+  return select(sel, nb, <f64>k);
 }
 
-/** Appends (l_k, k) for every (l_k - lmax) * invT >= lm (min-p) to cand, in index order. */
-function gatherMinP(lr: usize, n: i32, lmax: f32, invT: f32, lm: f32, cand: usize): i32 {
-  let c = 0;
-  let k = 0;
-  if (ASC_FEATURE_SIMD) {
-    const mv = f32x4.splat(lmax);
-    const iv = f32x4.splat(invT);
-    const lv = f32x4.splat(lm);
-    for (; k + 4 <= n; k += 4) {
-      const u = f32x4.mul(f32x4.sub(v128.load(lr + (<usize>k << 2)), mv), iv);
-      if (!v128.any_true(f32x4.ge(u, lv))) continue;
-      for (let q = k; q < k + 4; q++) {
-        const l = load<f32>(lr + (<usize>q << 2));
-        if ((l - lmax) * invT >= lm) c = push(cand, c, l, q);
-      }
-    }
+/**
+ * Top-p with the row's mass summed exactly (its weights into the row's weight array rw):
+ * candidates of weight above (1 - p) Z / n, the cut selected exactly among them, then the
+ * token from the candidates kept (a list when few, else by rejection with the cut as a floor).
+ */
+function exactTopP(
+  lr: usize, n: i32, nb: i32, bm: usize, ub: usize, cum: usize, topP: f32, lm: f32, lmax: f32, invT: f32, cand: usize, sel: usize, wts: usize, rw: usize,
+): i32 {
+  paths |= PATH_TOPP_EXACT;
+  const z = rowMass(lr, n, lmax, invT, rw);
+  const cut = <f32>((1 - <f64>topP) * z / <f64>n * CUT_MARGIN);
+  const c = gatherHeavy(lr, rw, n, cut, cand);
+  for (let i = 0; i < c; i++) {
+    store<f32>(pair(sel, i), load<f32>(pair(cand, i)));
+    store<f32>(pair(sel, i), load<f32>(rw + (<usize>load<i32>(pair(cand, i), 4) << 2)), 4);
   }
-  for (; k < n; k++) {
-    const l = load<f32>(lr + (<usize>k << 2));
-    if ((l - lmax) * invT >= lm) c = push(cand, c, l, k);
-  }
-  return c;
-}
-
-// @ts-ignore: decorator
-@inline
-function push(cand: usize, c: i32, l: f32, k: i32): i32 {
-  store<f32>(pair(cand, c), l);
-  store<i32>(pair(cand, c), k, 4);
-  return c + 1;
+  const theta = select(sel, c, <f64>topP * z);
+  if (c <= LIST_MAX) return listDraw(cand, c, wts, theta, lmax, invT, lm);
+  paths |= PATH_TOPP_EXACT_REJECT;
+  return rejectDraw(lr, n, bm, ub, cum, theta, lmax, invT, lm, wts);
 }
 
 /** Keeps the pairs whose logit is >= theta, in order; returns the count. */
@@ -323,32 +388,3 @@ function swapPairs(a: usize, i: i32, j: i32): void {
   store<u64>(pair(a, j), t);
 }
 
-/**
- * Gumbel-Max over the kept tokens cand[0 .. c): argmax of l_k / t + g_k, the lowest index on
- * ties, as gumbel_max gives on the row with the others at -Inf.
- */
-function argmaxKept(lr: usize, n: i32, t: f32, cand: usize, c: i32, w: usize, jr: u64, k0: u32, k1: u32, step: u64): i32 {
-  if (c * DIRECT <= n) {
-    let best = -1;
-    let tBest = -Infinity as f32;
-    for (let i = 0; i < c; i++) {
-      const k = load<i32>(pair(cand, i), 4);
-      writeGumbel(scratch(SCRATCH_NOISE), 1, k0, k1, jr + <u64>k * step);
-      const s = load<f32>(pair(cand, i)) / t + load<f32>(scratch(SCRATCH_NOISE));
-      if (s > tBest) {
-        tBest = s;
-        best = k;
-      }
-    }
-    return best;
-  }
-  let k = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; k + 4 <= n; k += 4) v128.store(w + (<usize>k << 2), f32x4.splat(-Infinity));
-  }
-  for (; k < n; k++) store<f32>(w + (<usize>k << 2), -Infinity);
-  for (let i = 0; i < c; i++) {
-    store<f32>(w + (<usize>load<i32>(pair(cand, i), 4) << 2), load<f32>(pair(cand, i)) / t);
-  }
-  return argmaxRow(w, n, jr, k0, k1, step);
-}
