@@ -121,6 +121,14 @@ for (const V of [32000, 128256]) {
     ours: () => gw.sampleTokens(t, { temperature: 0.7, topK: 50, topP: 0.9, minP: 0.05, seed: 1, offset: next() }).free(),
     copy,
   } });
+  // A flat row (uniform logits in [0, 3)): a nucleus of most of the vocabulary, the exact mass.
+  const f = Float32Array.from({ length: V }, () => 3 * xorshift());
+  const ft = gw.tensorFrom(f, V);
+  cases.push({ name: `top-p 0.9, a flat row, V = ${V}`, V, impls: {
+    ours: () => gw.sampleTokens(ft, { topP: 0.9, seed: 1, offset: next() }).free(),
+    copy: () => dst.data.set(f),
+    "JS (sort)": () => jsTopP(f, 0.9),
+  } });
 }
 
 const results = {

@@ -10,7 +10,7 @@ import { load } from "./setup.js";
 
 /** The paths of assembly/inline/tokens.ts (PATH_*) and draw.ts. */
 const P = {
-  rowList: 2, reject: 4, minpList: 8, topK: 16, hot: 32, ambiguous: 64, redraw: 128, exact: 256, exactReject: 512, refined: 2048,
+  rowList: 2, reject: 4, minpList: 8, topK: 16, hot: 32, ambiguous: 64, redraw: 128, exact: 256, refined: 2048, band: 4096,
 } as const;
 
 /** Pearson's test with the bins sorted by probability and pooled up to an expectation of 20 each. */
@@ -72,7 +72,8 @@ describe("every path draws the exact filtered softmax", () => {
     ["top-p from bounds refined by the cold pass", () => llmLogits(32000, 9), { topP: 0.9, temperature: 1.2 }, 20000, [P.hot, P.refined]],
     ["top-p, min-p's floor above H's", () => llmLogits(20000, 10), { topP: 0.8, minP: 0.01, temperature: 1.5 }, 30000, [P.hot]],
     ["top-p, a flat row: the exact mass, listed candidates", () => flat(3000, 11, 3), { topP: 0.5 }, 30000, [P.exact]],
-    ["top-p, a flat row: the exact mass, rejection with the cut", () => flat(12000, 12, 3), { topP: 0.7, minP: 0.2 }, 20000, [P.exact, P.exactReject]],
+    ["top-p, a flat row: the exact mass, the cut in its bucket of weights, rejection", () => flat(12000, 12, 3), { topP: 0.7, minP: 0.2 }, 20000, [P.exact, P.band]],
+    ["top-p on LLM logits at T 3: the exact mass, the cut in its bucket of weights", () => llmLogits(32000, 13), { topP: 0.9, temperature: 3 }, 10000, [P.exact, P.band]],
   ];
   test.each(cases)("%s", async (_, make, f, n, must) => {
     const gw = await gwP;

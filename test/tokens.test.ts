@@ -227,8 +227,8 @@ describe.each(backends)("%s", (backend) => {
         expect([f, keep[got]]).toEqual([f, true]);
       }
     }
-    // Rejection, min-p's list, top-k, top-p from bounds, top-p exact (with its rejection).
-    for (const bit of [4, 8, 16, 32, 256, 512]) expect([bit, all & bit]).toEqual([bit, bit]);
+    // Rejection, min-p's list, top-k, top-p from bounds, top-p exact (the cut in its bucket).
+    for (const bit of [4, 8, 16, 32, 256, 4096]) expect([bit, all & bit]).toEqual([bit, bit]);
   });
 });
 

@@ -416,6 +416,108 @@ function pushHeavy(x: usize, wts: usize, k: i32, cut: f32, cand: usize, c: i32):
 }
 
 /**
+ * An estimate of the bucket (a weight's float bits >> 20: its binary exponent and 3 mantissa
+ * bits, 0 .. 1016 for weights in [0, 1]) in which the cumulative weight from the largest bucket
+ * down first reaches `target`: from a histogram in float32 of every `stride`-th weight (times
+ * stride; stride 1: every weight, in four copies, token k into copy k & 3, so that neighbours do
+ * not wait on each other); 0 if none does. The caller checks it with exact sums and moves from
+ * it. hist: 16 KiB of work space.
+ */
+export function nucleusBucket(w: usize, n: i32, hist: usize, target: f64, stride: i32): i32 {
+  memory.fill(hist, 0, 4 * 1024 * 4);
+  for (let k = 0; k < n; k += stride) {
+    const v = load<f32>(at(w, k));
+    const q = hist + ((<usize>(k & 3) << 12) | (<usize>(reinterpret<u32>(v) >>> 20) << 2));
+    store<f32>(q, load<f32>(q) + v);
+  }
+  let acc: f64 = 0;
+  for (let j = 1016; j >= 0; j--) {
+    const q = hist + (<usize>j << 2);
+    acc += (<f64>load<f32>(q) + <f64>load<f32>(q, 4096) + <f64>load<f32>(q, 8192) + <f64>load<f32>(q, 12288)) * <f64>stride;
+    if (acc >= target) return j;
+  }
+  return 0;
+}
+
+/**
+ * The exact sum of the weights w[k] >= lo (float64, token k into accumulator k & 3, combined as
+ * (a0 + a2) + (a1 + a3): the same bits in both binaries).
+ */
+export function massAtLeast(w: usize, n: i32, lo: f32): f64 {
+  let a0: f64 = 0;
+  let a1: f64 = 0;
+  let a2: f64 = 0;
+  let a3: f64 = 0;
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const lv = f32x4.splat(lo);
+    let v01 = f64x2.splat(0);
+    let v23 = f64x2.splat(0);
+    for (; k + 4 <= n; k += 4) {
+      const v = v128.load(at(w, k));
+      const e = v128.and(v, f32x4.ge(v, lv));
+      v01 = f64x2.add(v01, f64x2.promote_low_f32x4(e));
+      v23 = f64x2.add(v23, f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)));
+    }
+    a0 = f64x2.extract_lane(v01, 0);
+    a1 = f64x2.extract_lane(v01, 1);
+    a2 = f64x2.extract_lane(v23, 0);
+    a3 = f64x2.extract_lane(v23, 1);
+  }
+  for (; k < n; k++) {
+    const v = load<f32>(at(w, k));
+    const e: f64 = v >= lo ? <f64>v : 0;
+    const j = k & 3;
+    if (j == 0) a0 += e;
+    else if (j == 1) a1 += e;
+    else if (j == 2) a2 += e;
+    else a3 += e;
+  }
+  return (a0 + a2) + (a1 + a3);
+}
+
+/**
+ * Appends (l_k, w_k) for every token of weight lo <= w_k < hi to pairs, in index order; returns
+ * the count, their mass (float64, in that order) in bandMass.
+ */
+export function gatherBand(x: usize, w: usize, n: i32, lo: f32, hi: f32, pairs: usize): i32 {
+  let c = 0;
+  let m: f64 = 0;
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const lv = f32x4.splat(lo);
+    const hv = f32x4.splat(hi);
+    for (; k + 4 <= n; k += 4) {
+      const v = v128.load(at(w, k));
+      if (!v128.any_true(v128.and(f32x4.ge(v, lv), f32x4.lt(v, hv)))) continue;
+      for (let q = k; q < k + 4; q++) {
+        const e = load<f32>(at(w, q));
+        if (e >= lo && e < hi) {
+          store<f32>(pair(pairs, c), load<f32>(at(x, q)));
+          store<f32>(pair(pairs, c), e, 4);
+          m += <f64>e;
+          c++;
+        }
+      }
+    }
+  }
+  for (; k < n; k++) {
+    const e = load<f32>(at(w, k));
+    if (e >= lo && e < hi) {
+      store<f32>(pair(pairs, c), load<f32>(at(x, k)));
+      store<f32>(pair(pairs, c), e, 4);
+      m += <f64>e;
+      c++;
+    }
+  }
+  bandMass = m;
+  return c;
+}
+
+/** gatherBand's mass. */
+export let bandMass: f64 = 0;
+
+/**
  * The inverse CDF over n tokens passing the floors, read as pairs (logit, index) when `pairs`
  * (a candidate list) or as the row itself (token k = element k); their weights go to wts (0
  * for those not passing). One random block. Returns the token (its index).

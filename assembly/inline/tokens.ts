@@ -24,7 +24,7 @@
 //   blocks, else rejection from the block maxima restricted to blocks that reach the floor.
 // - no filter: rejection from the block maxima (rows of SMALL tokens or fewer: the inverse CDF).
 
-import { B, belowMass, paths, blockCount, blockMaxima, blockWeights, coldMass, countBlocks, subBlockBounds, gatherBlocks, gatherHeavy, listDraw, pair, passes, rejectDraw, rowDraw, rowMass, startDraws } from "./draw";
+import { B, bandMass, belowMass, gatherBand, massAtLeast, nucleusBucket, paths, blockCount, blockMaxima, blockWeights, coldMass, countBlocks, subBlockBounds, gatherBlocks, gatherHeavy, listDraw, pair, passes, rejectDraw, rowDraw, rowMass, startDraws } from "./draw";
 import { expf } from "./exp";
 import { logf } from "./log";
 import { firstEqual, rowMax } from "./row";
@@ -54,8 +54,12 @@ const PATH_TOPP_REDRAW: i32 = 128; // ... and a second draw from the exact nucle
 const PATH_TOPP_EXACT: i32 = 256; // the exact mass first, the candidates listed
 const PATH_TOPP_EXACT_REJECT: i32 = 512; // ... too many: rejection with the cut as a floor
 const PATH_TOPP_REFINED: i32 = 2048; // top-p's bounds of Z refined by coldMass
+const PATH_TOPP_EXACT_BAND: i32 = 4096; // the exact mass, the cut selected in its bucket of weights
 /** Rows of this many tokens or fewer, unfiltered: the inverse CDF over the row. */
 const SMALL: i32 = 256;
+/** Top-p's exact path: rows this long find the cut's bucket of weights first, in at most BUCKET_STEPS moves. */
+const HIST_MIN: i32 = 4096;
+const BUCKET_STEPS: i32 = 4;
 /** Top-p's exact path: the inverse CDF over at most this many candidates, else rejection. */
 const LIST_MAX: i32 = 4096;
 /** Min-p alone: a list when the blocks reaching its floor are at most this many. */
@@ -212,6 +216,8 @@ function topPRow(
   let zHi = zh + (coldHi * COLD_HI + below) * (1 + BOUND_SLACK);
   let zLo = zh + cold * (1 - BOUND_SLACK);
   let refined = false;
+  // Even the lower bound leaves more than 1 - p outside H: only the exact mass can place the cut.
+  if (!holds && zh < p * zLo) return exactTopP(lr, n, nb, bm, ub, cum, topP, lm, lmax, invT, cand, sel, wts, rw);
   if ((zHi - zLo) * TIGHT > zh || (!holds && zh < p * zHi)) {
     // Too loose: one more pass bounds the rest within 7 % (coldMass).
     paths |= PATH_TOPP_REFINED;
@@ -307,6 +313,33 @@ function exactTopP(
 ): i32 {
   paths |= PATH_TOPP_EXACT;
   const z = rowMass(lr, n, lmax, invT, rw);
+  const target = <f64>topP * z;
+  if (n >= HIST_MIN) {
+    // The cut's bucket of weights: estimated from a histogram (of every 8th weight, then if
+    // that misses of every weight), then moved until the tokens above it weigh less than the
+    // target and those above its lower edge at least the target (exact sums): the tokens above
+    // are all in the nucleus, those below all out, so only the bucket's own tokens are selected
+    // among; then rejection with the cut as a floor.
+    for (let stride = 8; stride > 0; stride -= 7) {
+      let j = nucleusBucket(rw, n, sel, target, stride);
+      for (let step = 0; step < BUCKET_STEPS; step++) {
+        const hi = reinterpret<f32>(<u32>(j + 1) << 20);
+        const above = massAtLeast(rw, n, hi);
+        if (above >= target) {
+          j++;
+          continue;
+        }
+        const c = gatherBand(lr, rw, n, reinterpret<f32>(<u32>j << 20), hi, sel);
+        if (above + bandMass < target) {
+          if (j == 0) break;
+          j--;
+          continue;
+        }
+        paths |= PATH_TOPP_EXACT_BAND;
+        return rejectDraw(lr, n, bm, ub, cum, select(sel, c, target - above), lmax, invT, lm, wts);
+      }
+    }
+  }
   const cut = <f32>((1 - <f64>topP) * z / <f64>n * CUT_MARGIN);
   const c = gatherHeavy(lr, rw, n, cut, cand);
   for (let i = 0; i < c; i++) {
