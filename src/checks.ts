@@ -155,6 +155,12 @@ export function checkStreamEnd(fn: string, offset: Words, count: number): void {
 /** `w` advanced by `n` (< 2^53) elements, wrapping at 2^64, into `out` (which may be `w`). */
 export function addWords(w: Words, n: number, out: Words): Words {
   const lo = w.lo + n;
+  if (lo < TWO32) {
+    // No carry (every short call): no float modulo, which V8 runs as a call to fmod.
+    out.lo = lo;
+    out.hi = w.hi;
+    return out;
+  }
   out.lo = lo % TWO32;
   out.hi = (w.hi + Math.floor(lo / TWO32)) % TWO32;
   return out;

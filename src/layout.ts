@@ -40,6 +40,19 @@ export class Layout {
     return this.classes * this.inner;
   }
 
+  /**
+   * The classes on the last axis of `shape` (at least one dimension, the last not empty): `rows`
+   * (the product of the others) lines of `cols` classes. What fromShape makes of it with no axis.
+   */
+  lastAxis(shape: readonly number[], rows: number, cols: number): this {
+    this.shape = shape;
+    this.axis = shape.length - 1;
+    this.outer = rows;
+    this.classes = cols;
+    this.inner = 1;
+    return this;
+  }
+
   /** The input's shape. */
   full(): readonly number[] {
     return this.shape ?? [this.outer, this.classes];

@@ -9,7 +9,7 @@
 
 import type { Kernels } from "./abi.js";
 import { SPECS, type RowSpec } from "./specs.js";
-import { article, describe, floatInputError, isNumberArray, rowError } from "./checks.js";
+import { article, checkFlag, describe, floatInputError, isNumberArray, rowError } from "./checks.js";
 import { Heap, Region, Tensor, type DType, type TensorOwner } from "./memory.js";
 import { Layout, resolveLayout, type LayoutOptions } from "./layout.js";
 
@@ -228,7 +228,15 @@ export class Call {
 
   /** The layout of `a`'s classes from the options (`shape`, `axis`, `cols`, `keepDims`) or its tensor's shape. */
   resolveLayout(o: LayoutOptions, a: Operand): Layout {
-    return resolveLayout(this.layout, this.fn, o, a.name, a.length, a.tensor ? a.tensor.shape : null);
+    const t = a.tensor;
+    if (t !== null && o.cols === undefined && o.shape === undefined && o.axis === undefined) {
+      // The tensor's own shape, classes last: its matrix view, computed when it was made (a
+      // frozen shape), unless the shape has no dimension or an empty last one (their errors).
+      const L = this.layout;
+      L.keepDims = checkFlag(this.fn, "keepDims", o.keepDims);
+      if (t.cols !== 0 && t.shape.length !== 0) return L.lastAxis(t.shape, t.rows, t.cols);
+    }
+    return resolveLayout(this.layout, this.fn, o, a.name, a.length, t ? t.shape : null);
   }
 
   sameLength(a: Operand, b: Operand): void {
