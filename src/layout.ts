@@ -165,8 +165,10 @@ function fromShape(L: Layout, fn: string, shape: readonly number[], axis: unknow
  * values are read. So a strided launch always gets a number.
  */
 export function layoutTau(fn: string, L: Layout, v: unknown): number | Float32Array {
-  if (L.inner > 1 && isNumberArray(v)) {
-    throw new TypeError(`${fn}: tau as one temperature per row needs the classes on the last axis; got axis ${L.axis} of shape [${L.full().join(", ")}]: give one number`);
-  }
+  if (L.inner > 1 && isNumberArray(v)) throw axisTauError(fn, L);
   return checkTaus(fn, v, L.lines);
+}
+
+function axisTauError(fn: string, L: Layout): TypeError {
+  return new TypeError(`${fn}: tau as one temperature per row needs the classes on the last axis; got axis ${L.axis} of shape [${L.full().join(", ")}]: give one number`);
 }
