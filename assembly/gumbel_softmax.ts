@@ -4,14 +4,13 @@
 // without `soft`, hard mode needs only the index, which Gumbel-Max's screen finds cheaply.
 
 import { ACROSS_MAX, addInto, softmaxAcross4 } from "./inline/across";
-import { NEG_INF, ZERO, vf } from "./inline/consts";
-import { addArgmax, expShiftSum, hmax, hsum, loadTail, rowPtr, scaleRow, storeTail } from "./inline/row";
+import { NEG_INF, vf } from "./inline/consts";
+import { addArgmax, expShiftSum, hmax, loadTail, rowPtr, scaleRow, storeTail } from "./inline/row";
 import { SCREEN_MIN, sampleRow } from "./inline/sample";
-import { SCRATCH_ACROSS_IDX, SCRATCH_BLOCK, SCRATCH_VALUE, SCRATCH_WIDE, scratch } from "./inline/scratch";
-import { philoxGroup, writeGumbel } from "./inline/stream";
+import { SCRATCH_ACROSS_IDX, SCRATCH_WIDE, scratch } from "./inline/scratch";
+import { writeGumbel } from "./inline/stream";
 import { invTemperature } from "./inline/tau";
 import { checkRows } from "./inline/validate";
-import { expShift4x4, gumbelFromBits4x4 } from "./inline/wide";
 
 /** Short rows draw their noise together, up to this many elements at a time. */
 const GROUP: i32 = 1024;
@@ -92,8 +91,8 @@ export function gumbel_softmax(
 }
 
 /**
- * logits + noise of one short row (cols <= 16 - (j0 & 3): one Philox group), lanes 4q .. 4q+3;
- * lanes past the row -Inf (their exp is +0, which adds nothing), as addArgmax's tail.
+ * logits + noise of one short row, lanes 4q .. 4q+3 (the noise of element k at g + 4k); lanes
+ * past the row -Inf, whose exp is +0 (it adds nothing), as in addArgmax's tail.
  */
 // @ts-ignore: decorator
 @inline
@@ -102,27 +101,25 @@ function shortSum(lr: usize, g: usize, q: i32, cols: i32): v128 {
   const o = <usize>k << 2;
   if (k + 4 <= cols) return f32x4.add(v128.load(lr + o), v128.load(g + o));
   if (k >= cols) return vf(NEG_INF);
-  // The noise lanes past the row are finite (a transform of Philox words): -Inf + g = -Inf.
-  return f32x4.add(loadTail(lr + o, cols - k, -Infinity), v128.load(g + o));
+  return f32x4.add(loadTail(lr + o, cols - k, -Infinity), loadTail(g + o, cols - k, 0));
 }
 
 /**
  * One soft row of at most 16 - (j0 & 3) classes, its chain of latencies kept short: the row's
- * one Philox group and its noise in scratch, then logits + noise, the maximum, the exps (four
- * vectors side by side), the sum and the scaling in registers. The same operations on the same
+ * one Philox group, its noise written whole to scratch (four vectors, no copy element by
+ * element), logits + noise and their maximum in registers, the exps of the four vectors side by
+ * side and their sum (expShiftSum), the scaling in registers. The same operations on the same
  * values as the row-by-row path (addArgmax, expShiftSum, scaleRow), so the same bits: the
  * maximum is the value addArgmax's index points at (a zero's sign aside, which changes no
- * x - m but a zero, whose exp is 1 either way); the sum adds the vectors in order from +0,
- * padded lanes (and a fourth vector of pads) adding +0.
+ * x - m but a zero, whose exp is 1 either way), and the sum adds the vectors in order from +0,
+ * the lanes past the row (and whole vectors of them) adding +0.
  */
 // @ts-ignore: decorator
 @inline
 function softShortRow(lr: usize, dr: usize, cols: i32, it: f32, k0: u32, k1: u32, j0: u64): void {
-  philoxGroup(j0 >> 2, vf(ZERO), i32x4.splat(k0), i32x4.splat(k1));
-  // The row's element k is word (j0 & 3) + k of the group: the noise of element k at g + 4k.
-  const g = scratch(SCRATCH_VALUE);
-  gumbelFromBits4x4(scratch(SCRATCH_BLOCK) + (<usize>(j0 & 3) << 2), g);
   const w = scratch(SCRATCH_WIDE);
+  writeGumbel(w, 16, k0, k1, j0 & ~3);
+  const g = w + (<usize>(j0 & 3) << 2);
   const x0 = shortSum(lr, g, 0, cols);
   const x1 = shortSum(lr, g, 1, cols);
   const x2 = shortSum(lr, g, 2, cols);
@@ -132,12 +129,11 @@ function softShortRow(lr: usize, dr: usize, cols: i32, it: f32, k0: u32, k1: u32
   v128.store(w, x2, 32);
   v128.store(w, x3, 48);
   const m = hmax(f32x4.pmax(f32x4.pmax(x0, x1), f32x4.pmax(x2, x3)));
-  expShift4x4(w, w, f32x4.splat(m), f32x4.splat(it));
+  const s = f32x4.splat(<f32>1.0 / expShiftSum(w, w, 16, m, it));
   const e0 = v128.load(w, 0);
   const e1 = v128.load(w, 16);
   const e2 = v128.load(w, 32);
   const e3 = v128.load(w, 48);
-  const s = f32x4.splat(<f32>1.0 / hsum(f32x4.add(f32x4.add(f32x4.add(f32x4.add(vf(ZERO), e0), e1), e2), e3)));
   shortStore(dr, f32x4.mul(e0, s), 0, cols);
   shortStore(dr, f32x4.mul(e1, s), 1, cols);
   shortStore(dr, f32x4.mul(e2, s), 2, cols);

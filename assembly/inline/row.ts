@@ -37,7 +37,7 @@ export function storeTail(p: usize, rem: i32, v: v128): void {
 
 // @ts-ignore: decorator
 @inline
-export function hsum(v: v128): f32 {
+function hsum(v: v128): f32 {
   const s = f32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
 }

@@ -7,7 +7,7 @@
 // sub = 0; gumbel_rao's conditional draws s = 0, 1, ... use sub-streams 1 + s at the same
 // elements j (a further 2^64 elements per sub-stream, disjoint from everything else).
 
-import { FOUR, LANES, ZERO, vf, vi } from "./consts";
+import { FOUR, vi } from "./consts";
 import { SCRATCH_BLOCK, SCRATCH_VALUE, scratch } from "./scratch";
 import { philoxBlock, philoxBlock4, philoxBlock4x2 } from "./philox";
 import { gumbelFromBits, gumbelFromBits4, uniformFromBits, uniformFromBits4 } from "./transform";
@@ -35,20 +35,6 @@ function transform4(kind: i32, x: v128): v128 {
 }
 
 /**
- * The 16 words of blocks block .. block+3 (elements 4 * block .. 4 * block + 15) of sub-stream
- * `subv` (splatted), keyed by (key0, key1) (splatted), to scratch(SCRATCH_BLOCK) in element order.
- */
-// @ts-ignore: decorator
-@inline
-export function philoxGroup(block: u64, subv: v128, key0: v128, key1: v128): void {
-  const lo = i32x4.splat(<u32>block);
-  const c0 = i32x4.add(lo, vi(LANES));
-  // A lane whose low word wrapped carries into the high word.
-  const c1 = i32x4.sub(i32x4.splat(<u32>(block >> 32)), i32x4.lt_u(c0, lo));
-  philoxBlock4(c0, c1, subv, vf(ZERO), key0, key1, scratch(SCRATCH_BLOCK));
-}
-
-/**
  * Writes stream elements j0 .. j0+n-1 (as 32-bit values of the given kind) to dst. Inlined
  * into one function per kind below, so that the kind's branches fold away.
  */
@@ -62,6 +48,7 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
     const key0 = i32x4.splat(k0);
     const key1 = i32x4.splat(k1);
     const lanes = i32x4(0, 1, 2, 3);
+    const zero = i32x4.splat(0);
     const subv = i32x4.splat(sub);
     // Whole groups of 32 (eight blocks): two Philox computations side by side.
     if (pos == 0) {
@@ -82,7 +69,11 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
       }
     }
     while (pos < n) {
-      philoxGroup(block, subv, key0, key1);
+      const lo = i32x4.splat(<u32>block);
+      const c0 = i32x4.add(lo, lanes);
+      // A lane whose low word wrapped carries into the high word.
+      const c1 = i32x4.sub(i32x4.splat(<u32>(block >> 32)), i32x4.lt_u(c0, lo));
+      philoxBlock4(c0, c1, subv, zero, key0, key1, scratch(SCRATCH_BLOCK));
       if (pos >= 0 && pos + 16 <= n) {
         const out = dst + (<usize>pos << 2);
         if (kind == KIND_GUMBEL) {
