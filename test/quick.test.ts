@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, test } from "vitest";
 import { init, type GumbelWasm, type Tensor } from "../src/node.js";
 import type { Call } from "../src/marshal.js";
+import type { DType } from "../src/memory.js";
 import type { Launcher } from "../src/launch.js";
 import { prepareGumbelMax, prepareGumbelSoftmax, quickGumbelMax, quickGumbelSoftmax } from "../src/sampling.js";
 import type { Streams } from "../src/streams.js";
@@ -28,7 +29,7 @@ interface Fixtures {
   x: Record<string, unknown>;
   /** out candidates for input `name`, by kind. */
   out(name: string, kind: string, fn: Fn): unknown;
-  all: Array<Tensor<"float32"> | Tensor<"int32">>;
+  all: Array<Tensor<DType>>;
 }
 
 const SHAPES: Record<string, number[]> = { x1x10: [1, 10], x3x5: [3, 5], x10: [10], x2x3x4: [2, 3, 4], x0x4: [0, 4], x4x0: [4, 0], scalar: [], x1x13: [1, 13], x2x16: [2, 16] };
@@ -36,8 +37,8 @@ const X_NAMES = [...Object.keys(SHAPES), "nan", "negInf", "posInf", "int32", "fr
 const OUT_KINDS = ["same", "flat", "longer", "int32", "float32", "freed", "foreign", "overlap", "array", "none"];
 
 function fixtures(gw: GumbelWasm, other: GumbelWasm): Fixtures {
-  const all: Array<Tensor<"float32"> | Tensor<"int32">> = [];
-  const keep = <T extends Tensor<"float32"> | Tensor<"int32">>(t: T): T => (all.push(t), t);
+  const all: Array<Tensor<DType>> = [];
+  const keep = <T extends Tensor<DType>>(t: T): T => (all.push(t), t);
   const x: Record<string, unknown> = {};
   let seed = 1;
   for (const [name, shape] of Object.entries(SHAPES)) {
