@@ -11,7 +11,7 @@ import { Heap, Region, Tensor, type DType } from "./memory.js";
 import type { Exact } from "./options.js";
 import type { Pool } from "./pool.js";
 import { GumbelRng } from "./rng.js";
-import { prepareNoise, prepareGumbelMax, prepareGumbelSoftmax, quickGumbelMax, quickGumbelSoftmax, randomBits } from "./sampling.js";
+import { prepareNoise, prepareGumbelMax, prepareGumbelSoftmax, quickGumbelMax, quickGumbelSoftmax, quickNoise, randomBits } from "./sampling.js";
 import { prepareSoftmax, prepareSoftmaxGrad } from "./softmax.js";
 import { prepareStraight } from "./straight.js";
 import { Streams } from "./streams.js";
@@ -173,6 +173,8 @@ export class GumbelSync {
   gumbelNoise(n: number, options: StreamOptions & { out: Tensor }): Tensor;
   gumbelNoise(n: number, options?: StreamOptions & OutOption<Float32Array>): Float32Array;
   gumbelNoise(n: number, options?: StreamOptions & OutOption<FloatOut>): Float32Array | Tensor {
+    const quick = quickNoise(this, this.streams, "gumbelNoise", true, n, options);
+    if (quick !== null) return quick;
     prepareNoise(this.call.begin("gumbelNoise"), this.streams, true, n, options);
     return this.launcher.sync(this.call) as Float32Array | Tensor;
   }
@@ -184,6 +186,8 @@ export class GumbelSync {
   uniform(n: number, options: StreamOptions & { out: Tensor }): Tensor;
   uniform(n: number, options?: StreamOptions & OutOption<Float32Array>): Float32Array;
   uniform(n: number, options?: StreamOptions & OutOption<FloatOut>): Float32Array | Tensor {
+    const quick = quickNoise(this, this.streams, "uniform", false, n, options);
+    if (quick !== null) return quick;
     prepareNoise(this.call.begin("uniform"), this.streams, false, n, options);
     return this.launcher.sync(this.call) as Float32Array | Tensor;
   }

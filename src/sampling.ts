@@ -168,8 +168,8 @@ function logitsOf(c: Call, a: Operand, work: number, L: Layout): number {
 // ---------------------------------------------------------------- the quick path
 //
 // The common synchronous call, a tensor in and a tensor out (`gw.gumbelSoftmax(x, { tau, seed,
-// offset, out })`), checked and run without the Call's slots, which cost more than the kernel
-// of a short batch. It only ever accepts: it reads the options, makes the checks the full
+// offset, out })`, `gw.gumbelNoise(n, { seed, offset, out })`), checked and run without the
+// Call's slots, which cost more than the kernel of a short batch. It only ever accepts: it reads the options, makes the checks the full
 // preparation makes, and when one does not pass as it usually does (an array, no `out`, a
 // layout option, per-row temperatures, a bad value, a row the kernel refuses) it returns null
 // before anything is drawn or written, and the full preparation runs and says what is wrong.
@@ -188,6 +188,20 @@ function quickOut(host: Host, x: unknown, o: LayoutOptions & { out?: unknown }, 
   if (x.owner !== host || x.dtype !== "float32" || x.isFreed || x.cols === 0 || x.shape.length === 0) return null;
   if (out.owner !== host || out.dtype !== dtype || out.isFreed || out.length !== (perRow === 0 ? x.length : x.rows * perRow)) return null;
   return intersects(out.byteOffset, out.length * 4, x.byteOffset, x.length * 4) ? null : out;
+}
+
+/** prepareNoise and its launch, the quick way (see above): `out`, or null. */
+export function quickNoise(host: Host, s: Streams, fn: string, gumbel: boolean, n: unknown, options: (StreamOptions & OutOption<FloatOut>) | undefined): Tensor | null {
+  if (options === undefined) return null;
+  checkOptions(fn, options, STREAM_OUT_KEYS);
+  const out = options.out;
+  if (!(out instanceof Tensor) || out.owner !== host || out.dtype !== "float32" || out.isFreed || out.length !== n || out.length > MAX_I32 >> 2) return null;
+  s.resolve(fn, options, out.length);
+  const { key, counter } = s;
+  const k = host.kernels;
+  (gumbel ? k.gumbel_noise : k.uniform)(out.byteOffset, out.length, key.lo, key.hi, counter.lo, counter.hi);
+  s.drawn();
+  return out as Tensor;
 }
 
 /** prepareGumbelSoftmax and its launch, the quick way (see above): `out`, or null. */

@@ -1,5 +1,5 @@
-// The quick path of gumbelSoftmax and gumbelMax (src/sampling.ts: a tensor in, a tensor out,
-// checked without the Call's slots) against the full preparation, on random calls mixing valid
+// The quick path of gumbelSoftmax, gumbelMax, gumbelNoise and uniform (src/sampling.ts: a tensor
+// in, a tensor out, checked without the Call's slots) against the full preparation, on random calls mixing valid
 // and invalid arguments: the public call (quick path, falling back to the full one) and the full
 // preparation alone, on two instances with the same seed, must throw the same error or write the
 // same bits, leave every buffer the same, and keep the instances' own streams in step. And the
@@ -10,7 +10,7 @@ import { init, type GumbelWasm, type Tensor } from "../src/node.js";
 import type { Call } from "../src/marshal.js";
 import type { DType } from "../src/memory.js";
 import type { Launcher } from "../src/launch.js";
-import { prepareGumbelMax, prepareGumbelSoftmax, quickGumbelMax, quickGumbelSoftmax } from "../src/sampling.js";
+import { prepareGumbelMax, prepareGumbelSoftmax, prepareNoise, quickGumbelMax, quickGumbelSoftmax, quickNoise } from "../src/sampling.js";
 import type { Streams } from "../src/streams.js";
 
 type Fn = "gumbelSoftmax" | "gumbelMax";
@@ -178,6 +178,58 @@ describe("the quick path gives what the full preparation gives", () => {
     });
   }
 
+  for (const fn of ["gumbelNoise", "uniform"] as const) {
+    test(`${fn}: the same error or the same bits, the same buffers, the streams in step (random calls)`, () => {
+      const NS = [10, 0, 1, 16, 17, -1, 1.5, "10", NaN, undefined];
+      const KINDS = ["same", "longer", "int32", "freed", "foreign", "array", "none"];
+      const outs = new Map<string, unknown>();
+      const outFor = (gw: GumbelWasm, f: Fixtures, n: unknown, kind: string): unknown => {
+        const key = `${gw === a ? "a" : "b"} ${String(n)} ${kind}`;
+        if (outs.has(key)) return outs.get(key);
+        const len = typeof n === "number" && Number.isInteger(n) && n >= 0 ? n : 3;
+        let v: unknown;
+        switch (kind) {
+          case "same": v = f.all[f.all.push(gw.tensor(1, len)) - 1]; break;
+          case "longer": v = f.all[f.all.push(gw.tensor(1, len + 1)) - 1]; break;
+          case "int32": v = f.all[f.all.push(gw.tensor(1, len, "int32")) - 1]; break;
+          case "freed": { const t = gw.tensor(1, len); t.free(); v = t; break; }
+          case "foreign": v = (f.x.foreign as Tensor).owner === gw ? undefined : f.x.foreign; break;
+          case "array": v = new Float32Array(len); break;
+          default: v = undefined;
+        }
+        outs.set(key, v);
+        return v;
+      };
+      let accepted = 0;
+      fc.assert(
+        fc.property(mostly(NS, 4), mostly(KINDS, 1), mostly(SEEDS, 5), mostly(OFFSETS, 4), mostly(EXTRAS, 1), (n, kind, seed, offset, extra) => {
+          const make = (gw: GumbelWasm, f: Fixtures): Record<string, unknown> | undefined => {
+            const o: Record<string, unknown> = { ...extra };
+            if (seed !== undefined) o.seed = seed;
+            if (offset !== undefined) o.offset = offset;
+            const out = outFor(gw, f, n, kind);
+            if (out !== undefined) o.out = out;
+            return Object.keys(o).length === 0 ? undefined : o;
+          };
+          const oa = make(a, fa);
+          const ob = make(b, fb);
+          const g = b as unknown as { call: Call; launcher: Launcher; streams: Streams };
+          const ra = outcome(() => a[fn](n as number, oa as never));
+          const rb = outcome(() => {
+            prepareNoise(g.call.begin(fn), g.streams, fn === "gumbelNoise", n, ob as never);
+            return g.launcher.sync(g.call);
+          });
+          expect(ra).toEqual(rb);
+          expect(snapshot(fa, oa?.out)).toEqual(snapshot(fb, ob?.out));
+          if ("bits" in ra && (oa?.out as Tensor | undefined)?.owner === a) accepted++;
+        }),
+        { numRuns: 2000, seed: 23 },
+      );
+      expect(Array.from(a.randomBits(4)), "the instances' own streams moved apart").toEqual(Array.from(b.randomBits(4)));
+      expect(accepted, "no call of the common kind succeeded").toBeGreaterThan(20);
+    });
+  }
+
   test("the quick path takes the common call (tensor in, tensor out, tau, seed, offset) and returns out", () => {
     const x = a.tensor(1, 10);
     x.data.set(Float32Array.from({ length: 10 }, (_, i) => i * 0.3));
@@ -188,6 +240,9 @@ describe("the quick path gives what the full preparation gives", () => {
     expect(quickGumbelSoftmax(a, s, x, { tau: 0.5, hard: true, seed: 1, offset: 20, out })).toBe(out);
     expect(quickGumbelSoftmax(a, s, x, { tau: 0.5, out })).toBe(out);
     expect(quickGumbelMax(a, s, x, { seed: 1, offset: 20, out: idx })).toBe(idx);
+    expect(quickNoise(a, s, "gumbelNoise", true, 10, { seed: 1, offset: 20, out })).toBe(out);
+    expect(quickNoise(a, s, "uniform", false, 10, { out })).toBe(out);
+    expect(quickNoise(a, s, "gumbelNoise", true, 10, { seed: 1 })).toBeNull();
     // and leaves the rest to the full preparation
     expect(quickGumbelSoftmax(a, s, x, { tau: 0.5, seed: 1 })).toBeNull();
     expect(quickGumbelSoftmax(a, s, x.data, { cols: 10, seed: 1, out })).toBeNull();
