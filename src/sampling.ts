@@ -20,14 +20,16 @@ import type { FloatOut, GumbelMaxOptions, GumbelSoftmaxOptions, OutOption, Strea
 const MAX_I32 = 0x7fffffff;
 const { DRAWS_PER_ROW, DRAWS_COUNT } = NOTES;
 const TAU_ONE = { tau: NOTES.TAU_ONE, temperature: NOTES.TAU_ONE };
+// The quick path (below) reads every key of these three lists: a key added to one must be
+// handled there too (test/quick.test.ts fails until its random calls give the new key).
 /** gumbelNoise and uniform. */
-const STREAM_OUT_KEYS = optionKeys<StreamOptions & OutOption<FloatOut>>({ seed: true, offset: true, out: true }, { draws: DRAWS_COUNT });
+export const STREAM_OUT_KEYS = optionKeys<StreamOptions & OutOption<FloatOut>>({ seed: true, offset: true, out: true }, { draws: DRAWS_COUNT });
 const STREAM_KEYS = optionKeys<StreamOptions>({ seed: true, offset: true }, { draws: DRAWS_COUNT });
-const GUMBEL_SOFTMAX_KEYS = optionKeys<GumbelSoftmaxOptions>(
+export const GUMBEL_SOFTMAX_KEYS = optionKeys<GumbelSoftmaxOptions>(
   { cols: true, shape: true, axis: true, tau: true, hard: true, soft: true, probs: true, seed: true, offset: true, out: true },
   { draws: DRAWS_PER_ROW },
 );
-const GUMBEL_MAX_KEYS = optionKeys<GumbelMaxOptions>(
+export const GUMBEL_MAX_KEYS = optionKeys<GumbelMaxOptions>(
   { cols: true, shape: true, axis: true, keepDims: true, probs: true, seed: true, offset: true, out: true }, { draws: DRAWS_PER_ROW, notes: TAU_ONE },
 );
 

@@ -10,7 +10,10 @@ import { init, type GumbelWasm, type Tensor } from "../src/node.js";
 import type { Call } from "../src/marshal.js";
 import type { DType } from "../src/memory.js";
 import type { Launcher } from "../src/launch.js";
-import { prepareGumbelMax, prepareGumbelSoftmax, prepareNoise, quickGumbelMax, quickGumbelSoftmax, quickNoise } from "../src/sampling.js";
+import {
+  GUMBEL_MAX_KEYS, GUMBEL_SOFTMAX_KEYS, prepareGumbelMax, prepareGumbelSoftmax, prepareNoise, quickGumbelMax, quickGumbelSoftmax, quickNoise,
+  STREAM_OUT_KEYS,
+} from "../src/sampling.js";
 import type { Streams } from "../src/streams.js";
 
 type Fn = "gumbelSoftmax" | "gumbelMax";
@@ -229,6 +232,18 @@ describe("the quick path gives what the full preparation gives", () => {
       expect(accepted, "no call of the common kind succeeded").toBeGreaterThan(20);
     });
   }
+
+  test("the random calls give every key each call knows (a key added to a call must be added here, and to its quick path)", () => {
+    const extra = EXTRAS.flatMap((e) => Object.keys(e));
+    const given = {
+      gumbelSoftmax: ["tau", "hard", "soft", "probs", "seed", "offset", "out", ...extra],
+      gumbelMax: ["probs", "seed", "offset", "out", ...extra],
+      gumbelNoise: ["seed", "offset", "out", ...extra],
+    };
+    for (const [fn, keys] of [["gumbelSoftmax", GUMBEL_SOFTMAX_KEYS], ["gumbelMax", GUMBEL_MAX_KEYS], ["gumbelNoise", STREAM_OUT_KEYS]] as const) {
+      for (const k of Object.keys(keys.known)) expect(given[fn], `${fn}: ${k}`).toContain(k);
+    }
+  });
 
   test("the quick path takes the common call (tensor in, tensor out, tau, seed, offset) and returns out", () => {
     const x = a.tensor(1, 10);
