@@ -4,9 +4,10 @@
 // without `soft`, hard mode needs only the index, which Gumbel-Max's screen finds cheaply.
 
 import { ACROSS_MAX, addInto, softmaxAcross4 } from "./inline/across";
-import { addArgmax, expShiftSum, rowPtr, scaleRow } from "./inline/row";
+import { NEG_INF, vf } from "./inline/consts";
+import { addArgmax, expShiftSum, hmax, loadTail, rowPtr, scaleRow, storeTail } from "./inline/row";
 import { SCREEN_MIN, sampleRow } from "./inline/sample";
-import { SCRATCH_ACROSS_IDX, scratch } from "./inline/scratch";
+import { SCRATCH_ACROSS_IDX, SCRATCH_WIDE, scratch } from "./inline/scratch";
 import { writeGumbel } from "./inline/stream";
 import { invTemperature } from "./inline/tau";
 import { checkRows } from "./inline/validate";
@@ -29,6 +30,10 @@ export function gumbel_softmax(
   if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
   const it = invTemperature(tau);
   const j0 = (<u64>jHi << 32) | <u64>jLo;
+  if (ASC_FEATURE_SIMD && !hard && rows == 1 && cols <= 16 - <i32>(j0 & 3)) {
+    softShortRow(logits, dst, cols, it, k0, k1, j0);
+    return -1;
+  }
   if (hard && !soft && cols >= SCREEN_MIN) {
     // Only the index is needed: Gumbel-Max's screened sampler, then the one-hot.
     for (let r = 0; r < rows; r++) {
@@ -83,4 +88,64 @@ export function gumbel_softmax(
     }
   }
   return -1;
+}
+
+/**
+ * logits + noise of one short row, lanes 4q .. 4q+3 (the noise of element k at g + 4k); lanes
+ * past the row -Inf, whose exp is +0 (it adds nothing), as in addArgmax's tail.
+ */
+// @ts-ignore: decorator
+@inline
+function shortSum(lr: usize, g: usize, q: i32, cols: i32): v128 {
+  const k = q << 2;
+  const o = <usize>k << 2;
+  if (k + 4 <= cols) return f32x4.add(v128.load(lr + o), v128.load(g + o));
+  if (k >= cols) return vf(NEG_INF);
+  return f32x4.add(loadTail(lr + o, cols - k, -Infinity), loadTail(g + o, cols - k, 0));
+}
+
+/**
+ * One soft row of at most 16 - (j0 & 3) classes, its chain of latencies kept short: the row's
+ * one Philox group, its noise written whole to scratch (four vectors, no copy element by
+ * element), logits + noise and their maximum in registers, the exps of the four vectors side by
+ * side and their sum (expShiftSum), the scaling in registers. The same operations on the same
+ * values as the row-by-row path (addArgmax, expShiftSum, scaleRow), so the same bits: the
+ * maximum is the value addArgmax's index points at (a zero's sign aside, which changes no
+ * x - m but a zero, whose exp is 1 either way), and the sum adds the vectors in order from +0,
+ * the lanes past the row (and whole vectors of them) adding +0.
+ */
+// @ts-ignore: decorator
+@inline
+function softShortRow(lr: usize, dr: usize, cols: i32, it: f32, k0: u32, k1: u32, j0: u64): void {
+  const w = scratch(SCRATCH_WIDE);
+  writeGumbel(w, 16, k0, k1, j0 & ~3);
+  const g = w + (<usize>(j0 & 3) << 2);
+  const x0 = shortSum(lr, g, 0, cols);
+  const x1 = shortSum(lr, g, 1, cols);
+  const x2 = shortSum(lr, g, 2, cols);
+  const x3 = shortSum(lr, g, 3, cols);
+  v128.store(w, x0, 0);
+  v128.store(w, x1, 16);
+  v128.store(w, x2, 32);
+  v128.store(w, x3, 48);
+  const m = hmax(f32x4.pmax(f32x4.pmax(x0, x1), f32x4.pmax(x2, x3)));
+  const s = f32x4.splat(<f32>1.0 / expShiftSum(w, w, 16, m, it));
+  const e0 = v128.load(w, 0);
+  const e1 = v128.load(w, 16);
+  const e2 = v128.load(w, 32);
+  const e3 = v128.load(w, 48);
+  shortStore(dr, f32x4.mul(e0, s), 0, cols);
+  shortStore(dr, f32x4.mul(e1, s), 1, cols);
+  shortStore(dr, f32x4.mul(e2, s), 2, cols);
+  shortStore(dr, f32x4.mul(e3, s), 3, cols);
+}
+
+/** Lanes 4q .. 4q+3 of a short row to dr, those inside the row only. */
+// @ts-ignore: decorator
+@inline
+function shortStore(dr: usize, y: v128, q: i32, cols: i32): void {
+  const k = q << 2;
+  const o = <usize>k << 2;
+  if (k + 4 <= cols) v128.store(dr + o, y);
+  else if (k < cols) storeTail(dr + o, cols - k, y);
 }

@@ -27,12 +27,20 @@ export function isNumberArray(v: unknown): v is ArrayLike<number> {
   return ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array);
 }
 
-/** A count: an integer in [0, max]. */
+// The checks on every call's path are small on purpose: V8 inlines a function into its caller
+// only while the caller's inlined bytecode stays within a budget, and a call that is not inlined
+// costs a few ns (and boxes a float it returns). So the messages are built in functions of their
+// own, called only to throw.
+
 /** A boolean option: false when omitted, else a TypeError naming it (`note`: what true means, in brackets). */
 export function checkFlag(fn: string, name: string, v: unknown, note = ""): boolean {
   if (v === undefined) return false;
   if (typeof v === "boolean") return v;
-  throw new TypeError(`${fn}: ${name} must be a boolean${note ? ` (${note})` : ""}, got ${describe(v)}`);
+  throw flagError(fn, name, v, note);
+}
+
+function flagError(fn: string, name: string, v: unknown, note: string): TypeError {
+  return new TypeError(`${fn}: ${name} must be a boolean${note ? ` (${note})` : ""}, got ${describe(v)}`);
 }
 
 /** A tensor's shape: an array of integers from 0 to 2^31-1 (a copy). */
@@ -45,23 +53,28 @@ export function checkShape(fn: string, shape: readonly unknown[]): number[] {
   });
 }
 
+/** A count: an integer in [0, max]. */
 export function checkCount(fn: string, name: string, v: unknown, max: number): number {
-  if (typeof v !== "number") throw new TypeError(`${fn}: ${name} must be a number, got ${describe(v)}`);
-  if (!Number.isInteger(v) || v < 0 || v > max) {
-    throw new RangeError(`${fn}: ${name} must be an integer from 0 to ${max}, got ${v}`);
-  }
-  return v;
+  if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= max) return v;
+  throw countError(fn, name, v, max);
+}
+
+function countError(fn: string, name: string, v: unknown, max: number): Error {
+  if (typeof v !== "number") return new TypeError(`${fn}: ${name} must be a number, got ${describe(v)}`);
+  return new RangeError(`${fn}: ${name} must be an integer from 0 to ${max}, got ${v}`);
 }
 
 /** The temperature as the kernels see it (float32): positive and finite after rounding. */
 export function checkTau(fn: string, v: unknown, name = "tau"): number {
   if (v === undefined) return 1;
-  if (typeof v !== "number") throw new TypeError(`${fn}: ${name} must be a number, got ${describe(v)}`);
-  const f = Math.fround(v);
-  if (!(f > 0) || f === Infinity) {
-    throw new RangeError(`${fn}: ${name} must be positive and finite in float32, got ${v}`);
-  }
-  return f;
+  const f = typeof v === "number" ? Math.fround(v) : NaN;
+  if (f > 0 && f !== Infinity) return f;
+  throw tauError(fn, v, name);
+}
+
+function tauError(fn: string, v: unknown, name: string): Error {
+  if (typeof v !== "number") return new TypeError(`${fn}: ${name} must be a number, got ${describe(v)}`);
+  return new RangeError(`${fn}: ${name} must be positive and finite in float32, got ${v}`);
 }
 
 /**
@@ -70,6 +83,11 @@ export function checkTau(fn: string, v: unknown, name = "tau"): number {
  */
 export function checkTaus(fn: string, v: unknown, rows: number, name = "tau", per = "row"): number | Float32Array {
   if (v === undefined || typeof v === "number") return checkTau(fn, v, name);
+  return tauArray(fn, v, rows, name, per);
+}
+
+/** checkTaus' per-row temperatures. */
+function tauArray(fn: string, v: unknown, rows: number, name: string, per: string): Float32Array {
   if (!isNumberArray(v)) throw new TypeError(`${fn}: ${name} must be a number or one number per ${per}, got ${describe(v)}`);
   if (v.length !== rows) throw new RangeError(`${fn}: ${name} has ${v.length} values, expected one per ${per} (${rows})`);
   const out = new Float32Array(rows);
@@ -115,13 +133,18 @@ export interface Words {
  * its two 32-bit words (no allocation for numbers).
  */
 export function parseU64(fn: string, name: string, v: unknown, out: Words): void {
+  if (typeof v === "number" && v >>> 0 === v) {
+    // The common case, an integer below 2^32: no division.
+    out.lo = v;
+    out.hi = 0;
+    return;
+  }
+  parseWide(fn, name, v, out);
+}
+
+/** parseU64 of anything but a number below 2^32. */
+function parseWide(fn: string, name: string, v: unknown, out: Words): void {
   if (typeof v === "number") {
-    if (v >>> 0 === v) {
-      // The common case, an integer below 2^32: no division.
-      out.lo = v;
-      out.hi = 0;
-      return;
-    }
     if (!Number.isSafeInteger(v) || v < 0) {
       throw new RangeError(
         `${fn}: ${name} must be an integer from 0 to 2^64-1 (a number up to 2^53-1, or a bigint), got ${v}`,
@@ -155,6 +178,12 @@ export function checkStreamEnd(fn: string, offset: Words, count: number): void {
 /** `w` advanced by `n` (< 2^53) elements, wrapping at 2^64, into `out` (which may be `w`). */
 export function addWords(w: Words, n: number, out: Words): Words {
   const lo = w.lo + n;
+  if (lo < TWO32) {
+    // No carry (every short call): no float modulo, which V8 runs as a call to fmod.
+    out.lo = lo;
+    out.hi = w.hi;
+    return out;
+  }
   out.lo = lo % TWO32;
   out.hi = (w.hi + Math.floor(lo / TWO32)) % TWO32;
   return out;

@@ -11,7 +11,7 @@ import { Heap, Region, Tensor, type DType } from "./memory.js";
 import type { Exact } from "./options.js";
 import type { Pool } from "./pool.js";
 import { GumbelRng } from "./rng.js";
-import { prepareNoise, prepareGumbelMax, prepareGumbelSoftmax, randomBits } from "./sampling.js";
+import { prepareNoise, prepareGumbelMax, prepareGumbelSoftmax, quickGumbelMax, quickGumbelSoftmax, quickNoise, randomBits } from "./sampling.js";
 import { prepareSoftmax, prepareSoftmaxGrad } from "./softmax.js";
 import { prepareStraight } from "./straight.js";
 import { Streams } from "./streams.js";
@@ -173,6 +173,8 @@ export class GumbelSync {
   gumbelNoise(n: number, options: StreamOptions & { out: Tensor }): Tensor;
   gumbelNoise(n: number, options?: StreamOptions & OutOption<Float32Array>): Float32Array;
   gumbelNoise(n: number, options?: StreamOptions & OutOption<FloatOut>): Float32Array | Tensor {
+    const quick = quickNoise(this, this.streams, "gumbelNoise", true, n, options);
+    if (quick !== null) return quick;
     prepareNoise(this.call.begin("gumbelNoise"), this.streams, true, n, options);
     return this.launcher.sync(this.call) as Float32Array | Tensor;
   }
@@ -184,6 +186,8 @@ export class GumbelSync {
   uniform(n: number, options: StreamOptions & { out: Tensor }): Tensor;
   uniform(n: number, options?: StreamOptions & OutOption<Float32Array>): Float32Array;
   uniform(n: number, options?: StreamOptions & OutOption<FloatOut>): Float32Array | Tensor {
+    const quick = quickNoise(this, this.streams, "uniform", false, n, options);
+    if (quick !== null) return quick;
     prepareNoise(this.call.begin("uniform"), this.streams, false, n, options);
     return this.launcher.sync(this.call) as Float32Array | Tensor;
   }
@@ -228,6 +232,8 @@ export class GumbelSync {
    * @example gw.gumbelSoftmax([0.2, 0.3, 0.5], { cols: 3, tau: 0.5, probs: true, seed: 7 })
    */
   gumbelSoftmax<X extends FloatInput, O extends GumbelSoftmaxOptions>(logits: X, options?: Exact<O, GumbelSoftmaxOptions>): Result<X, O> {
+    const quick = quickGumbelSoftmax(this, this.streams, logits, options);
+    if (quick !== null) return quick as Result<X, O>;
     prepareGumbelSoftmax(this.call.begin("gumbelSoftmax"), this.streams, logits, options);
     return this.launcher.sync(this.call) as Result<X, O>;
   }
@@ -242,6 +248,8 @@ export class GumbelSync {
    * @example gw.gumbelMax([0.1, 0.9, 0, 3, 1, 0], { cols: 3, probs: true, seed: 1 }) // Int32Array(2)
    */
   gumbelMax<X extends FloatInput>(logits: X, options?: GumbelMaxOptions): IndexResult<X> {
+    const quick = quickGumbelMax(this, this.streams, logits, options);
+    if (quick !== null) return quick as IndexResult<X>;
     prepareGumbelMax(this.call.begin("gumbelMax"), this.streams, logits, options);
     return this.launcher.sync(this.call) as IndexResult<X>;
   }

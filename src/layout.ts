@@ -40,6 +40,19 @@ export class Layout {
     return this.classes * this.inner;
   }
 
+  /**
+   * The classes on the last axis of `shape` (at least one dimension, the last not empty): `rows`
+   * (the product of the others) lines of `cols` classes. What fromShape makes of it with no axis.
+   */
+  lastAxis(shape: readonly number[], rows: number, cols: number): this {
+    this.shape = shape;
+    this.axis = shape.length - 1;
+    this.outer = rows;
+    this.classes = cols;
+    this.inner = 1;
+    return this;
+  }
+
   /** The input's shape. */
   full(): readonly number[] {
     return this.shape ?? [this.outer, this.classes];
@@ -152,8 +165,10 @@ function fromShape(L: Layout, fn: string, shape: readonly number[], axis: unknow
  * values are read. So a strided launch always gets a number.
  */
 export function layoutTau(fn: string, L: Layout, v: unknown): number | Float32Array {
-  if (L.inner > 1 && isNumberArray(v)) {
-    throw new TypeError(`${fn}: tau as one temperature per row needs the classes on the last axis; got axis ${L.axis} of shape [${L.full().join(", ")}]: give one number`);
-  }
+  if (L.inner > 1 && isNumberArray(v)) throw axisTauError(fn, L);
   return checkTaus(fn, v, L.lines);
+}
+
+function axisTauError(fn: string, L: Layout): TypeError {
+  return new TypeError(`${fn}: tau as one temperature per row needs the classes on the last axis; got axis ${L.axis} of shape [${L.full().join(", ")}]: give one number`);
 }

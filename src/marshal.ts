@@ -9,7 +9,7 @@
 
 import type { Kernels } from "./abi.js";
 import { SPECS, type RowSpec } from "./specs.js";
-import { article, describe, floatInputError, isNumberArray, rowError } from "./checks.js";
+import { article, checkFlag, describe, floatInputError, isNumberArray, rowError } from "./checks.js";
 import { Heap, Region, Tensor, type DType, type TensorOwner } from "./memory.js";
 import { Layout, resolveLayout, type LayoutOptions } from "./layout.js";
 
@@ -87,7 +87,7 @@ function stagedOut(o: OutPlan | null): number {
 }
 
 /** Whether byte ranges [a, a + m) and [b, b + n) of wasm memory intersect. */
-function intersects(a: number, m: number, b: number, n: number): boolean {
+export function intersects(a: number, m: number, b: number, n: number): boolean {
   return m > 0 && n > 0 && a < b + n && b < a + m;
 }
 
@@ -200,6 +200,11 @@ export class Call {
       slot.ptr = x.byteOffset;
       return slot;
     }
+    return this.arrayOperand(name, x, slot);
+  }
+
+  /** `operand` of anything but a tensor. */
+  private arrayOperand(name: string, x: unknown, slot: Operand): Operand {
     if (isNumberArray(x)) {
       // A Float32Array on this memory (say a tensor's data) is read in place: no copy, and no
       // view to go stale if the call grows the memory.
@@ -228,7 +233,15 @@ export class Call {
 
   /** The layout of `a`'s classes from the options (`shape`, `axis`, `cols`, `keepDims`) or its tensor's shape. */
   resolveLayout(o: LayoutOptions, a: Operand): Layout {
-    return resolveLayout(this.layout, this.fn, o, a.name, a.length, a.tensor ? a.tensor.shape : null);
+    const t = a.tensor;
+    if (t !== null && o.cols === undefined && o.shape === undefined && o.axis === undefined) {
+      // The tensor's own shape, classes last: its matrix view, computed when it was made (a
+      // frozen shape), unless the shape has no dimension or an empty last one (their errors).
+      const L = this.layout;
+      L.keepDims = checkFlag(this.fn, "keepDims", o.keepDims);
+      if (t.cols !== 0 && t.shape.length !== 0) return L.lastAxis(t.shape, t.rows, t.cols);
+    }
+    return resolveLayout(this.layout, this.fn, o, a.name, a.length, t ? t.shape : null);
   }
 
   sameLength(a: Operand, b: Operand): void {
@@ -255,33 +268,35 @@ export class Call {
 
   /** The user's `out` for `slot`: a tensor or a typed array of the right type and length, overlapping nothing. */
   private given(out: unknown, slot: OutPlan, other: OutPlan | null): void {
-    const length = slot.rows * slot.cols;
     if (out instanceof Tensor) {
       this.checkTensor(slot.name, out, slot.dtype);
       slot.tensor = out;
       slot.onHeap = true;
       slot.ptr = out.byteOffset;
-    } else if (slot.dtype === "int32" ? out instanceof Int32Array : out instanceof Float32Array) {
-      const arr = out as Float32Array | Int32Array;
-      slot.array = arr;
-      // A view on this memory is written in place (and re-derived if the memory grows).
-      slot.onHeap = arr.buffer === this.memory.buffer;
-      slot.ptr = slot.onHeap ? arr.byteOffset : 0;
-    } else this.badOut(out, slot, other);
+    } else this.givenArray(out, slot, other);
+    const length = slot.rows * slot.cols;
     if ((out as { length: number }).length !== length) this.badOut(out, slot, other);
     if (other && slot.array && !slot.onHeap && slot.array === other.array) this.badOut(out, slot, other);
-    if (slot.onHeap) {
-      const bytes = length * 4;
-      const in1 = this.in1;
-      const in2 = this.in2;
-      if (
-        (in1.onHeap && intersects(slot.ptr, bytes, in1.ptr, in1.length * 4)) ||
-        (in2.onHeap && intersects(slot.ptr, bytes, in2.ptr, in2.length * 4)) ||
-        (other?.onHeap && intersects(slot.ptr, bytes, other.ptr, other.rows * other.cols * 4))
-      ) {
-        this.badOut(out, slot, other);
-      }
-    }
+    if (slot.onHeap && this.overlaps(slot.ptr, length * 4, other)) this.badOut(out, slot, other);
+  }
+
+  /** `given` of a typed array: written in place when it is a view on this memory (and re-derived if the memory grows). */
+  private givenArray(out: unknown, slot: OutPlan, other: OutPlan | null): void {
+    if (!(slot.dtype === "int32" ? out instanceof Int32Array : out instanceof Float32Array)) this.badOut(out, slot, other);
+    const arr = out as Float32Array | Int32Array;
+    slot.array = arr;
+    slot.onHeap = arr.buffer === this.memory.buffer;
+    slot.ptr = slot.onHeap ? arr.byteOffset : 0;
+  }
+
+  /** Whether `bytes` at `ptr` of wasm memory meet an input in wasm memory or the output `other`. */
+  private overlaps(ptr: number, bytes: number, other: OutPlan | null): boolean {
+    const { in1, in2 } = this;
+    return (
+      (in1.onHeap && intersects(ptr, bytes, in1.ptr, in1.length * 4)) ||
+      (in2.onHeap && intersects(ptr, bytes, in2.ptr, in2.length * 4)) ||
+      (other !== null && other.onHeap && intersects(ptr, bytes, other.ptr, other.rows * other.cols * 4))
+    );
   }
 
   /** Why the user's `out` cannot be `slot`: the TypeError or RangeError naming it. */
@@ -321,6 +336,11 @@ export class Call {
   stageOperands(a: Operand | null, b: Operand | null, o1: OutPlan, o2: OutPlan | null, work = 0): number {
     // The zero-copy case (everything already in wasm memory) has nothing to place.
     if (work === 0 && (!a || a.onHeap) && (!b || b.onHeap) && (o1.onHeap || o1.fresh) && (!o2 || o2.onHeap || o2.fresh)) return 0;
+    return this.stageCopies(a, b, o1, o2, work);
+  }
+
+  /** `stageOperands` when something is not in wasm memory yet, or `work` is asked. */
+  private stageCopies(a: Operand | null, b: Operand | null, o1: OutPlan, o2: OutPlan | null, work: number): number {
     const total = stagedIn(a) + stagedIn(b) + stagedOut(o1) + stagedOut(o2) + Math.ceil(work / 16) * 16;
     if (total === 0) return 0;
     let p = this.stage(total);
@@ -357,7 +377,10 @@ export class Call {
 
   /** Allocates the fresh output tensor (tensor input, no `out`), after every check has passed. */
   allocFresh(o: OutPlan): void {
-    if (!o.fresh) return;
+    if (o.fresh) this.makeFresh(o);
+  }
+
+  private makeFresh(o: OutPlan): void {
     const L = this.layout;
     const s = o.shape;
     const shape = s === null || (s === "full" && L.shape === null) ? null : s === "full" ? L.shape : s === "reduced" ? L.reduced() : L.withAxis(s);

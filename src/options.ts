@@ -6,8 +6,9 @@
 //   gumbelSoftmax: unknown option "temperature" (did you mean "tau"?)
 // Each call's key list sits next to its options type (`optionKeys<T>({ ... })`), which fails to
 // compile when the list and the type disagree. The check runs first in every call, so a refused
-// call writes nothing and draws nothing. It allocates nothing: a `for...in` over the object and
-// a Set lookup per key; the message is built only on failure.
+// call writes nothing and draws nothing. It allocates nothing: a `for...in` over the object, a
+// key compared with the one seen at its place last time (the same string: known) or else looked
+// up; the message is built only on failure.
 
 import { describe } from "./checks.js";
 
@@ -28,6 +29,12 @@ export interface OptionKeys {
   readonly notes: Readonly<Record<string, string>>;
   /** What to say about a sample-count key (`n`, `size`, `sample_shape`, ...), if anything. */
   readonly draws: string;
+  /**
+   * Known keys by their place in the last objects checked: a key that is the same string as
+   * the one seen at its place is known without a lookup (V8 compares its internalised keys by
+   * pointer; `known[k]` on a dictionary object is a hash probe). Only keys found in `known` go in.
+   */
+  readonly seen: string[];
 }
 
 /** What a call says about particular wrong keys (see `OptionKeys`). */
@@ -44,7 +51,7 @@ export interface KeyNotes {
 export function optionKeys<T>(keys: { readonly [K in keyof Required<T>]: true }, more: KeyNotes = {}): OptionKeys {
   const known = Object.create(null) as Record<string, true>;
   for (const k of Object.keys(keys)) known[k] = true;
-  return { known, noun: more.noun ?? "option", notes: more.notes ?? {}, draws: more.draws ?? "" };
+  return { known, noun: more.noun ?? "option", notes: more.notes ?? {}, draws: more.draws ?? "", seen: [] };
 }
 
 /**
@@ -58,8 +65,15 @@ export function checkOptions(fn: string, options: unknown, keys: OptionKeys): vo
   // `constructor === Object` is the fast path for `{ ... }` (an own "constructor" key is
   // refused below as unknown); Object.getPrototypeOf costs more on V8.
   if ((options as { constructor?: unknown }).constructor !== Object && !isPlain(options)) notPlain(fn, options, keys, true);
-  const known = keys.known;
-  for (const k in options) if (known[k] !== true) unknownKey(fn, options, k, keys);
+  const { known, seen } = keys;
+  let i = 0;
+  for (const k in options) {
+    if (seen[i] !== k) {
+      if (known[k] === true) seen[i] = k;
+      else unknownKey(fn, options, k, keys);
+    }
+    i++;
+  }
 }
 
 /** As `checkOptions`, for a required params object: `undefined` is refused too. */

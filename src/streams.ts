@@ -79,6 +79,7 @@ export class Streams {
 
   /** After a kernel drew from the instance's own stream: advance it past what was drawn. */
   drawn(): void {
+    if (this.autoDraw === 0) return; // a call with a seed: the instance's stream stays
     addWords(this.autoOffset, this.autoDraw, this.autoOffset);
     this.autoDraw = 0;
   }

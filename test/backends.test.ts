@@ -99,6 +99,21 @@ describe("SIMD == scalar, bit for bit", () => {
     }
   });
 
+  test("one short row (SIMD: one Philox group and the softmax in registers) at every place in its group: cols 1..20, offsets 0..7", () => {
+    for (let cols = 1; cols <= 20; cols++) {
+      const x = logits(cols + 2000, cols, 0.3);
+      x[cols >> 1] = 1.5; // not entirely masked
+      const zeros = Float32Array.from({ length: cols }, (_, k) => (k & 1 ? -0 : 0));
+      for (let offset = 0; offset <= 7; offset++) {
+        for (const tau of [0.05, 0.5, 3]) {
+          const s = { cols, tau, seed: 99, offset: offset + (offset > 5 ? 2 ** 32 - 8 : 0) };
+          same(`gumbelSoftmax 1x${cols} offset ${s.offset} tau ${tau}`, (gw) => gw.gumbelSoftmax(x, s));
+          same(`gumbelSoftmax zeros 1x${cols} offset ${s.offset} tau ${tau}`, (gw) => gw.gumbelSoftmax(zeros, s));
+        }
+      }
+    }
+  });
+
   test("a large batch: 64 x 1003 and 4 x 40000 (gumbelMax's chunks), with masks", () => {
     for (const [rows, cols] of [[64, 1003], [4, 40_000]] as const) {
       const x = logits(rows, rows * cols, 0.1);

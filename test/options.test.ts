@@ -238,6 +238,25 @@ test("a key inherited from Object.prototype is not the caller's, and symbol keys
   expect(() => gw.softmax(X6, { cols: 3, [Symbol("tag")]: 1 } as never)).not.toThrow();
 });
 
+test("every key is checked at every call, whatever earlier calls had at its place (the checks remember known keys by place)", () => {
+  const x = gw.tensorFrom(X6, 3);
+  const out = gw.tensor(2, 3);
+  try {
+    for (let i = 0; i < 3; i++) expect(() => gw.gumbelSoftmax(x, { tau: 0.5, seed: 1, offset: i, out })).not.toThrow();
+    // the same places, one key misspelt; then a key in a new place; then another call's key
+    expect(() => gw.gumbelSoftmax(x, { tau: 0.5, sed: 1, offset: 0, out } as never)).toThrow(/^gumbelSoftmax: unknown option "sed" \(did you mean "seed"\?\)$/);
+    expect(() => gw.gumbelSoftmax(x, { tau: 0.5, seed: 1, offset: 0, out, bogus: 1 } as never)).toThrow(/^gumbelSoftmax: unknown option "bogus"/);
+    expect(() => gw.gumbelSoftmax(x, { seed: 1, tau: 0.5, out } as never)).not.toThrow();
+    expect(() => gw.gumbelMax(x, { tau: 0.5, seed: 1 } as never)).toThrow(/^gumbelMax: unknown option "tau"/);
+    expect(() => gw.gumbelSoftmax(x, { tau: 0.5, seed: 1, offset: 0, out })).not.toThrow();
+    expect(() => gw.gumbelSoftmax(x, { temperature: 0.5, seed: 1 } as never)).toThrow(/^gumbelSoftmax: unknown option "temperature"/);
+  } finally {
+    x.free();
+    out.free();
+  }
+  inStep();
+});
+
 // ---------------------------------------------------------------- compile time
 
 /** true when T has no index signature (so an excess key is a compile error). */

@@ -19,7 +19,7 @@ import { expShift4x4 } from "./wide";
 
 // @ts-ignore: decorator
 @inline
-function loadTail(p: usize, rem: i32, fill: f32): v128 {
+export function loadTail(p: usize, rem: i32, fill: f32): v128 {
   let v = f32x4.splat(fill);
   v = f32x4.replace_lane(v, 0, load<f32>(p));
   if (rem > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
@@ -29,7 +29,7 @@ function loadTail(p: usize, rem: i32, fill: f32): v128 {
 
 // @ts-ignore: decorator
 @inline
-function storeTail(p: usize, rem: i32, v: v128): void {
+export function storeTail(p: usize, rem: i32, v: v128): void {
   store<f32>(p, f32x4.extract_lane(v, 0));
   if (rem > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
   if (rem > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
@@ -44,7 +44,7 @@ function hsum(v: v128): f32 {
 
 // @ts-ignore: decorator
 @inline
-function hmax(v: v128): f32 {
+export function hmax(v: v128): f32 {
   // No NaN here (sums of validated logits and finite noise): pmax, one instruction.
   const m = f32x4.pmax(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
   const a = f32x4.extract_lane(m, 0);
