@@ -23,7 +23,6 @@ import { noiseUpper, noiseUpper4 } from "./screen";
 import { writeGumbel } from "./stream";
 import { writeBitsStep } from "./strided";
 import { gumbelFromBits } from "./transform";
-import { noiseUpper4x4 } from "./wide";
 
 /** Classes per chunk: the scratch holds this many noise values, words and bounds. */
 export const CHUNK: i32 = 1024;
@@ -80,18 +79,15 @@ function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f
       let m = f32x4.splat(-Infinity);
       for (; k + 16 <= len; k += 16) {
         const o = <usize>k << 2;
-        noiseUpper4x4(scratch(SCRATCH_WORDS) + o, scratch(SCRATCH_BOUNDS) + o);
-        for (let q: usize = 0; q < 64; q += 16) {
-          const b = f32x4.add(v128.load(lc + o + q), v128.load(scratch(SCRATCH_BOUNDS) + o + q));
-          v128.store(scratch(SCRATCH_BOUNDS) + o + q, b);
-          m = f32x4.pmax(m, b);
-        }
+        const b0 = bound4(lc + o, scratch(SCRATCH_WORDS) + o, scratch(SCRATCH_BOUNDS) + o);
+        const b1 = bound4(lc + o + 16, scratch(SCRATCH_WORDS) + o + 16, scratch(SCRATCH_BOUNDS) + o + 16);
+        const b2 = bound4(lc + o + 32, scratch(SCRATCH_WORDS) + o + 32, scratch(SCRATCH_BOUNDS) + o + 32);
+        const b3 = bound4(lc + o + 48, scratch(SCRATCH_WORDS) + o + 48, scratch(SCRATCH_BOUNDS) + o + 48);
+        m = f32x4.pmax(m, f32x4.pmax(f32x4.pmax(b0, b1), f32x4.pmax(b2, b3)));
       }
       for (; k + 4 <= len; k += 4) {
         const o = <usize>k << 2;
-        const b = f32x4.add(v128.load(lc + o), noiseUpper4(v128.load(scratch(SCRATCH_WORDS) + o)));
-        v128.store(scratch(SCRATCH_BOUNDS) + o, b);
-        m = f32x4.pmax(m, b);
+        m = f32x4.pmax(m, bound4(lc + o, scratch(SCRATCH_WORDS) + o, scratch(SCRATCH_BOUNDS) + o));
       }
       // Bounds are finite or -Inf (never NaN): pmax, one instruction.
       const h = f32x4.pmax(m, i32x4.shuffle(m, m, 2, 3, 0, 1));
@@ -119,6 +115,15 @@ function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f
     for (; k < len; k++) screenOne(lc, k, c);
   }
   return iBest;
+}
+
+/** Four classes' bounds l + upper(g) from their logits and words, stored and returned. */
+// @ts-ignore: decorator
+@inline
+function bound4(l: usize, words: usize, dst: usize): v128 {
+  const b = f32x4.add(v128.load(l), noiseUpper4(v128.load(words)));
+  v128.store(dst, b);
+  return b;
 }
 
 /** Class k of the chunk at c: its exact sum, if its bound reaches the running best. */
