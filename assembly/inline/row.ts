@@ -42,9 +42,10 @@ function hsum(v: v128): f32 {
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
 }
 
+/** The largest lane of v (never NaN). */
 // @ts-ignore: decorator
 @inline
-function hmax(v: v128): f32 {
+export function hmax(v: v128): f32 {
   // No NaN here (sums of validated logits and finite noise): pmax, one instruction.
   const m = f32x4.pmax(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
   const a = f32x4.extract_lane(m, 0);
