@@ -7,7 +7,7 @@ import { ACROSS_MAX, addInto, softmaxAcross4 } from "./inline/across";
 import { addArgmax, expShiftSum, firstEqual, rowPtr, scaleRow } from "./inline/row";
 import { SCREEN_MIN, sampleRow } from "./inline/sample";
 import { SCRATCH_ACROSS_IDX, scratch } from "./inline/scratch";
-import { writeGumbel, writeGumbelAdd } from "./inline/stream";
+import { writeGumbel } from "./inline/stream";
 import { invTemperature } from "./inline/tau";
 import { checkRows } from "./inline/validate";
 
@@ -47,7 +47,7 @@ export function gumbel_softmax(
     const r1 = min<i32>(rows, r0 + per);
     if (per == 1) {
       const dr = rowPtr(dst, r0, cols);
-      const m = writeGumbelAdd(dr, rowPtr(logits, r0, cols), cols, k0, k1, j0 + <u64>r0 * <u64>cols);
+      const m = writeGumbel(dr, cols, k0, k1, j0 + <u64>r0 * <u64>cols, 0, rowPtr(logits, r0, cols));
       finishRow(dr, hard ? firstEqual(dr, cols, m) : 0, m, soft ? rowPtr(soft, r0, cols) : 0, cols, it, hard);
       continue;
     }

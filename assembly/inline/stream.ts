@@ -17,14 +17,12 @@ import { hmax } from "./row";
 const KIND_BITS: i32 = 0;
 const KIND_UNIFORM: i32 = 1;
 const KIND_GUMBEL: i32 = 2;
-/** Gumbel noise plus the values at `add`, and the largest such sum. */
-const KIND_GUMBEL_ADD: i32 = 3;
 
 
 // @ts-ignore: decorator
 @inline
 function transform(kind: i32, x: u32): u32 {
-  if (kind == KIND_GUMBEL || kind == KIND_GUMBEL_ADD) return reinterpret<u32>(gumbelFromBits(x));
+  if (kind == KIND_GUMBEL) return reinterpret<u32>(gumbelFromBits(x));
   if (kind == KIND_UNIFORM) return reinterpret<u32>(uniformFromBits(x));
   return x;
 }
@@ -38,14 +36,12 @@ function transform4(kind: i32, x: v128): v128 {
 }
 
 /**
- * The Gumbel values of the sixteen words at src (transformed in place) plus the sixteen floats
- * at `add`, written to dst (which may be add), and the running maximum m of the sums (pmax:
- * the sums are never NaN).
+ * dst[q] = add[q] + src[q] for the sixteen floats at src (dst may be add); returns the running
+ * maximum m of these sums (pmax: they are never NaN).
  */
 // @ts-ignore: decorator
 @inline
-function gumbelAdd16(src: usize, add: usize, dst: usize, m: v128): v128 {
-  gumbelFromBits4x4(src, src);
+function addMax16(src: usize, add: usize, dst: usize, m: v128): v128 {
   for (let q: usize = 0; q < 64; q += 16) {
     const v = f32x4.add(v128.load(add + q), v128.load(src + q));
     v128.store(dst + q, v);
@@ -56,13 +52,13 @@ function gumbelAdd16(src: usize, add: usize, dst: usize, m: v128): v128 {
 
 /**
  * Writes stream elements j0 .. j0+n-1 (as 32-bit values of the given kind) to dst. Inlined
- * into one function per kind below, so that the kind's branches fold away. For
- * KIND_GUMBEL_ADD, dst[i] = add[i] + noise and the result is the largest of these sums
- * (-Inf for n = 0); other kinds return 0.
+ * into one function per kind below, so that the kind's branches fold away. Gumbel noise with
+ * `add` not 0 writes add[i] + noise instead (dst may be add) and returns the largest of these
+ * sums (-Inf for n = 0); otherwise the result is -Inf.
  */
 // @ts-ignore: decorator
 @inline
-function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, sub: u32, add: usize = 0): f32 {
+function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, sub: u32, add: usize): f32 {
   let best = -Infinity as f32;
   let block = j0 >> 2;
   // Position in dst of the first word of `block` (negative when j0 is not a multiple of 4).
@@ -85,12 +81,13 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
         const d1 = i32x4.sub(hi, i32x4.lt_u(d0, lo));
         philoxBlock4x2(c0, c1, d0, d1, subv, key0, key1, scratch(SCRATCH_BLOCK));
         const out = dst + (<usize>pos << 2);
-        if (kind == KIND_GUMBEL_ADD) {
-          const a = add + (<usize>pos << 2);
-          m = gumbelAdd16(scratch(SCRATCH_BLOCK), a, out, m);
-          m = gumbelAdd16(scratch(SCRATCH_BLOCK) + 64, a + 64, out + 64, m);
-        } else if (kind == KIND_GUMBEL) {
-          for (let q = 0; q < 128; q += 64) gumbelFromBits4x4(scratch(SCRATCH_BLOCK) + q, out + q);
+        if (kind == KIND_GUMBEL) {
+          for (let q = 0; q < 128; q += 64) {
+            // With `add`, the noise stays in the scratch and the sums go to dst.
+            const g = scratch(SCRATCH_BLOCK) + q;
+            gumbelFromBits4x4(g, add ? g : out + q);
+            if (add) m = addMax16(g, add + (<usize>pos << 2) + q, out + q, m);
+          }
         } else {
           for (let q = 0; q < 128; q += 16) v128.store(out + q, transform4(kind, v128.load(scratch(SCRATCH_BLOCK) + q)));
         }
@@ -104,10 +101,9 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
       philoxBlock4(c0, c1, subv, zero, key0, key1, scratch(SCRATCH_BLOCK));
       if (pos >= 0 && pos + 16 <= n) {
         const out = dst + (<usize>pos << 2);
-        if (kind == KIND_GUMBEL_ADD) {
-          m = gumbelAdd16(scratch(SCRATCH_BLOCK), add + (<usize>pos << 2), out, m);
-        } else if (kind == KIND_GUMBEL) {
-          gumbelFromBits4x4(scratch(SCRATCH_BLOCK), out);
+        if (kind == KIND_GUMBEL) {
+          gumbelFromBits4x4(scratch(SCRATCH_BLOCK), add ? scratch(SCRATCH_BLOCK) : out);
+          if (add) m = addMax16(scratch(SCRATCH_BLOCK), add + (<usize>pos << 2), out, m);
         } else {
           v128.store(out, transform4(kind, v128.load(scratch(SCRATCH_BLOCK), 0)), 0);
           v128.store(out, transform4(kind, v128.load(scratch(SCRATCH_BLOCK), 16)), 16);
@@ -119,7 +115,7 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
         // side (as quick as one alone), other kinds only of the quarters that reach into dst.
         const from = max<i32>(pos, 0);
         const to = min<i32>(pos + 16, n);
-        if (kind == KIND_GUMBEL || kind == KIND_GUMBEL_ADD) {
+        if (kind == KIND_GUMBEL) {
           gumbelFromBits4x4(scratch(SCRATCH_BLOCK), scratch(SCRATCH_VALUE));
         } else {
           for (let q = (from - pos) & ~3; q < to - pos; q += 4) {
@@ -128,28 +124,19 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
           }
         }
         for (let i = from; i < to; i++) {
-          const v = load<u32>(scratch(SCRATCH_VALUE) + (<usize>(i - pos) << 2));
-          if (kind == KIND_GUMBEL_ADD) best = addOne(add, dst, i, v, best);
-          else store<u32>(dst + (<usize>i << 2), v);
+          best = put(dst, add, i, load<u32>(scratch(SCRATCH_VALUE) + (<usize>(i - pos) << 2)), best);
         }
       }
       pos += 16;
       block += 4;
     }
-    if (kind == KIND_GUMBEL_ADD) {
-      const mm = hmax(m);
-      best = select<f32>(mm, best, best < mm);
-    }
+    if (add) best = max<f32>(best, hmax(m));
   } else {
     while (pos < n) {
       philoxBlock(<u32>block, <u32>(block >> 32), sub, 0, k0, k1, scratch(SCRATCH_BLOCK));
       for (let w = 0; w < 4; w++) {
         const i = pos + w;
-        if (i >= 0 && i < n) {
-          const v = transform(kind, load<u32>(scratch(SCRATCH_BLOCK) + (<usize>w << 2)));
-          if (kind == KIND_GUMBEL_ADD) best = addOne(add, dst, i, v, best);
-          else store<u32>(dst + (<usize>i << 2), v);
-        }
+        if (i >= 0 && i < n) best = put(dst, add, i, transform(kind, load<u32>(scratch(SCRATCH_BLOCK) + (<usize>w << 2))), best);
       }
       pos += 4;
       block += 1;
@@ -158,35 +145,37 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
   return best;
 }
 
-/** dst[i] = add[i] + the noise whose bits are v; returns the larger of that sum and best. */
+/**
+ * dst[i] = the value whose bits are v, or with `add` not 0, add[i] + that value; returns the
+ * larger of that sum and best (best unchanged without `add`).
+ */
 // @ts-ignore: decorator
 @inline
-function addOne(add: usize, dst: usize, i: i32, v: u32, best: f32): f32 {
+function put(dst: usize, add: usize, i: i32, v: u32, best: f32): f32 {
   const o = <usize>i << 2;
+  if (!add) {
+    store<u32>(dst + o, v);
+    return best;
+  }
   const t = load<f32>(add + o) + reinterpret<f32>(v);
   store<f32>(dst + o, t);
   return select<f32>(t, best, best < t);
 }
 
-/** writeStream of Gumbel(0, 1) noise, from sub-stream `sub` (0 unless said otherwise). */
-export function writeGumbel(dst: usize, n: i32, k0: u32, k1: u32, j0: u64, sub: u32 = 0): void {
-  writeStream(KIND_GUMBEL, dst, n, k0, k1, j0, sub);
-}
-
 /**
- * dst[i] = add[i] + the Gumbel noise of stream element j0 + i (dst may be add); returns the
- * largest of these n sums (-Inf for n = 0): the noise, the logits and the row maximum in one pass.
+ * writeStream of Gumbel(0, 1) noise, from sub-stream `sub` (0 unless said otherwise); with
+ * `add`, dst[i] = add[i] + the noise, and the result is the largest of these sums.
  */
-export function writeGumbelAdd(dst: usize, add: usize, n: i32, k0: u32, k1: u32, j0: u64): f32 {
-  return writeStream(KIND_GUMBEL_ADD, dst, n, k0, k1, j0, 0, add);
+export function writeGumbel(dst: usize, n: i32, k0: u32, k1: u32, j0: u64, sub: u32 = 0, add: usize = 0): f32 {
+  return writeStream(KIND_GUMBEL, dst, n, k0, k1, j0, sub, add);
 }
 
 /** writeStream of uniforms. */
 export function writeUniform(dst: usize, n: i32, k0: u32, k1: u32, j0: u64): void {
-  writeStream(KIND_UNIFORM, dst, n, k0, k1, j0, 0);
+  writeStream(KIND_UNIFORM, dst, n, k0, k1, j0, 0, 0);
 }
 
 /** writeStream of raw words. */
 export function writeBits(dst: usize, n: i32, k0: u32, k1: u32, j0: u64): void {
-  writeStream(KIND_BITS, dst, n, k0, k1, j0, 0);
+  writeStream(KIND_BITS, dst, n, k0, k1, j0, 0, 0);
 }
