@@ -17,7 +17,7 @@
 // the full computation: only work that cannot change it is skipped.
 
 import { NOISE_BOUND, sf } from "./consts";
-import { anyReaches, firstEqual, rowMax, rowMin } from "./row";
+import { anyReaches, firstEqual, hmax } from "./row";
 import { SCRATCH_BOUNDS, SCRATCH_NOISE, SCRATCH_WORDS, scratch } from "./scratch";
 import { noiseUpper, noiseUpper4 } from "./screen";
 import { writeGumbel } from "./stream";
@@ -51,8 +51,44 @@ function offer(t: f32, i: i32): void {
  * inline/strided.ts): pruned when the logits spread wider than the noise, else screened.
  */
 export function sampleRow(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, step: u64 = 1): i32 {
-  const lmax = rowMax(lr, cols);
-  return screenedArgmax(lr, cols, jr, k0, k1, lmax, lmax - rowMin(lr, cols) > PRUNE_SPREAD, step);
+  const lmax = rowRange(lr, cols);
+  return screenedArgmax(lr, cols, jr, k0, k1, lmax, lmax - lMin > PRUNE_SPREAD, step);
+}
+
+/** The smallest logit of the row rowRange saw last. */
+let lMin: f32 = Infinity;
+
+/**
+ * The largest of n validated logits (no NaN; a zero as +0, as rowMax gives it), the smallest
+ * to lMin: both in one pass (pmax / pmin, one instruction each).
+ */
+function rowRange(x: usize, n: i32): f32 {
+  let k = 0;
+  let hi = -Infinity as f32;
+  let lo = Infinity as f32;
+  if (ASC_FEATURE_SIMD) {
+    let mx = f32x4.splat(-Infinity);
+    let mn = f32x4.splat(Infinity);
+    for (; k + 8 <= n; k += 8) {
+      const p = x + (<usize>k << 2);
+      const v0 = v128.load(p);
+      const v1 = v128.load(p, 16);
+      mx = f32x4.pmax(mx, f32x4.pmax(v0, v1));
+      mn = f32x4.pmin(mn, f32x4.pmin(v0, v1));
+    }
+    hi = hmax(mx);
+    mn = f32x4.pmin(mn, i32x4.shuffle(mn, mn, 2, 3, 0, 1));
+    const a = f32x4.extract_lane(mn, 0);
+    const b = f32x4.extract_lane(mn, 1);
+    lo = select<f32>(b, a, b < a);
+  }
+  for (; k < n; k++) {
+    const v = load<f32>(x + (<usize>k << 2));
+    hi = select<f32>(v, hi, hi < v);
+    lo = select<f32>(v, lo, v < lo);
+  }
+  lMin = lo;
+  return hi + 0;
 }
 
 /**

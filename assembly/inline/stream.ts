@@ -79,8 +79,10 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
         const hi = i32x4.splat(<u32>(block >> 32));
         const c1 = i32x4.sub(hi, i32x4.lt_u(c0, lo));
         const d1 = i32x4.sub(hi, i32x4.lt_u(d0, lo));
-        philoxBlock4x2(c0, c1, d0, d1, subv, key0, key1, scratch(SCRATCH_BLOCK));
         const out = dst + (<usize>pos << 2);
+        // Raw words go straight to dst; the others through the scratch.
+        philoxBlock4x2(c0, c1, d0, d1, subv, key0, key1, kind == KIND_BITS ? out : scratch(SCRATCH_BLOCK));
+        if (kind == KIND_BITS) continue;
         if (kind == KIND_GUMBEL) {
           for (let q = 0; q < 128; q += 64) {
             // With `add`, the noise stays in the scratch and the sums go to dst.
