@@ -51,6 +51,8 @@ function offer(t: f32, i: i32): void {
  * inline/strided.ts): pruned when the logits spread wider than the noise, else screened.
  */
 export function sampleRow(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, step: u64 = 1): i32 {
+  // A row of one chunk has nothing to prune: the chunk holding the best is never skipped.
+  if (cols <= CHUNK) return screenedArgmax(lr, cols, jr, k0, k1, 0, false, step);
   const lmax = rowRange(lr, cols);
   return screenedArgmax(lr, cols, jr, k0, k1, lmax, lmax - lMin > PRUNE_SPREAD, step);
 }
