@@ -145,8 +145,14 @@ function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f
       bmax = select<f32>(b, bmax, bmax < b);
     }
     if (bmax < tBest || bmax == -Infinity) continue; // nothing here can reach the best
-    // Seed with the chunk's largest bound, then every class whose bound reaches the best.
-    const s = firstEqual(scratch(SCRATCH_BOUNDS), len, bmax);
+    // Seed with the chunk's largest bound (the first group holding it, then the class in it),
+    // then every class whose bound reaches the best.
+    let s = 0;
+    if (ASC_FEATURE_SIMD) {
+      const bv = f32x4.splat(bmax);
+      while (s + 16 <= len && !v128.any_true(f32x4.eq(v128.load(scratch(SCRATCH_GROUPS) + <usize>s), bv))) s += 16;
+    }
+    s += firstEqual(scratch(SCRATCH_BOUNDS) + (<usize>s << 2), len - s, bmax);
     offer(load<f32>(lc + (<usize>s << 2)) + gumbelFromBits(load<u32>(scratch(SCRATCH_WORDS) + (<usize>s << 2))), c + s);
     k = 0;
     if (ASC_FEATURE_SIMD) {
