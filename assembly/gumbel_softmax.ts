@@ -5,7 +5,7 @@
 
 import { ACROSS_MAX, addInto, softmaxAcross4 } from "./inline/across";
 import { NEG_INF, vf } from "./inline/consts";
-import { addArgmax, expShiftSum, hmax, loadTail, rowPtr, scaleRow, storeTail } from "./inline/row";
+import { addArgmax, expShiftSum, firstEqual, hmax, loadTail, rowPtr, scaleRow, storeTail } from "./inline/row";
 import { SCREEN_MIN, sampleRow } from "./inline/sample";
 import { SCRATCH_ACROSS_IDX, SCRATCH_WIDE, scratch } from "./inline/scratch";
 import { writeGumbel } from "./inline/stream";
@@ -45,10 +45,17 @@ export function gumbel_softmax(
     return -1;
   }
   // Rows per draw: the noise of consecutive rows is consecutive in the stream and in dst, so
-  // short rows share one draw (no partial Philox groups per row) and long rows draw alone.
+  // short rows share one draw (no partial Philox groups per row) and long rows draw alone,
+  // adding their logits and finding their maximum in the same pass.
   const per = cols >= GROUP ? 1 : GROUP / cols;
   for (let r0 = 0; r0 < rows; r0 += per) {
     const r1 = min<i32>(rows, r0 + per);
+    if (per == 1) {
+      const dr = rowPtr(dst, r0, cols);
+      const m = writeGumbel(dr, cols, k0, k1, j0 + <u64>r0 * <u64>cols, 0, rowPtr(logits, r0, cols));
+      finishRow(dr, hard ? firstEqual(dr, cols, m) : 0, m, soft ? rowPtr(soft, r0, cols) : 0, cols, it, hard);
+      continue;
+    }
     // dst <- g for rows r0 .. r1-1.
     writeGumbel(rowPtr(dst, r0, cols), (r1 - r0) * cols, k0, k1, j0 + <u64>r0 * <u64>cols);
     let r = r0;
@@ -68,23 +75,10 @@ export function gumbel_softmax(
       }
     }
     for (; r < r1; r++) {
-      const lr = rowPtr(logits, r, cols);
       const dr = rowPtr(dst, r, cols);
       // dst <- logits + g, and the argmax of that sum.
-      const idx = addArgmax(lr, dr, dr, cols);
-      const m = load<f32>(dr + (<usize>idx << 2));
-      if (!hard) {
-        const sum = expShiftSum(dr, dr, cols, m, it);
-        scaleRow(dr, cols, <f32>1.0 / sum);
-      } else {
-        if (soft) {
-          const sr = rowPtr(soft, r, cols);
-          const sum = expShiftSum(dr, sr, cols, m, it);
-          scaleRow(sr, cols, <f32>1.0 / sum);
-        }
-        memory.fill(dr, 0, <usize>cols << 2);
-        store<f32>(dr + (<usize>idx << 2), 1.0);
-      }
+      const idx = addArgmax(rowPtr(logits, r, cols), dr, dr, cols);
+      finishRow(dr, idx, load<f32>(dr + (<usize>idx << 2)), soft ? rowPtr(soft, r, cols) : 0, cols, it, hard);
     }
   }
   return -1;
@@ -148,4 +142,19 @@ function shortStore(dr: usize, y: v128, q: i32, cols: i32): void {
   const o = <usize>k << 2;
   if (k + 4 <= cols) v128.store(dr + o, y);
   else if (k < cols) storeTail(dr + o, cols - k, y);
+}
+
+/**
+ * One row whose sums x = logits + g are in dr, their maximum m at index idx: dr <- the soft
+ * sample softmax(x / tau), or when `hard` the one-hot at idx, with the soft sample in sr when
+ * sr is not 0.
+ */
+function finishRow(dr: usize, idx: i32, m: f32, sr: usize, cols: i32, it: f32, hard: bool): void {
+  if (!hard) {
+    scaleRow(dr, cols, <f32>1.0 / expShiftSum(dr, dr, cols, m, it));
+    return;
+  }
+  if (sr) scaleRow(sr, cols, <f32>1.0 / expShiftSum(dr, sr, cols, m, it));
+  memory.fill(dr, 0, <usize>cols << 2);
+  store<f32>(dr + (<usize>idx << 2), 1.0);
 }

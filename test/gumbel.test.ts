@@ -106,6 +106,26 @@ describe.each(backends)("%s binary", (backend) => {
     }
   });
 
+  test("gumbelSoftmax is softmax of the float32 sums logits + gumbelNoise, bit for bit (long rows add their noise in the noise pass)", async () => {
+    const gw = await load(backend);
+    // cols below 1024 share a draw across rows, from 1024 up each row draws alone and adds its
+    // logits as the noise is written; offsets not a multiple of 4 start mid-block.
+    for (const [rows, cols] of [[5, 1000], [3, 1024], [4, 1025], [2, 4099], [3, 600]] as const) {
+      for (const offset of [0, 3, 2n ** 35n + 30n]) {
+        const logits = randomLogits(cols, rows * cols, 1);
+        const opts = { cols, tau: 0.7, seed: 99, offset };
+        const g = gw.gumbelNoise(rows * cols, { seed: 99, offset }) as Float32Array;
+        const want = gw.softmax(logits.map((l, i) => l + g[i]!), { cols, tau: 0.7 });
+        expect(gw.gumbelSoftmax(logits, opts)).toEqual(want);
+        const soft = new Float32Array(rows * cols);
+        const hard = gw.gumbelSoftmax(logits, { ...opts, hard: true, soft });
+        expect(soft).toEqual(want);
+        const idx = argmaxRef(logits.map((l, i) => l + g[i]!), cols);
+        for (let r = 0; r < rows; r++) expect(hard.subarray(r * cols, (r + 1) * cols).indexOf(1)).toBe(idx[r]);
+      }
+    }
+  });
+
   test("gumbelMax samples softmax(logits): chi-square p > 1e-4, and rejects a 10% sharper distribution", async () => {
     const gw = await load(backend);
     const probe = Float32Array.from([0.5, -1, 2, 0, 1.2, -0.3]);

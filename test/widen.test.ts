@@ -14,7 +14,7 @@ test("assembly/inline/wide.ts is up to date with tools/widen.mjs", () => {
 
 test("the generated functions interleave four lanes statement by statement", () => {
   const text: string = generate();
-  for (const name of ["gumbelFromBits4x4", "expShift4x4", "noiseUpper4x4"]) expect(text).toContain(`export function ${name}(`);
+  for (const name of ["gumbelFromBits4x4", "expShift4x4"]) expect(text).toContain(`export function ${name}(`);
   // Every statement appears once per lane, lanes 0..3 in a row.
   const lines = text.split("\n").filter((l) => /^ {2}const \w+_[0-3] = /.test(l));
   for (let i = 0; i < lines.length; i += 4) {

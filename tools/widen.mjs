@@ -6,7 +6,7 @@
 // keep the core busy (the noise transform went from 6.8 to 3.9 ns per element on the bench
 // machine). Writing each function four times by hand would give four copies of every formula
 // to keep in step; this script derives them from the one f32x4 source instead, so the maths
-// lives in exp.ts, log.ts, transform.ts and row.ts only.
+// lives in exp.ts, transform.ts and row.ts only.
 //
 // It reads each listed function (and the f32x4 functions it calls, inlined), which must be
 // written one statement per line as `const a = ...;`, `let a = ...;`, `a = ...;` and a final
@@ -28,14 +28,15 @@ const OUT = "assembly/inline/wide.ts";
 const WIDE = [
   { file: "assembly/inline/transform.ts", name: "gumbelFromBits4" },
   { file: "assembly/inline/row.ts", name: "expShift4" },
-  { file: "assembly/inline/screen.ts", name: "noiseUpper4" },
 ];
 /** Functions that may be inlined into them. */
 const INLINE = [
-  { file: "assembly/inline/log.ts", name: "logNormal4" },
-  { file: "assembly/inline/log.ts", name: "logBits4" },
+  { file: "assembly/inline/transform.ts", name: "expOfLog4" },
+  { file: "assembly/inline/transform.ts", name: "negLog4" },
+  { file: "assembly/inline/transform.ts", name: "logR4" },
+  { file: "assembly/inline/transform.ts", name: "logKn4" },
+  { file: "assembly/inline/transform.ts", name: "logQ4" },
   { file: "assembly/inline/exp.ts", name: "expf4" },
-  { file: "assembly/inline/screen.ts", name: "log2below4" },
 ];
 const LANES = 4;
 

@@ -36,9 +36,15 @@ const F: usize = memory.data<f32>([
   22.875, 22.875, 22.875, 22.875, // NOISE_BOUND: above every Gumbel value the stream can give (22.8739)
   Infinity, Infinity, Infinity, Infinity, // POS_INF
   0.6931471805599453, 0.6931471805599453, 0.6931471805599453, 0.6931471805599453, // LN2
-  127.0, 127.0, 127.0, 127.0, // BIAS_F: the exponent bias as a float
-  0.0861, 0.0861, 0.0861, 0.0861, // LOG2_SLACK: max over m in [0, 1) of log2(1 + m) - m (0.08607)
-  0.001, 0.001, 0.001, 0.001, // SCREEN_MARGIN: covers float32 rounding in the noise bounds
+  109.51825452847136, 109.51825452847136, 109.51825452847136, 109.51825452847136, // SCREEN_TOP: screen.ts: 158 ln 2 + 0.001
+  8.262958294867817e-8, 8.262958294867817e-8, 8.262958294867817e-8, 8.262958294867817e-8, // SCREEN_SLOPE: screen.ts: ln 2 * 2^-23
+  -0.500003755, -0.500003755, -0.500003755, -0.500003755, // LQ0: noise logs: log1p(f) ~= f + f^2 (LQ0 + LQ1 f + ... + LQ6 f^6)
+  0.33335042, 0.33335042, 0.33335042, 0.33335042, // LQ1
+  -0.249696016, -0.249696016, -0.249696016, -0.249696016, // LQ2
+  0.198963091, 0.198963091, 0.198963091, 0.198963091, // LQ3
+  -0.172485664, -0.172485664, -0.172485664, -0.172485664, // LQ4
+  0.162606552, 0.162606552, 0.162606552, 0.162606552, // LQ5
+  -0.101664767, -0.101664767, -0.101664767, -0.101664767, // LQ6
 ], 16);
 
 const I: usize = memory.data<u32>([
@@ -85,9 +91,15 @@ export const ZERO: i32 = 26;
 export const NOISE_BOUND: i32 = 27;
 export const POS_INF: i32 = 28;
 export const LN2: i32 = 29;
-export const BIAS_F: i32 = 30;
-export const LOG2_SLACK: i32 = 31;
-export const SCREEN_MARGIN: i32 = 32;
+export const SCREEN_TOP: i32 = 30;
+export const SCREEN_SLOPE: i32 = 31;
+export const LQ0: i32 = 32;
+export const LQ1: i32 = 33;
+export const LQ2: i32 = 34;
+export const LQ3: i32 = 35;
+export const LQ4: i32 = 36;
+export const LQ5: i32 = 37;
+export const LQ6: i32 = 38;
 
 export const PHILOX_M0: i32 = 0;
 export const PHILOX_M1: i32 = 1;

@@ -42,6 +42,7 @@ function hsum(v: v128): f32 {
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
 }
 
+/** The largest lane of v (never NaN). */
 // @ts-ignore: decorator
 @inline
 export function hmax(v: v128): f32 {

@@ -17,13 +17,12 @@
 // the full computation: only work that cannot change it is skipped.
 
 import { NOISE_BOUND, sf } from "./consts";
-import { anyReaches, firstEqual, rowMax, rowMin } from "./row";
-import { SCRATCH_BOUNDS, SCRATCH_NOISE, SCRATCH_WORDS, scratch } from "./scratch";
+import { anyReaches, firstEqual, hmax } from "./row";
+import { SCRATCH_BOUNDS, SCRATCH_GROUPS, SCRATCH_NOISE, SCRATCH_WORDS, scratch } from "./scratch";
 import { noiseUpper, noiseUpper4 } from "./screen";
 import { writeGumbel } from "./stream";
 import { writeBitsStep } from "./strided";
 import { gumbelFromBits } from "./transform";
-import { noiseUpper4x4 } from "./wide";
 
 /** Classes per chunk: the scratch holds this many noise values, words and bounds. */
 export const CHUNK: i32 = 1024;
@@ -52,21 +51,65 @@ function offer(t: f32, i: i32): void {
  * inline/strided.ts): pruned when the logits spread wider than the noise, else screened.
  */
 export function sampleRow(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, step: u64 = 1): i32 {
-  const lmax = rowMax(lr, cols);
-  return screenedArgmax(lr, cols, jr, k0, k1, lmax, lmax - rowMin(lr, cols) > PRUNE_SPREAD, step);
+  // A row of one chunk has nothing to prune: the chunk holding the best is never skipped.
+  if (cols <= CHUNK) return screenedArgmax(lr, cols, jr, k0, k1, 0, false, step);
+  const lmax = rowRange(lr, cols);
+  return screenedArgmax(lr, cols, jr, k0, k1, lmax, lmax - lMin > PRUNE_SPREAD, step);
+}
+
+/** The smallest logit of the row rowRange saw last. */
+let lMin: f32 = Infinity;
+
+/**
+ * The largest of n validated logits (no NaN; a zero as +0, as rowMax gives it), the smallest
+ * to lMin: both in one pass (pmax / pmin, one instruction each).
+ */
+function rowRange(x: usize, n: i32): f32 {
+  let k = 0;
+  let hi = -Infinity as f32;
+  let lo = Infinity as f32;
+  if (ASC_FEATURE_SIMD) {
+    let mx = f32x4.splat(-Infinity);
+    let mn = f32x4.splat(Infinity);
+    for (; k + 8 <= n; k += 8) {
+      const p = x + (<usize>k << 2);
+      const v0 = v128.load(p);
+      const v1 = v128.load(p, 16);
+      mx = f32x4.pmax(mx, f32x4.pmax(v0, v1));
+      mn = f32x4.pmin(mn, f32x4.pmin(v0, v1));
+    }
+    hi = hmax(mx);
+    mn = f32x4.pmin(mn, i32x4.shuffle(mn, mn, 2, 3, 0, 1));
+    const a = f32x4.extract_lane(mn, 0);
+    const b = f32x4.extract_lane(mn, 1);
+    lo = select<f32>(b, a, b < a);
+  }
+  for (; k < n; k++) {
+    const v = load<f32>(x + (<usize>k << 2));
+    hi = select<f32>(v, hi, hi < v);
+    lo = select<f32>(v, lo, v < lo);
+  }
+  lMin = lo;
+  return hi + 0;
 }
 
 /**
  * argmax_k(l_k + g_k) of one row, chunk by chunk: the words of the chunk, their noise bounds
  * b_k = float32(l_k + upper(g_k)) >= l_k + g_k, then exact sums only where b_k reaches the
- * running best (the chunk's largest bound first, so the best rises at once). Seeded with the
- * exact sum of the largest logit's class; with `prune`, chunks none of whose classes can reach
- * the best even with the largest noise are skipped before their words are drawn.
+ * running best (the chunk's largest bound first, so the best rises at once). With `prune`,
+ * seeded with the exact sum of the largest logit's class, and chunks none of whose classes can
+ * reach the best even with the largest noise are skipped before their words are drawn.
  */
 function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f32, prune: bool, step: u64): i32 {
-  iBest = firstEqual(lr, cols, lmax);
-  writeGumbel(scratch(SCRATCH_NOISE), 1, k0, k1, jr + <u64>iBest * step);
-  tBest = lmax + load<f32>(scratch(SCRATCH_NOISE));
+  tBest = -Infinity;
+  iBest = -1;
+  if (prune) {
+    // Seeded with the largest logit's exact sum, so that chunks can be skipped before their
+    // words are drawn. (Without pruning each chunk seeds itself with its largest bound.)
+    iBest = firstEqual(lr, cols, lmax);
+    writeGumbel(scratch(SCRATCH_NOISE), 1, k0, k1, jr + <u64>iBest * step);
+    tBest = lmax + load<f32>(scratch(SCRATCH_NOISE));
+  }
   const bound = sf(NOISE_BOUND);
   for (let c = 0; c < cols; c += CHUNK) {
     const len = min<i32>(CHUNK, cols - c);
@@ -80,24 +123,20 @@ function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f
       let m = f32x4.splat(-Infinity);
       for (; k + 16 <= len; k += 16) {
         const o = <usize>k << 2;
-        noiseUpper4x4(scratch(SCRATCH_WORDS) + o, scratch(SCRATCH_BOUNDS) + o);
-        for (let q: usize = 0; q < 64; q += 16) {
-          const b = f32x4.add(v128.load(lc + o + q), v128.load(scratch(SCRATCH_BOUNDS) + o + q));
-          v128.store(scratch(SCRATCH_BOUNDS) + o + q, b);
-          m = f32x4.pmax(m, b);
-        }
+        const b0 = bound4(lc + o, scratch(SCRATCH_WORDS) + o, scratch(SCRATCH_BOUNDS) + o);
+        const b1 = bound4(lc + o + 16, scratch(SCRATCH_WORDS) + o + 16, scratch(SCRATCH_BOUNDS) + o + 16);
+        const b2 = bound4(lc + o + 32, scratch(SCRATCH_WORDS) + o + 32, scratch(SCRATCH_BOUNDS) + o + 32);
+        const b3 = bound4(lc + o + 48, scratch(SCRATCH_WORDS) + o + 48, scratch(SCRATCH_BOUNDS) + o + 48);
+        // Each group of sixteen keeps its four lane maxima, for the screen below.
+        const g = f32x4.pmax(f32x4.pmax(b0, b1), f32x4.pmax(b2, b3));
+        v128.store(scratch(SCRATCH_GROUPS) + <usize>k, g);
+        m = f32x4.pmax(m, g);
       }
       for (; k + 4 <= len; k += 4) {
         const o = <usize>k << 2;
-        const b = f32x4.add(v128.load(lc + o), noiseUpper4(v128.load(scratch(SCRATCH_WORDS) + o)));
-        v128.store(scratch(SCRATCH_BOUNDS) + o, b);
-        m = f32x4.pmax(m, b);
+        m = f32x4.pmax(m, bound4(lc + o, scratch(SCRATCH_WORDS) + o, scratch(SCRATCH_BOUNDS) + o));
       }
-      // Bounds are finite or -Inf (never NaN): pmax, one instruction.
-      const h = f32x4.pmax(m, i32x4.shuffle(m, m, 2, 3, 0, 1));
-      const a = f32x4.extract_lane(h, 0);
-      const b = f32x4.extract_lane(h, 1);
-      bmax = select<f32>(b, a, a < b);
+      bmax = hmax(m); // bounds are finite or -Inf, never NaN
     }
     for (; k < len; k++) {
       const o = <usize>k << 2;
@@ -106,19 +145,44 @@ function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f
       bmax = select<f32>(b, bmax, bmax < b);
     }
     if (bmax < tBest || bmax == -Infinity) continue; // nothing here can reach the best
-    // Seed with the chunk's largest bound, then every class whose bound reaches the best.
-    const s = firstEqual(scratch(SCRATCH_BOUNDS), len, bmax);
+    // Seed with the chunk's largest bound (the first group holding it, then the class in it),
+    // then every class whose bound reaches the best.
+    let s = 0;
+    if (ASC_FEATURE_SIMD) {
+      const bv = f32x4.splat(bmax);
+      while (s + 16 <= len && !v128.any_true(f32x4.eq(v128.load(scratch(SCRATCH_GROUPS) + <usize>s), bv))) s += 16;
+    }
+    s += firstEqual(scratch(SCRATCH_BOUNDS) + (<usize>s << 2), len - s, bmax);
     offer(load<f32>(lc + (<usize>s << 2)) + gumbelFromBits(load<u32>(scratch(SCRATCH_WORDS) + (<usize>s << 2))), c + s);
     k = 0;
     if (ASC_FEATURE_SIMD) {
-      for (; k + 4 <= len; k += 4) {
-        if (!v128.any_true(f32x4.ge(v128.load(scratch(SCRATCH_BOUNDS) + (<usize>k << 2)), f32x4.splat(tBest)))) continue;
-        for (let q = k; q < k + 4; q++) screenOne(lc, q, c);
+      // Groups of sixteen none of whose bounds reaches the best are passed over whole.
+      for (; k + 16 <= len; k += 16) {
+        if (!v128.any_true(f32x4.ge(v128.load(scratch(SCRATCH_GROUPS) + <usize>k), f32x4.splat(tBest)))) continue;
+        for (let q = k; q < k + 16; q += 4) screen4(lc, q, c);
       }
+      for (; k + 4 <= len; k += 4) screen4(lc, k, c);
     }
     for (; k < len; k++) screenOne(lc, k, c);
   }
   return iBest;
+}
+
+/** Four classes' bounds l + upper(g) from their logits and words, stored and returned. */
+// @ts-ignore: decorator
+@inline
+function bound4(l: usize, words: usize, dst: usize): v128 {
+  const b = f32x4.add(v128.load(l), noiseUpper4(v128.load(words)));
+  v128.store(dst, b);
+  return b;
+}
+
+/** Classes k .. k+3 of the chunk at c: screenOne each, if one of their bounds reaches the best. */
+// @ts-ignore: decorator
+@inline
+function screen4(lc: usize, k: i32, c: i32): void {
+  if (!v128.any_true(f32x4.ge(v128.load(scratch(SCRATCH_BOUNDS) + (<usize>k << 2)), f32x4.splat(tBest)))) return;
+  for (let q = k; q < k + 4; q++) screenOne(lc, q, c);
 }
 
 /** Class k of the chunk at c: its exact sum, if its bound reaches the running best. */

@@ -12,7 +12,8 @@ export const SCRATCH_VALUE: usize = 12416; // stream: 16 transformed values
 export const SCRATCH_WIDE: usize = 12480; // row: 16 results of a wide function
 export const SCRATCH_ACROSS: usize = 12544; // across: 16 columns of four rows
 export const SCRATCH_ACROSS_IDX: usize = 12800; // across: the four rows' argmax
-export const SCRATCH_BYTES: usize = 12816;
+export const SCRATCH_GROUPS: usize = 12816; // sample: a chunk's bound maxima per sixteen classes, 64 f32x4
+export const SCRATCH_BYTES: usize = 13840;
 
 let base: usize = memory.data(<i32>SCRATCH_BYTES, 16);
 

@@ -12,6 +12,7 @@ import { SCRATCH_BLOCK, SCRATCH_VALUE, scratch } from "./scratch";
 import { philoxBlock, philoxBlock4, philoxBlock4x2 } from "./philox";
 import { gumbelFromBits, gumbelFromBits4, uniformFromBits, uniformFromBits4 } from "./transform";
 import { gumbelFromBits4x4 } from "./wide";
+import { hmax } from "./row";
 
 const KIND_BITS: i32 = 0;
 const KIND_UNIFORM: i32 = 1;
@@ -35,12 +36,30 @@ function transform4(kind: i32, x: v128): v128 {
 }
 
 /**
- * Writes stream elements j0 .. j0+n-1 (as 32-bit values of the given kind) to dst. Inlined
- * into one function per kind below, so that the kind's branches fold away.
+ * dst[q] = add[q] + src[q] for the sixteen floats at src (dst may be add); returns the running
+ * maximum m of these sums (pmax: they are never NaN).
  */
 // @ts-ignore: decorator
 @inline
-function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, sub: u32): void {
+function addMax16(src: usize, add: usize, dst: usize, m: v128): v128 {
+  for (let q: usize = 0; q < 64; q += 16) {
+    const v = f32x4.add(v128.load(add + q), v128.load(src + q));
+    v128.store(dst + q, v);
+    m = f32x4.pmax(m, v);
+  }
+  return m;
+}
+
+/**
+ * Writes stream elements j0 .. j0+n-1 (as 32-bit values of the given kind) to dst. Inlined
+ * into one function per kind below, so that the kind's branches fold away. Gumbel noise with
+ * `add` not 0 writes add[i] + noise instead (dst may be add) and returns the largest of these
+ * sums (-Inf for n = 0); otherwise the result is -Inf.
+ */
+// @ts-ignore: decorator
+@inline
+function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, sub: u32, add: usize): f32 {
+  let best = -Infinity as f32;
   let block = j0 >> 2;
   // Position in dst of the first word of `block` (negative when j0 is not a multiple of 4).
   let pos = -<i32>(j0 & 3);
@@ -50,6 +69,7 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
     const lanes = i32x4(0, 1, 2, 3);
     const zero = i32x4.splat(0);
     const subv = i32x4.splat(sub);
+    let m = f32x4.splat(-Infinity);
     // Whole groups of 32 (eight blocks): two Philox computations side by side.
     if (pos == 0) {
       for (; pos + 32 <= n; pos += 32, block += 8) {
@@ -59,10 +79,17 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
         const hi = i32x4.splat(<u32>(block >> 32));
         const c1 = i32x4.sub(hi, i32x4.lt_u(c0, lo));
         const d1 = i32x4.sub(hi, i32x4.lt_u(d0, lo));
-        philoxBlock4x2(c0, c1, d0, d1, subv, key0, key1, scratch(SCRATCH_BLOCK));
         const out = dst + (<usize>pos << 2);
+        // Raw words go straight to dst; the others through the scratch.
+        philoxBlock4x2(c0, c1, d0, d1, subv, key0, key1, kind == KIND_BITS ? out : scratch(SCRATCH_BLOCK));
+        if (kind == KIND_BITS) continue;
         if (kind == KIND_GUMBEL) {
-          for (let q = 0; q < 128; q += 64) gumbelFromBits4x4(scratch(SCRATCH_BLOCK) + q, out + q);
+          for (let q = 0; q < 128; q += 64) {
+            // With `add`, the noise stays in the scratch and the sums go to dst.
+            const g = scratch(SCRATCH_BLOCK) + q;
+            gumbelFromBits4x4(g, add ? g : out + q);
+            if (add) m = addMax16(g, add + (<usize>pos << 2) + q, out + q, m);
+          }
         } else {
           for (let q = 0; q < 128; q += 16) v128.store(out + q, transform4(kind, v128.load(scratch(SCRATCH_BLOCK) + q)));
         }
@@ -77,7 +104,8 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
       if (pos >= 0 && pos + 16 <= n) {
         const out = dst + (<usize>pos << 2);
         if (kind == KIND_GUMBEL) {
-          gumbelFromBits4x4(scratch(SCRATCH_BLOCK), out);
+          gumbelFromBits4x4(scratch(SCRATCH_BLOCK), add ? scratch(SCRATCH_BLOCK) : out);
+          if (add) m = addMax16(scratch(SCRATCH_BLOCK), add + (<usize>pos << 2), out, m);
         } else {
           v128.store(out, transform4(kind, v128.load(scratch(SCRATCH_BLOCK), 0)), 0);
           v128.store(out, transform4(kind, v128.load(scratch(SCRATCH_BLOCK), 16)), 16);
@@ -98,38 +126,58 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
           }
         }
         for (let i = from; i < to; i++) {
-          store<u32>(dst + (<usize>i << 2), load<u32>(scratch(SCRATCH_VALUE) + (<usize>(i - pos) << 2)));
+          best = put(dst, add, i, load<u32>(scratch(SCRATCH_VALUE) + (<usize>(i - pos) << 2)), best);
         }
       }
       pos += 16;
       block += 4;
     }
+    if (add) best = max<f32>(best, hmax(m));
   } else {
     while (pos < n) {
       philoxBlock(<u32>block, <u32>(block >> 32), sub, 0, k0, k1, scratch(SCRATCH_BLOCK));
       for (let w = 0; w < 4; w++) {
         const i = pos + w;
-        if (i >= 0 && i < n) {
-          store<u32>(dst + (<usize>i << 2), transform(kind, load<u32>(scratch(SCRATCH_BLOCK) + (<usize>w << 2))));
-        }
+        if (i >= 0 && i < n) best = put(dst, add, i, transform(kind, load<u32>(scratch(SCRATCH_BLOCK) + (<usize>w << 2))), best);
       }
       pos += 4;
       block += 1;
     }
   }
+  return best;
 }
 
-/** writeStream of Gumbel(0, 1) noise, from sub-stream `sub` (0 unless said otherwise). */
-export function writeGumbel(dst: usize, n: i32, k0: u32, k1: u32, j0: u64, sub: u32 = 0): void {
-  writeStream(KIND_GUMBEL, dst, n, k0, k1, j0, sub);
+/**
+ * dst[i] = the value whose bits are v, or with `add` not 0, add[i] + that value; returns the
+ * larger of that sum and best (best unchanged without `add`).
+ */
+// @ts-ignore: decorator
+@inline
+function put(dst: usize, add: usize, i: i32, v: u32, best: f32): f32 {
+  const o = <usize>i << 2;
+  if (!add) {
+    store<u32>(dst + o, v);
+    return best;
+  }
+  const t = load<f32>(add + o) + reinterpret<f32>(v);
+  store<f32>(dst + o, t);
+  return select<f32>(t, best, best < t);
+}
+
+/**
+ * writeStream of Gumbel(0, 1) noise, from sub-stream `sub` (0 unless said otherwise); with
+ * `add`, dst[i] = add[i] + the noise, and the result is the largest of these sums.
+ */
+export function writeGumbel(dst: usize, n: i32, k0: u32, k1: u32, j0: u64, sub: u32 = 0, add: usize = 0): f32 {
+  return writeStream(KIND_GUMBEL, dst, n, k0, k1, j0, sub, add);
 }
 
 /** writeStream of uniforms. */
 export function writeUniform(dst: usize, n: i32, k0: u32, k1: u32, j0: u64): void {
-  writeStream(KIND_UNIFORM, dst, n, k0, k1, j0, 0);
+  writeStream(KIND_UNIFORM, dst, n, k0, k1, j0, 0, 0);
 }
 
 /** writeStream of raw words. */
 export function writeBits(dst: usize, n: i32, k0: u32, k1: u32, j0: u64): void {
-  writeStream(KIND_BITS, dst, n, k0, k1, j0, 0);
+  writeStream(KIND_BITS, dst, n, k0, k1, j0, 0, 0);
 }

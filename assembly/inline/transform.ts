@@ -7,43 +7,142 @@
 //   the rounding error of u (exact: Sterbenz), the classic log1p correction. For w < 2^-25,
 //   u = 1 and E = w exactly.
 // - x >= 2^31 (w >= 1/2): 1 - w = (~x + 0.5) * 2^-32 exactly from the integer bits, E = -log of it.
+// Both cases in one formula, without a select: y = x ^ (x >> 31) (x, or ~x when x >= 2^31),
+// f = (y + 0.5) 2^-32, c = 1 (or 0), s = c - f (u, or -f exactly), E = ((s - c) + f) - log|s|:
+// the correction is +0 when c = 0.
 // So every one of the 2^32 words gives a finite E in [2^-33, 33 ln 2]:
 //   x = 0          -> E = 2^-33           -> g = 33 ln 2 =  22.8739...  (upper end)
 //   x = 2^32 - 1   -> E = 33 ln 2 = 22.87 -> g = -log(22.87) = -3.1299... (lower end)
 // float32 `-log(-log(u))` of a 24-bit u stops near 16.6; this reaches past 22, so a class of
-// probability 1e-9 is still drawn at its rate. Accuracy against the exact -log(-log1p(-w)) of
-// the same word: absolute error <= 1.5e-6 (under 1 ULP at the top of the range; 9.4e-7
-// measured in test/approx.test.ts).
+// probability 1e-9 is still drawn at its rate.
+//
+// The two logarithms (only positive normal arguments: f, u >= 2^-33 and E >= 2^-33) need no
+// division, unlike fdlibm's `logf` (log.ts): t = 2^k (1 + r), 1 + r in [sqrt(1/2), sqrt(2))
+// from the bits, and log1p(r) ~= r + r^2 Q(r), Q of degree 6 (consts LQ0..LQ6: the minimax
+// polynomial for the relative error of log1p on that interval, 1.6e-7; 2.8e-7 relative and
+// 8e-8 absolute evaluated in float32). The exponent comes in negated (kn = -k), so that the
+// sign of each log folds into its last operation.
+// - E = (kn ln2 + correction) - (r + r^2 Q): E's relative error is g's absolute error, and one
+//   float32 ln 2 keeps it below 2e-7 (|kn| <= 33).
+// - g = kn ln2_hi - ((r^2 Q - kn ln2_lo) + r): ln 2 in two parts (kn ln2_hi exact), as g
+//   reaches 22.87 where float32's spacing is 1.9e-6.
+// Accuracy against the exact -log(-log1p(-w)) of the same word: absolute error <= 1.5e-6
+// (1.07e-6 measured over all 2^32 words: under 1 ULP at the top of the range; test/approx.test.ts).
 //
 // Uniform: u = ((x >> 9) + 0.5) * 2^-23 from the top 23 bits: exact in float32 (24 significant
 // bits), symmetric about 1/2, in [2^-24, 1 - 2^-24]: never 0 or 1.
 
-import { HALF, ONE, TWO_M23, TWO_M32, ZERO, sf, vf } from "./consts";
-import { logNormal, logNormal4 } from "./log";
+import {
+  BIAS, HALF, LN2, LN2_HI, LN2_LO, LOG_OFFSET, LQ0, LQ1, LQ2, LQ3, LQ4, LQ5, LQ6, MANTISSA, ONE, SQRT_HALF_BITS, TWO_M23,
+  TWO_M32, sf, si, vf, vi,
+} from "./consts";
+
+/** Q(r), log1p(r) ~= r + r^2 Q(r) for r in [sqrt(1/2) - 1, sqrt(2) - 1). */
+// @ts-ignore: decorator
+@inline
+function logQ(r: f32): f32 {
+  let q = sf(LQ6) * r + sf(LQ5);
+  q = q * r + sf(LQ4);
+  q = q * r + sf(LQ3);
+  q = q * r + sf(LQ2);
+  q = q * r + sf(LQ1);
+  return q * r + sf(LQ0);
+}
+
+// @ts-ignore: decorator
+@inline
+function logQ4(r: v128): v128 {
+  let q = f32x4.add(f32x4.mul(vf(LQ6), r), vf(LQ5));
+  q = f32x4.add(f32x4.mul(q, r), vf(LQ4));
+  q = f32x4.add(f32x4.mul(q, r), vf(LQ3));
+  q = f32x4.add(f32x4.mul(q, r), vf(LQ2));
+  q = f32x4.add(f32x4.mul(q, r), vf(LQ1));
+  return f32x4.add(f32x4.mul(q, r), vf(LQ0));
+}
+
+/** r = m - 1 (exact) of t = 2^k m, m in [sqrt(1/2), sqrt(2)), from ix = bits(t) + LOG_OFFSET. */
+// @ts-ignore: decorator
+@inline
+function logR(ix: i32): f32 {
+  return reinterpret<f32>((ix & <i32>si(MANTISSA)) + <i32>si(SQRT_HALF_BITS)) - sf(ONE);
+}
+
+// @ts-ignore: decorator
+@inline
+function logR4(ix: v128): v128 {
+  return f32x4.sub(i32x4.add(v128.and(ix, vi(MANTISSA)), vi(SQRT_HALF_BITS)), vf(ONE));
+}
+
+/** -k as a float, for the same ix. */
+// @ts-ignore: decorator
+@inline
+function logKn(ix: i32): f32 {
+  return <f32>(<i32>si(BIAS) - (ix >> 23));
+}
+
+// @ts-ignore: decorator
+@inline
+function logKn4(ix: v128): v128 {
+  return f32x4.convert_i32x4_s(i32x4.sub(vi(BIAS), i32x4.shr_s(ix, 23)));
+}
+
+/** E = d - log(t), t positive and normal: the first logarithm, with its correction d. */
+// @ts-ignore: decorator
+@inline
+function expOfLog(t: f32, d: f32): f32 {
+  const ix = reinterpret<i32>(t) + <i32>si(LOG_OFFSET);
+  const r = logR(ix);
+  return (logKn(ix) * sf(LN2) + d) - ((r * r) * logQ(r) + r);
+}
+
+// @ts-ignore: decorator
+@inline
+function expOfLog4(t: v128, d: v128): v128 {
+  const ix = i32x4.add(t, vi(LOG_OFFSET));
+  const r = logR4(ix);
+  return f32x4.sub(f32x4.add(f32x4.mul(logKn4(ix), vf(LN2)), d), f32x4.add(f32x4.mul(f32x4.mul(r, r), logQ4(r)), r));
+}
+
+/** g = -log(e), e positive and normal: the second logarithm. */
+// @ts-ignore: decorator
+@inline
+function negLog(e: f32): f32 {
+  const ix = reinterpret<i32>(e) + <i32>si(LOG_OFFSET);
+  const r = logR(ix);
+  const kn = logKn(ix);
+  const y = (r * r) * logQ(r) - kn * sf(LN2_LO);
+  return kn * sf(LN2_HI) - (y + r);
+}
+
+// @ts-ignore: decorator
+@inline
+function negLog4(e: v128): v128 {
+  const ix = i32x4.add(e, vi(LOG_OFFSET));
+  const r = logR4(ix);
+  const kn = logKn4(ix);
+  const y = f32x4.sub(f32x4.mul(f32x4.mul(r, r), logQ4(r)), f32x4.mul(kn, vf(LN2_LO)));
+  return f32x4.sub(f32x4.mul(kn, vf(LN2_HI)), f32x4.add(y, r));
+}
 
 // @ts-ignore: decorator
 @inline
 export function gumbelFromBits(x: u32): f32 {
-  const hi = <i32>x < 0;
-  const y = select<i32>(~x, x, hi);
-  const f = (<f32>y + sf(HALF)) * sf(TWO_M32);
-  const u = sf(ONE) - f;
-  const d = (u - sf(ONE)) + f;
-  const e = select<f32>(0, d, hi) - logNormal(select<f32>(f, u, hi));
-  return -logNormal(e);
+  const hi = <i32>x >> 31;
+  const f = (<f32>(<i32>x ^ hi) + sf(HALF)) * sf(TWO_M32);
+  const c = select<f32>(0, sf(ONE), hi != 0);
+  const s = c - f;
+  return negLog(expOfLog(abs<f32>(s), (s - c) + f));
 }
 
 // @ts-ignore: decorator
 @inline
 export function gumbelFromBits4(x: v128): v128 {
-  const hi = i32x4.lt_s(x, vf(ZERO));
-  const y = v128.bitselect(v128.not(x), x, hi);
-  const f = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(y), vf(HALF)), vf(TWO_M32));
-  const u = f32x4.sub(vf(ONE), f);
-  const d = f32x4.add(f32x4.sub(u, vf(ONE)), f);
-  // Both logs see normal numbers only: f, u >= 2^-33 and E >= 2^-33.
-  const e = f32x4.sub(v128.andnot(d, hi), logNormal4(v128.bitselect(f, u, hi)));
-  return f32x4.neg(logNormal4(e));
+  const hi = i32x4.shr_s(x, 31);
+  const f = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(v128.xor(x, hi)), vf(HALF)), vf(TWO_M32));
+  const c = v128.andnot(vf(ONE), hi);
+  const s = f32x4.sub(c, f);
+  const e = expOfLog4(f32x4.abs(s), f32x4.add(f32x4.sub(s, c), f));
+  return negLog4(e);
 }
 
 // @ts-ignore: decorator
