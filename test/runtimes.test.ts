@@ -95,8 +95,10 @@ describe("the packed package", () => {
     console.log(`npm pack: ${fixture.tarball}\n${lines.join("\n")}`);
     const wasm = fixture.files.filter((f) => f.path.endsWith(".wasm"));
     // The budget: 16 KiB gzipped until 0.5.0; 0.6.0's strided kernels (every call along any axis,
-    // issue 16) took the SIMD binaries to about 21.4 KiB, so it is 24 KiB now (README, Benchmarks).
-    for (const f of wasm) expect(gzipSync(readFileSync(join(fixture.dir, "node_modules/gumbel-wasm", f.path))).length).toBeLessThan(24 * 1024);
+    // issue 16) took the SIMD binaries to about 21.4 KiB (budget 24 KiB); 0.7.0's token sampler
+    // (stream layout 2), the backward's row pass, the short-row soft path and the fused noise
+    // pass (issue 17) to about 26.2 KiB, so it is 28 KiB now (README, Benchmarks).
+    for (const f of wasm) expect(gzipSync(readFileSync(join(fixture.dir, "node_modules/gumbel-wasm", f.path))).length).toBeLessThan(28 * 1024);
   });
 
   test("package.json: exports conditions per runtime, types, no side effects, no install script but the build", () => {

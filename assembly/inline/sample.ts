@@ -20,8 +20,7 @@ import { NOISE_BOUND, sf } from "./consts";
 import { anyReaches, firstEqual, hmax } from "./row";
 import { SCRATCH_BOUNDS, SCRATCH_GROUPS, SCRATCH_NOISE, SCRATCH_WORDS, scratch } from "./scratch";
 import { noiseUpper, noiseUpper4 } from "./screen";
-import { writeGumbel } from "./stream";
-import { writeBitsStep } from "./strided";
+import { writeBits, writeGumbel } from "./stream";
 import { gumbelFromBits } from "./transform";
 
 /** Classes per chunk: the scratch holds this many noise values, words and bounds. */
@@ -47,14 +46,13 @@ function offer(t: f32, i: i32): void {
 
 /**
  * argmax_k(l_k + g_k) of one row of SCREEN_MIN classes or more, g the noise of stream
- * elements jr + k * step (step 1 but for a line along a non-last axis drawn from one stream:
- * inline/strided.ts): pruned when the logits spread wider than the noise, else screened.
+ * elements jr + k: pruned when the logits spread wider than the noise, else screened.
  */
-export function sampleRow(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, step: u64 = 1): i32 {
+export function sampleRow(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32): i32 {
   // A row of one chunk has nothing to prune: the chunk holding the best is never skipped.
-  if (cols <= CHUNK) return screenedArgmax(lr, cols, jr, k0, k1, 0, false, step);
+  if (cols <= CHUNK) return screenedArgmax(lr, cols, jr, k0, k1, 0, false);
   const lmax = rowRange(lr, cols);
-  return screenedArgmax(lr, cols, jr, k0, k1, lmax, lmax - lMin > PRUNE_SPREAD, step);
+  return screenedArgmax(lr, cols, jr, k0, k1, lmax, lmax - lMin > PRUNE_SPREAD);
 }
 
 /** The smallest logit of the row rowRange saw last. */
@@ -100,14 +98,14 @@ function rowRange(x: usize, n: i32): f32 {
  * seeded with the exact sum of the largest logit's class, and chunks none of whose classes can
  * reach the best even with the largest noise are skipped before their words are drawn.
  */
-function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f32, prune: bool, step: u64): i32 {
+function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f32, prune: bool): i32 {
   tBest = -Infinity;
   iBest = -1;
   if (prune) {
     // Seeded with the largest logit's exact sum, so that chunks can be skipped before their
     // words are drawn. (Without pruning each chunk seeds itself with its largest bound.)
     iBest = firstEqual(lr, cols, lmax);
-    writeGumbel(scratch(SCRATCH_NOISE), 1, k0, k1, jr + <u64>iBest * step);
+    writeGumbel(scratch(SCRATCH_NOISE), 1, k0, k1, jr + <u64>iBest);
     tBest = lmax + load<f32>(scratch(SCRATCH_NOISE));
   }
   const bound = sf(NOISE_BOUND);
@@ -115,7 +113,7 @@ function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f
     const len = min<i32>(CHUNK, cols - c);
     const lc = lr + (<usize>c << 2);
     if (prune && !anyReaches(lc, len, bound, tBest)) continue;
-    writeBitsStep(scratch(SCRATCH_WORDS), len, k0, k1, jr + <u64>c * step, step);
+    writeBits(scratch(SCRATCH_WORDS), len, k0, k1, jr + <u64>c);
     // Bounds and their maximum.
     let k = 0;
     let bmax = -Infinity as f32;
