@@ -294,49 +294,22 @@ function pushPassing(x: usize, k: i32, theta: f32, lmax: f32, invT: f32, lq: f32
  * (a0 + a2) + (a1 + a3)): the same bits in both binaries.
  */
 export function rowMass(x: usize, n: i32, lmax: f32, invT: f32, wts: usize): f64 {
-  let a0: f64 = 0;
-  let a1: f64 = 0;
-  let a2: f64 = 0;
-  let a3: f64 = 0;
   let k = 0;
   if (ASC_FEATURE_SIMD) {
     const mv = f32x4.splat(lmax);
     const iv = f32x4.splat(invT);
-    let v01 = f64x2.splat(0);
-    let v23 = f64x2.splat(0);
-    for (; k + 16 <= n; k += 16) {
-      // Sixteen exps, four chains side by side (wide.ts), then added in order.
-      const w = at(wts, k);
-      expShift4x4(at(x, k), w, mv, iv);
-      for (let q: usize = 0; q < 64; q += 16) {
-        const e = v128.load(w + q);
-        v01 = f64x2.add(v01, f64x2.promote_low_f32x4(e));
-        v23 = f64x2.add(v23, f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)));
-      }
-    }
-    a0 = f64x2.extract_lane(v01, 0);
-    a1 = f64x2.extract_lane(v01, 1);
-    a2 = f64x2.extract_lane(v23, 0);
-    a3 = f64x2.extract_lane(v23, 1);
+    for (; k + 16 <= n; k += 16) expShift4x4(at(x, k), at(wts, k), mv, iv); // four chains side by side
   }
-  for (; k < n; k++) {
-    const e = expf((load<f32>(at(x, k)) - lmax) * invT);
-    store<f32>(at(wts, k), e);
-    const w = <f64>e;
-    const j = k & 3;
-    if (j == 0) a0 += w;
-    else if (j == 1) a1 += w;
-    else if (j == 2) a2 += w;
-    else a3 += w;
-  }
-  return (a0 + a2) + (a1 + a3);
+  for (; k < n; k++) store<f32>(at(wts, k), expf((load<f32>(at(x, k)) - lmax) * invT));
+  return massAtLeast(wts, n, 0);
 }
 
 /**
  * An upper bound of the weight of the row's tokens below the floor lq (s_k < lq): sum_k
  * 2^floor(y) (1 + frac(y)), y = s_k log2(e) clamped at -126 (the linear interpolation of 2^y
- * between powers of two: at least 2^y, at most 1.0615 times it). One pass, no exp: each block's sum in float32 lanes (token k into lane k & 3, combined as
- * (a0 + a2) + (a1 + a3)), the blocks' sums in float64: the same bits in both binaries.
+ * between powers of two: at least 2^y, at most 1.0615 times it). One pass, no exp: each
+ * block's sum in float32 lanes (token k into lane k & 3, combined as (a0 + a2) + (a1 + a3)),
+ * the blocks' sums in float64: the same bits in both binaries.
  */
 export function coldMass(x: usize, n: i32, lmax: f32, invT: f32, lq: f32): f64 {
   const nb = blockCount(n);
