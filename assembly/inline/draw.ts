@@ -294,13 +294,7 @@ function pushPassing(x: usize, k: i32, theta: f32, lmax: f32, invT: f32, lq: f32
  * (a0 + a2) + (a1 + a3)): the same bits in both binaries.
  */
 export function rowMass(x: usize, n: i32, lmax: f32, invT: f32, wts: usize): f64 {
-  let k = 0;
-  if (ASC_FEATURE_SIMD) {
-    const mv = f32x4.splat(lmax);
-    const iv = f32x4.splat(invT);
-    for (; k + 16 <= n; k += 16) expShift4x4(at(x, k), at(wts, k), mv, iv); // four chains side by side
-  }
-  for (; k < n; k++) store<f32>(at(wts, k), expf((load<f32>(at(x, k)) - lmax) * invT));
+  blockWeights(x, wts, n, lmax, invT); // the same map: dst[k] = expf((src[k] - lmax) * invT)
   return massAtLeast(wts, n, 0);
 }
 
