@@ -5,26 +5,34 @@
 //
 // Every filter keeps a set {k : l_k >= theta} (tokens with equal logits are kept or dropped
 // together), with weights w_k = expf((l_k - lmax) / T) (softmax's bits), and none sorts the
-// row. One read pass gives the row's block maxima (blocks of 64 tokens); then:
+// row. One read pass gives the row's block maxima (blocks of 64 tokens, and of their quarters)
+// and validates it; then:
 // - top-k: theta is the k-th largest logit (counting repeats). The k-th largest block maximum
 //   bounds it from below (k blocks hold an element at least that large), so only the blocks
 //   reaching that bound are scanned for candidates, and a three-way quickselect finds theta
 //   among them. Top-p and min-p then apply to that list, and the token is its inverse CDF.
 // - top-p alone (with or without min-p): theta is the smallest logit whose tokens above it
-//   (strictly larger logits) weigh less than p of the row's mass Z. The tokens within 2^-20 of
-//   the largest weight (or min-p's floor, if higher) are gathered from the blocks that reach
-//   them, with their exact mass; the rest of the row is bounded from its block maxima, so Z is
-//   known within a narrow interval [zLo, zHi]. The nucleus for zHi contains the true one,
-//   which contains the nucleus for zLo: a token drawn from the first (inverse CDF) is kept when
-//   it lies in the last; otherwise (rarely) Z is summed exactly, the token kept if it lies in
-//   the true nucleus, else drawn again from it. That is rejection sampling: exactly the law of
-//   the nucleus. When the nucleus may reach beyond the gathered tokens (flat rows), Z is summed
-//   exactly first and the candidates are the tokens of weight above (1 - p) Z / n.
+//   (strictly larger logits) weigh less than p of the row's mass Z. The tokens above a floor
+//   (from a histogram of the block bounds: the fewest blocks that leave out less than 1/16 of
+//   the mass by their bounds) form H, gathered from the blocks that reach it with their exact
+//   mass; the rest of the row is bounded from its block and quarter maxima (16 tokens each), so
+//   Z is known within [zLo, zHi]. The nucleus for zHi contains the true one, which contains the
+//   nucleus for zLo: a token drawn from the first (inverse CDF over H) is kept when it lies in
+//   the last; otherwise one more pass (coldMass: 2^y read off float bits, within 7 %) tightens
+//   the bounds, and if the token is still between them Z is summed exactly: the token kept if
+//   it lies in the true nucleus, else drawn again from it. That is rejection sampling: exactly
+//   the law of the nucleus. When the nucleus may reach below H (flat rows), Z is summed exactly
+//   first, the cut's bucket of weights (binary exponent and 3 mantissa bits) is found from a
+//   histogram and checked with exact sums, the cut is selected among that bucket's tokens, and
+//   the token comes by rejection with the cut as a floor.
 // - min-p alone: keeps s_k = (l_k - lmax) / T >= log(minP); a list when its tokens lie in a few
 //   blocks, else rejection from the block maxima restricted to blocks that reach the floor.
 // - no filter: rejection from the block maxima (rows of SMALL tokens or fewer: the inverse CDF).
 
-import { B, bandMass, belowMass, gatherBand, massAtLeast, nucleusBucket, paths, blockCount, blockMaxima, blockWeights, coldMass, countBlocks, subBlockBounds, gatherBlocks, gatherHeavy, listDraw, pair, passes, rejectDraw, rowDraw, rowMass, startDraws } from "./draw";
+import {
+  bandMass, belowMass, blockCount, blockMaxima, blockWeights, coldMass, countBlocks, gatherBand, gatherBlocks, gatherHeavy, listDraw,
+  massAtLeast, nucleusBucket, pair, paths, rejectDraw, rowDraw, rowMass, startDraws, subBlockBounds,
+} from "./draw";
 import { expf } from "./exp";
 import { logf } from "./log";
 import { firstEqual, rowMax } from "./row";
