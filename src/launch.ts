@@ -136,7 +136,9 @@ export class Launcher {
    * them. A kernel's own error (a trap) rejects; parts whose worker is lost run here.
    */
   private async runParts(pool: Pool, jobs: Job[][]): Promise<void> {
-    const results = await Promise.allSettled(jobs.map((part, i) => Promise.all(part.map(([kernel, a]) => pool.call(i, kernel, a as number[])))));
+    // A part settles when every call of it has (not at its first failure): a part rerun here
+    // must not race a call of it still running on its worker.
+    const results = await Promise.allSettled(jobs.map((part, i) => settled(part.map(([kernel, a]) => pool.call(i, kernel, a as number[])))));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as unknown);
     const error = failed.find((e) => !(e instanceof WorkerLost));
     if (error) throw error;
@@ -264,4 +266,11 @@ export function pairResult(c: Call): unknown {
   const r = { dlogits, dtau: c.out2.used ? c.deliver(c.out2) : undefined };
   c.release();
   return r;
+}
+
+/** Waits for every promise; then rejects with the first failure, if any. */
+async function settled(calls: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(calls);
+  const bad = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (bad) throw bad.reason;
 }

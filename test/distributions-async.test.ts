@@ -310,6 +310,40 @@ describe("errors", () => {
     expect(gw.heap.liveBytes()).toBe(live);
     await gw.close();
   });
+
+  test("a part rerun here waits for its calls still running on the lost worker (no race over its outputs)", async () => {
+    const gw = await init({ backend: "simd", threads: 2, threadThreshold: 0 });
+    const pool = (gw as unknown as { pool: Pool }).pool;
+    await pool.warm();
+    const rows = 50, cols = 400;
+    const x = logits(12, rows * cols);
+    const d = dists(gw, rows, cols, x);
+    const s = dists(single, rows, cols, x);
+    const original = pool.call.bind(pool);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let first = true;
+    let gated = 0;
+    // Part 0's first call fails as a lost worker's; its later calls are held until released.
+    const spy = vi.spyOn(pool, "call").mockImplementation((i, kernel, a) => {
+      if (i === 0 && first) {
+        first = false;
+        return Promise.reject(new WorkerLost("worker 0 died: gone", false));
+      }
+      if (i !== 0) return original(i, kernel, a);
+      gated++;
+      return gate.then(() => original(i, kernel, a));
+    });
+    let done = false;
+    const p = d.bern.sampleHardAsync({ seed: 2, n: 3 }).then((r) => ((done = true), r));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(gated).toBeGreaterThan(0); // the part had a call after the failed one
+    expect(done).toBe(false); // not rerun (nor settled) while that call runs
+    release();
+    expect(digest(await p)).toEqual(digest(s.bern.sampleHard({ seed: 2, n: 3 })));
+    spy.mockRestore();
+    await gw.close();
+  });
 });
 
 describe("dispatch and lifecycle", () => {
