@@ -5,7 +5,7 @@
 // per-row parameters; errors. test/tokens-law.test.ts runs every path of the sampler against
 // the exact law, tiny probabilities included.
 import { describe, expect, test } from "vitest";
-import { init } from "../src/node.js";
+import { init, TOKEN_STREAM_LAYOUT } from "../src/node.js";
 import { chiSquareTest, testRandom } from "./reference.js";
 import { backends, load } from "./setup.js";
 import { FILTER_CASES, filteredProbs, inverseCdfRef, keptRef, llmLogits, tokenBlockRef, u53Ref, type Filters } from "./reference-tokens.js";
@@ -43,6 +43,7 @@ describe.each(backends)("%s", (backend) => {
       }
     }
     expect(checked).toBeGreaterThan(cols <= 200 ? 60 : 12);
+    expect(TOKEN_STREAM_LAYOUT).toBe(2); // what this test pins, as the package says
   });
 
   test.each([
