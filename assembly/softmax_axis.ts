@@ -173,6 +173,62 @@ function gradLine(y: usize, v: usize, d: usize, classes: i32, step: usize, invTa
 
 // ---------------------------------------------------------------- kernels
 
+const SOFTMAX: i32 = 0;
+const LOG_SOFTMAX: i32 = 1;
+const LOG_SUM_EXP: i32 = 2;
+
+/**
+ * The three forward kernels' one loop (inlined with a constant `kind`, so its choices fold
+ * away): validate, then per slice the lines four at a time (the group left over as fewer
+ * lanes) where SIMD is there, else one at a time; a reduction writes `inner` values per slice.
+ */
+// @ts-ignore: decorator
+@inline
+function forwardAxis(kind: i32, x: usize, dst: usize, rows: i32, cols: i32, inner: i32, tau: f32): i32 {
+  const bad = checkLines(x, rows, cols, inner);
+  if (bad >= 0) return bad; // a NaN, +Inf or all -Inf line: nothing written
+  const it = invTemperature(tau);
+  const classes = cols / inner;
+  const step = <usize>inner << 2;
+  for (let o = 0; o < rows; o++) {
+    const xo = rowPtr(x, o, cols);
+    const d0 = rowPtr(dst, o, kind == LOG_SUM_EXP ? inner : cols);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const iv = f32x4.splat(it);
+      for (; j + 4 <= inner; j += 4) forwardLines(kind, xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, 4, true);
+      if (j < inner) forwardLines(kind, xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, inner - j, false);
+    } else {
+      for (; j < inner; j++) forwardLine(kind, xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, it);
+    }
+  }
+  return -1;
+}
+
+// @ts-ignore: decorator
+@inline
+function forwardLines(kind: i32, p: usize, d: usize, classes: i32, step: usize, iv: v128, n: i32, full: bool): void {
+  if (kind == SOFTMAX) softmaxLines(p, d, classes, step, iv, n, full);
+  else if (kind == LOG_SOFTMAX) logSoftmaxLines(p, d, classes, step, iv, n, full);
+  else logSumExpLines(p, d, classes, step, iv, n, full);
+}
+
+/** One line at p (classes `step` bytes apart) to d: the scalar build's pass. */
+// @ts-ignore: decorator
+@inline
+function forwardLine(kind: i32, p: usize, d: usize, classes: i32, step: usize, it: f32): void {
+  const m = lineMax(p, classes, step);
+  if (kind == SOFTMAX) {
+    const s = <f32>1.0 / lineExpSum(p, d, classes, step, m, it);
+    for (let c = 0; c < classes; c++, d += step) store<f32>(d, load<f32>(d) * s);
+  } else if (kind == LOG_SOFTMAX) {
+    const l = logf(lineExpSum(p, 0, classes, step, m, it));
+    for (let c = 0; c < classes; c++, p += step, d += step) store<f32>(d, (load<f32>(p) - m) * it - l);
+  } else {
+    store<f32>(d, m * it + logf(lineExpSum(p, 0, classes, step, m, it)));
+  }
+}
+
 /**
  * dst = softmax(x / tau) along the class axis of each line (classes = cols / inner, `inner`
  * apart): exp((x - m) / tau) / sum. Returns -1, or the first bad line o * inner + j (nothing
@@ -181,30 +237,7 @@ function gradLine(y: usize, v: usize, d: usize, classes: i32, step: usize, invTa
  * @validates
  */
 export function softmax_axis(x: usize, dst: usize, rows: i32, cols: i32, inner: i32, tau: f32): i32 {
-  const bad = checkLines(x, rows, cols, inner);
-  if (bad >= 0) return bad; // a NaN, +Inf or all -Inf line: nothing written
-  const it = invTemperature(tau);
-  const classes = cols / inner;
-  const step = <usize>inner << 2;
-  for (let o = 0; o < rows; o++) {
-    const xo = rowPtr(x, o, cols);
-    const d0 = rowPtr(dst, o, cols);
-    let j = 0;
-    if (ASC_FEATURE_SIMD) {
-      const iv = f32x4.splat(it);
-      for (; j + 4 <= inner; j += 4) softmaxLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, 4, true);
-      if (j < inner) softmaxLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, inner - j, false);
-    } else {
-      for (; j < inner; j++) {
-        const p = xo + (<usize>j << 2);
-        const d = d0 + (<usize>j << 2);
-        const s = <f32>1.0 / lineExpSum(p, d, classes, step, lineMax(p, classes, step), it);
-        let q = d;
-        for (let c = 0; c < classes; c++, q += step) store<f32>(q, load<f32>(q) * s);
-      }
-    }
-  }
-  return -1;
+  return forwardAxis(SOFTMAX, x, dst, rows, cols, inner, tau);
 }
 
 /**
@@ -214,30 +247,7 @@ export function softmax_axis(x: usize, dst: usize, rows: i32, cols: i32, inner: 
  * @validates
  */
 export function log_softmax_axis(x: usize, dst: usize, rows: i32, cols: i32, inner: i32, tau: f32): i32 {
-  const bad = checkLines(x, rows, cols, inner);
-  if (bad >= 0) return bad; // a NaN, +Inf or all -Inf line: nothing written
-  const it = invTemperature(tau);
-  const classes = cols / inner;
-  const step = <usize>inner << 2;
-  for (let o = 0; o < rows; o++) {
-    const xo = rowPtr(x, o, cols);
-    const d0 = rowPtr(dst, o, cols);
-    let j = 0;
-    if (ASC_FEATURE_SIMD) {
-      const iv = f32x4.splat(it);
-      for (; j + 4 <= inner; j += 4) logSoftmaxLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, 4, true);
-      if (j < inner) logSoftmaxLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, inner - j, false);
-    } else {
-      for (; j < inner; j++) {
-        let p = xo + (<usize>j << 2);
-        let q = d0 + (<usize>j << 2);
-        const m = lineMax(p, classes, step);
-        const l = logf(lineExpSum(p, 0, classes, step, m, it));
-        for (let c = 0; c < classes; c++, p += step, q += step) store<f32>(q, (load<f32>(p) - m) * it - l);
-      }
-    }
-  }
-  return -1;
+  return forwardAxis(LOG_SOFTMAX, x, dst, rows, cols, inner, tau);
 }
 
 /**
@@ -247,28 +257,7 @@ export function log_softmax_axis(x: usize, dst: usize, rows: i32, cols: i32, inn
  * @validates
  */
 export function log_sum_exp_axis(x: usize, dst: usize, rows: i32, cols: i32, inner: i32, tau: f32): i32 {
-  const bad = checkLines(x, rows, cols, inner);
-  if (bad >= 0) return bad; // a NaN, +Inf or all -Inf line: nothing written
-  const it = invTemperature(tau);
-  const classes = cols / inner;
-  const step = <usize>inner << 2;
-  for (let o = 0; o < rows; o++) {
-    const xo = rowPtr(x, o, cols);
-    const d0 = rowPtr(dst, o, inner);
-    let j = 0;
-    if (ASC_FEATURE_SIMD) {
-      const iv = f32x4.splat(it);
-      for (; j + 4 <= inner; j += 4) logSumExpLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, 4, true);
-      if (j < inner) logSumExpLines(xo + (<usize>j << 2), d0 + (<usize>j << 2), classes, step, iv, inner - j, false);
-    } else {
-      for (; j < inner; j++) {
-        const p = xo + (<usize>j << 2);
-        const m = lineMax(p, classes, step);
-        store<f32>(d0 + (<usize>j << 2), m * it + logf(lineExpSum(p, 0, classes, step, m, it)));
-      }
-    }
-  }
-  return -1;
+  return forwardAxis(LOG_SUM_EXP, x, dst, rows, cols, inner, tau);
 }
 
 /**
