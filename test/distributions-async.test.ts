@@ -286,14 +286,18 @@ describe("errors", () => {
     }
   });
 
-  test("a worker failing rejects with the call's name, freeing its blocks; a worker lost costs nothing", async () => {
+  /** An instance on two warmed threads, and the distributions of the same logits on it and on `single`. */
+  async function twoThreads() {
     const gw = await init({ backend: "simd", threads: 2, threadThreshold: 0 });
     const pool = (gw as unknown as { pool: Pool }).pool;
     await pool.warm();
     const rows = 50, cols = 400;
     const x = logits(12, rows * cols);
-    const d = dists(gw, rows, cols, x);
-    const s = dists(single, rows, cols, x);
+    return { gw, pool, d: dists(gw, rows, cols, x), s: dists(single, rows, cols, x) };
+  }
+
+  test("a worker failing rejects with the call's name, freeing its blocks; a worker lost costs nothing", async () => {
+    const { gw, pool, d, s } = await twoThreads();
     const y = s.relaxed.rsample({ seed: 1 });
     const live = gw.heap.liveBytes();
     const failing = vi.spyOn(pool, "call").mockImplementationOnce(() => Promise.reject(new Error("worker 0 failed: RuntimeError: unreachable")));
@@ -312,13 +316,7 @@ describe("errors", () => {
   });
 
   test("a part rerun here waits for its calls still running on the lost worker (no race over its outputs)", async () => {
-    const gw = await init({ backend: "simd", threads: 2, threadThreshold: 0 });
-    const pool = (gw as unknown as { pool: Pool }).pool;
-    await pool.warm();
-    const rows = 50, cols = 400;
-    const x = logits(12, rows * cols);
-    const d = dists(gw, rows, cols, x);
-    const s = dists(single, rows, cols, x);
+    const { gw, pool, d, s } = await twoThreads();
     const original = pool.call.bind(pool);
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
