@@ -449,36 +449,31 @@ export function massAtLeast(w: usize, n: i32, lo: f32): f64 {
  */
 export function gatherBand(x: usize, w: usize, n: i32, lo: f32, hi: f32, pairs: usize): i32 {
   let c = 0;
-  let m: f64 = 0;
   let k = 0;
+  bandMass = 0;
   if (ASC_FEATURE_SIMD) {
     const lv = f32x4.splat(lo);
     const hv = f32x4.splat(hi);
     for (; k + 4 <= n; k += 4) {
       const v = v128.load(at(w, k));
       if (!v128.any_true(v128.and(f32x4.ge(v, lv), f32x4.lt(v, hv)))) continue;
-      for (let q = k; q < k + 4; q++) {
-        const e = load<f32>(at(w, q));
-        if (e >= lo && e < hi) {
-          store<f32>(pair(pairs, c), load<f32>(at(x, q)));
-          store<f32>(pair(pairs, c), e, 4);
-          m += <f64>e;
-          c++;
-        }
-      }
+      for (let q = k; q < k + 4; q++) c = pushBand(x, w, q, lo, hi, pairs, c);
     }
   }
-  for (; k < n; k++) {
-    const e = load<f32>(at(w, k));
-    if (e >= lo && e < hi) {
-      store<f32>(pair(pairs, c), load<f32>(at(x, k)));
-      store<f32>(pair(pairs, c), e, 4);
-      m += <f64>e;
-      c++;
-    }
-  }
-  bandMass = m;
+  for (; k < n; k++) c = pushBand(x, w, k, lo, hi, pairs, c);
   return c;
+}
+
+/** gatherBand's step: token k appended (and its weight added to bandMass) when in the band. */
+// @ts-ignore: decorator
+@inline
+function pushBand(x: usize, w: usize, k: i32, lo: f32, hi: f32, pairs: usize, c: i32): i32 {
+  const e = load<f32>(at(w, k));
+  if (!(e >= lo && e < hi)) return c;
+  store<f32>(pair(pairs, c), load<f32>(at(x, k)));
+  store<f32>(pair(pairs, c), e, 4);
+  bandMass += <f64>e;
+  return c + 1;
 }
 
 /** gatherBand's mass. */
