@@ -10,7 +10,7 @@
 // nothing written or drawn.
 import { beforeAll, describe, expect, test } from "vitest";
 import { init, type GumbelWasm } from "../src/node.js";
-import { firstBitDifference } from "./kernels.js";
+import { expectSameBits as same } from "./kernels.js";
 import { chiSquareTest, softmaxRef, testRandom } from "./reference.js";
 import { backends, load } from "./setup.js";
 import { layoutOf, lineArgmax, lineOneHot, toRows, type Layout } from "./reference-axis.js";
@@ -24,9 +24,6 @@ function logits(seed: number, L: Layout, masked = 0.1): Float32Array {
   for (let o = 0; o < L.outer; o++) for (let j = 0; j < L.inner; j++) x[(o * L.classes + ((o + j) % L.classes)) * L.inner + j] = rnd();
   return x;
 }
-
-const same = (a: ArrayBufferView & { length: number }, b: ArrayBufferView & { length: number }, what: string) =>
-  expect(firstBitDifference(a, b), what).toBe(-1);
 
 const CASES: Array<[number[], number]> = [
   [[5, 3, 7], 0],

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { FAULT_ALL_NEG_INF, FAULT_ALL_ZERO, FAULT_NAN, FAULT_NOT_PROB, FAULT_POS_INF } from "../src/abi.js";
 import type { GumbelWasm } from "../src/node.js";
 import { checkSoftmaxBounds } from "./bounds.js";
-import { applyKernel, firstBitDifference } from "./kernels.js";
+import { applyKernel, expectSameBits as same } from "./kernels.js";
 import { streamBitsRef, testRandom, ulpError } from "./reference.js";
 import { backends, load } from "./setup.js";
 import { layoutOf, lineArgmax, toRows, type Layout } from "./reference-axis.js";
@@ -109,9 +109,6 @@ function logProbsAxis(gw: GumbelWasm, p: Float32Array, L: Layout): { bad: number
     dst.free();
   }
 }
-
-const same = (a: ArrayBufferView & { length: number }, b: ArrayBufferView & { length: number }, what: string) =>
-  expect(firstBitDifference(a, b), what).toBe(-1);
 
 /** The noise of elements offset .. offset+n-1 from an independent reference: our Philox in JS, the kernels' transform of its words. */
 function referenceNoise(gw: GumbelWasm, seed: bigint, offset: bigint, n: number): Float32Array {

@@ -29,7 +29,7 @@ export function firstBitDifference(a: ArrayBufferView & { length: number }, b: A
 }
 
 /** Throws unless a and b hold the same bits, naming the first element that differs. */
-export function expectSameBits(a: Float32Array, b: Float32Array, what: string): void {
+export function expectSameBits(a: ArrayBufferView & ArrayLike<number>, b: ArrayBufferView & ArrayLike<number>, what: string): void {
   const d = firstBitDifference(a, b);
   if (d !== -1) throw new Error(`${what}: differs at element ${d}: ${a[d]} vs ${b[d]}`);
 }

@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { FAULT_ALL_ZERO, FAULT_NOT_PROB } from "../src/abi.js";
 import { Categorical, init, Tensor, type GumbelWasm } from "../src/node.js";
-import { applyKernel, firstBitDifference } from "./kernels.js";
+import { applyKernel, expectSameBits as same } from "./kernels.js";
 import { chiSquareTest, gumbelOfBits, gumbelSoftmaxRef, streamBitsRef, testRandom, ulpError } from "./reference.js";
 import { backends, load } from "./setup.js";
 
@@ -38,9 +38,6 @@ function logProbs(gw: GumbelWasm, p: Float32Array, cols: number): { bad: number;
     dst.free();
   }
 }
-
-const same = (a: ArrayBufferView & { length: number }, b: ArrayBufferView & { length: number }, what: string) =>
-  expect(firstBitDifference(a, b), what).toBe(-1);
 
 describe.each(backends)("%s binary", (backend) => {
   let gw: GumbelWasm;
