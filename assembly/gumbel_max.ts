@@ -4,12 +4,13 @@
 // long row in chunks.
 //
 // Rows of SCREEN_MIN classes or more are drawn one by one by inline/sample.ts (exact screening
-// and pruning: the same index as the full computation, bit for bit).
+// and pruning: the same index as the full computation, bit for bit), which validates each row
+// in the passes that read it: up to STAGE_ROWS rows need no validation pass of their own.
 
 import { ACROSS_MAX, addInto, softmaxAcross4 } from "./inline/across";
 import { addArgmax, rowPtr } from "./inline/row";
-import { CHUNK, SCREEN_MIN, sampleRow } from "./inline/sample";
-import { SCRATCH_ACROSS_IDX, SCRATCH_NOISE, scratch } from "./inline/scratch";
+import { CHUNK, SCREEN_MIN, sampleRow, sampleRowsStaged } from "./inline/sample";
+import { SCRATCH_ACROSS_IDX, SCRATCH_NOISE, SCRATCH_STAGE, STAGE_ROWS, scratch } from "./inline/scratch";
 import { writeGumbel } from "./inline/stream";
 import { checkRows } from "./inline/validate";
 
@@ -20,9 +21,17 @@ import { checkRows } from "./inline/validate";
  * @validates
  */
 export function gumbel_max(logits: usize, dst: usize, rows: i32, cols: i32, k0: u32, k1: u32, jLo: u32, jHi: u32): i32 {
+  const j0 = (<u64>jHi << 32) | <u64>jLo;
+  if (cols >= SCREEN_MIN && rows <= STAGE_ROWS) {
+    // Each row validated as the sampler reads it, the indices staged until all are drawn (so
+    // that a bad row still leaves dst untouched): one read of the logits fewer.
+    const bad = sampleRowsStaged(logits, rows, cols, j0, k0, k1);
+    if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
+    memory.copy(dst, scratch(SCRATCH_STAGE), <usize>rows << 2);
+    return -1;
+  }
   const bad = checkRows(logits, rows, cols);
   if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
-  const j0 = (<u64>jHi << 32) | <u64>jLo;
   if (cols < SCREEN_MIN) {
     // Short rows: one draw of noise for as many whole rows as fit in the scratch.
     const per = CHUNK / cols;

@@ -5,10 +5,11 @@
 
 import { ACROSS_MAX, addInto, softmaxAcross4 } from "./inline/across";
 import { NEG_INF, vf } from "./inline/consts";
-import { addArgmax, expShiftSum, firstEqual, hmax, loadTail, rowPtr, scaleRow, storeTail } from "./inline/row";
-import { SCREEN_MIN, sampleRow } from "./inline/sample";
-import { SCRATCH_ACROSS_IDX, SCRATCH_WIDE, scratch } from "./inline/scratch";
-import { writeGumbel } from "./inline/stream";
+import { addArgmax, expShiftSum, expShiftSumNear, firstEqual, hmax, loadTail, rowPtr, scaleRow, storeTail } from "./inline/row";
+import { SCREEN_MIN, sampleRow, sampleRowsStaged } from "./inline/sample";
+import { SCRATCH_ACROSS_IDX, SCRATCH_STAGE, SCRATCH_WIDE, STAGE_ROWS, scratch } from "./inline/scratch";
+import { NEAR_MIN } from "./inline/exp";
+import { lastSumsMin, writeGumbel } from "./inline/stream";
 import { invTemperature } from "./inline/tau";
 import { checkRows } from "./inline/validate";
 
@@ -26,10 +27,22 @@ export function gumbel_softmax(
   logits: usize, dst: usize, soft: usize, rows: i32, cols: i32, tau: f32, hard: bool,
   k0: u32, k1: u32, jLo: u32, jHi: u32,
 ): i32 {
+  const j0 = (<u64>jHi << 32) | <u64>jLo;
+  if (hard && !soft && cols >= SCREEN_MIN && rows <= STAGE_ROWS) {
+    // Only the indices are needed: Gumbel-Max's screened sampler, each row validated as it is
+    // read, the indices staged; then the one-hots.
+    const bad = sampleRowsStaged(logits, rows, cols, j0, k0, k1);
+    if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
+    for (let r = 0; r < rows; r++) {
+      const dr = rowPtr(dst, r, cols);
+      memory.fill(dr, 0, <usize>cols << 2);
+      store<f32>(dr + (<usize>load<i32>(scratch(SCRATCH_STAGE) + (<usize>r << 2)) << 2), 1.0);
+    }
+    return -1;
+  }
   const bad = checkRows(logits, rows, cols);
   if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
   const it = invTemperature(tau);
-  const j0 = (<u64>jHi << 32) | <u64>jLo;
   if (ASC_FEATURE_SIMD && !hard && rows == 1 && cols <= 16 - <i32>(j0 & 3)) {
     softShortRow(logits, dst, cols, it, k0, k1, j0);
     return -1;
@@ -53,7 +66,9 @@ export function gumbel_softmax(
     if (per == 1) {
       const dr = rowPtr(dst, r0, cols);
       const m = writeGumbel(dr, cols, k0, k1, j0 + <u64>r0 * <u64>cols, 0, rowPtr(logits, r0, cols));
-      finishRow(dr, hard ? firstEqual(dr, cols, m) : 0, m, soft ? rowPtr(soft, r0, cols) : 0, cols, it, hard);
+      // Every exp argument (x - m) / tau in [-87, 0]: the cheaper exp, the same bits.
+      const near = (lastSumsMin() - m) * it >= NEAR_MIN;
+      finishRow(dr, hard ? firstEqual(dr, cols, m) : 0, m, soft ? rowPtr(soft, r0, cols) : 0, cols, it, hard, near);
       continue;
     }
     // dst <- g for rows r0 .. r1-1.
@@ -149,12 +164,12 @@ function shortStore(dr: usize, y: v128, q: i32, cols: i32): void {
  * sample softmax(x / tau), or when `hard` the one-hot at idx, with the soft sample in sr when
  * sr is not 0.
  */
-function finishRow(dr: usize, idx: i32, m: f32, sr: usize, cols: i32, it: f32, hard: bool): void {
+function finishRow(dr: usize, idx: i32, m: f32, sr: usize, cols: i32, it: f32, hard: bool, near: bool = false): void {
   if (!hard) {
-    scaleRow(dr, cols, <f32>1.0 / expShiftSum(dr, dr, cols, m, it));
+    scaleRow(dr, cols, <f32>1.0 / (near ? expShiftSumNear(dr, dr, cols, m, it) : expShiftSum(dr, dr, cols, m, it)));
     return;
   }
-  if (sr) scaleRow(sr, cols, <f32>1.0 / expShiftSum(dr, sr, cols, m, it));
+  if (sr) scaleRow(sr, cols, <f32>1.0 / (near ? expShiftSumNear(dr, sr, cols, m, it) : expShiftSum(dr, sr, cols, m, it)));
   memory.fill(dr, 0, <usize>cols << 2);
   store<f32>(dr + (<usize>idx << 2), 1.0);
 }

@@ -13,7 +13,7 @@ export { softmax_axis, log_softmax_axis, log_sum_exp_axis, softmax_grad_axis } f
 export { gumbel_rao } from "./gumbel_rao";
 export { gapped_st } from "./gapped_st";
 export { gumbel_rao_axis, gapped_st_axis } from "./straight_axis";
-export { exp_f32, log_f32, math_f64, gumbel_from_bits, noise_upper, philox4x32_10, token_paths } from "./probes";
+export { exp_f32, exp_near_f32, log_f32, math_f64, gumbel_from_bits, noise_upper, philox4x32_10, token_paths } from "./probes";
 export { set_scratch, scratch_bytes } from "./inline/scratch";
 export { gumbel_dist } from "./gumbel_dist";
 export { sample_tokens, sample_tokens_work } from "./sample_tokens";

@@ -3,7 +3,7 @@
 // and for users who want them. Each has a SIMD main loop and a scalar remainder that computes
 // the same bits.
 
-import { expf, expf4 } from "./inline/exp";
+import { expf, expf4, expfNear, expfNear4 } from "./inline/exp";
 import { exp64, log64 } from "./inline/math64";
 import { logf, logf4 } from "./inline/log";
 import { philoxBlock, philoxBlock4 } from "./inline/philox";
@@ -24,6 +24,25 @@ export function exp_f32(src: usize, dst: usize, n: i32): void {
   for (; i < n; i++) {
     const o = <usize>i << 2;
     store<f32>(dst + o, expf(load<f32>(src + o)));
+  }
+}
+
+/**
+ * dst[i] = exp(src[i]) for src[i] in [-87, 0] by the cheaper form the softmax passes use when
+ * every argument is known to lie there (one scaling factor, no clamps): the same bits as
+ * exp_f32 on that interval (tested), undefined outside it.
+ */
+export function exp_near_f32(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(dst + o, expfNear4(v128.load(src + o)));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, expfNear(load<f32>(src + o)));
   }
 }
 

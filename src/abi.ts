@@ -178,6 +178,12 @@ export interface Kernels {
   ): number;
   /** dst[i] = exp(src[i]). */
   exp_f32(src: number, dst: number, n: number): void;
+  /**
+   * dst[i] = exp(src[i]) for src[i] in [-87, 0] by the cheaper form the softmax passes use when
+   * every argument is known to lie there (one scaling factor, no clamps): the same bits as
+   * exp_f32 on that interval (tested), undefined outside it.
+   */
+  exp_near_f32(src: number, dst: number, n: number): void;
   /** dst[i] = log(src[i]) for positive finite src[i]. */
   log_f32(src: number, dst: number, n: number): void;
   /** dst[i] = op ? log64(src[i]) : exp64(src[i]) on float64 arrays (for the accuracy tests). */
@@ -574,6 +580,11 @@ export const ABI = {
     },
   },
   exp_f32: {
+    args: ["src", "dst", "n"],
+    types: ["usize", "usize", "i32"],
+    result: "void",
+  },
+  exp_near_f32: {
     args: ["src", "dst", "n"],
     types: ["usize", "usize", "i32"],
     result: "void",

@@ -50,6 +50,29 @@ describe.each(backends)("%s binary", (backend) => {
     expect(Object.is(got[0], 0)).toBe(true);
   });
 
+  test("exp_near (the softmax passes' exp when every argument is in [-87, 0]): exp's bits there", async () => {
+    const gw = await load(backend);
+    // Every 1009th float32 of [-87, 0] (1.1e6 values), every float32 of [-87, -86] (where
+    // k = -126 and the results are smallest), every 4099th of [-2^-10, 0] (where exp(x) = 1 + x),
+    // and 1e6 random values.
+    const lo = 0xc2ae0000; // bits of -87
+    const bits: number[] = [];
+    for (let b = 0x80000000; b <= lo; b += 1009) bits.push(b);
+    for (let b = 0xc2ac0000; b <= lo; b++) bits.push(b); // [-87, -86]
+    for (let b = 0x80000000; b <= 0xba800000; b += 4099) bits.push(b); // [-2^-10, 0]
+    const x = new Float32Array(Uint32Array.from(bits).buffer);
+    const rnd = testRandom(3);
+    const y = Float32Array.from({ length: 1_000_000 }, () => -87 * rnd());
+    for (const v of [x, y]) {
+      const want = applyKernel(gw, "exp_f32", v);
+      const got = applyKernel(gw, "exp_near_f32", v);
+      const at = firstBitDifference(got, want);
+      expect(at, at >= 0 ? `x = ${v[at]}: ${got[at]} vs ${want[at]}` : "").toBe(-1);
+    }
+    // A wrong scaling would show here: exp(-87) is 1.6e-38, just above the smallest normal float.
+    expect(applyKernel(gw, "exp_near_f32", Float32Array.of(-87))[0]).toBe(applyKernel(gw, "exp_f32", Float32Array.of(-87))[0]);
+  });
+
   test("log: < 1 ULP over [2^-149, 3.4e38] (2e6 bit patterns) and near 1; log(1) = 0", async () => {
     const gw = await load(backend);
     const bits = new Uint32Array(N);

@@ -4,6 +4,7 @@
 import { describe, expect, test } from "vitest";
 import type { GumbelWasm } from "../src/node.js";
 import { checkSoftmaxBounds } from "./bounds.js";
+import { firstBitDifference } from "./kernels.js";
 import { argmaxRef, chiSquareTest, softmaxRef, testRandom } from "./reference.js";
 import { backends, load } from "./setup.js";
 
@@ -123,6 +124,22 @@ describe.each(backends)("%s binary", (backend) => {
         const idx = argmaxRef(logits.map((l, i) => l + g[i]!), cols);
         for (let r = 0; r < rows; r++) expect(hard.subarray(r * cols, (r + 1) * cols).indexOf(1)).toBe(idx[r]);
       }
+    }
+  });
+
+  test("long rows: the cheaper exp (all of (x - m) / tau in [-87, 0]) and the full one (wider rows, masks, subnormal results) give softmax's bits", async () => {
+    const gw = await load(backend);
+    const cols = 2048;
+    const base = randomLogits(cols, 6 * cols, 5);
+    // Row 0: narrow (the cheaper exp at tau 0.7); row 1: one logit 60 below the rest (-87 is
+    // crossed at tau 0.7); row 2: a masked class; rows 3-5: the same logits at tau 0.05, where
+    // most results are subnormal or 0 (the full exp).
+    base[cols + 17] = base[cols + 17]! - 60;
+    base[2 * cols + 5] = -Infinity;
+    for (const tau of [0.7, 0.05, 3]) {
+      const g = gw.gumbelNoise(6 * cols, { seed: 4, offset: 8 }) as Float32Array;
+      const want = gw.softmax(base.map((l, i) => l + g[i]!), { cols, tau });
+      expect(firstBitDifference(gw.gumbelSoftmax(base, { cols, tau, seed: 4, offset: 8 }) as Float32Array, want)).toBe(-1);
     }
   });
 

@@ -3,7 +3,7 @@ import type { GumbelWasm } from "../src/node.js";
 
 export function applyKernel(
   gw: GumbelWasm,
-  name: "exp_f32" | "log_f32" | "gumbel_from_bits" | "noise_upper",
+  name: "exp_f32" | "exp_near_f32" | "log_f32" | "gumbel_from_bits" | "noise_upper",
   input: Float32Array | Uint32Array,
 ): Float32Array {
   const n = input.length;

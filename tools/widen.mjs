@@ -28,6 +28,7 @@ const OUT = "assembly/inline/wide.ts";
 const WIDE = [
   { file: "assembly/inline/transform.ts", name: "gumbelFromBits4" },
   { file: "assembly/inline/row.ts", name: "expShift4" },
+  { file: "assembly/inline/row.ts", name: "expShiftNear4" },
 ];
 /** Functions that may be inlined into them. */
 const INLINE = [
@@ -37,6 +38,8 @@ const INLINE = [
   { file: "assembly/inline/transform.ts", name: "logKn4" },
   { file: "assembly/inline/transform.ts", name: "logQ4" },
   { file: "assembly/inline/exp.ts", name: "expf4" },
+  { file: "assembly/inline/exp.ts", name: "expfNear4" },
+  { file: "assembly/inline/exp.ts", name: "expPoly4" },
 ];
 const LANES = 4;
 

@@ -23,13 +23,10 @@ import {
   sf, si, vf, vi,
 } from "./consts";
 
+/** exp(r) ~= 1 + r + r^2 P(r) of steps 3-4, r = x - k ln 2, k = t - SHIFTER (t from step 2). */
 // @ts-ignore: decorator
 @inline
-export function expf(x: f32): f32 {
-  // pmax(x, lo) = x < lo ? lo : x; pmin(x, hi) = hi < x ? hi : x (wasm's definitions).
-  x = select<f32>(sf(EXP_MIN), x, x < sf(EXP_MIN));
-  x = select<f32>(sf(EXP_MAX), x, sf(EXP_MAX) < x);
-  const t = x * sf(LOG2E) + sf(SHIFTER);
+function expPoly(x: f32, t: f32): f32 {
   const k = t - sf(SHIFTER);
   let r = x - k * sf(EXP_C1);
   r = r - k * sf(EXP_C2);
@@ -40,7 +37,33 @@ export function expf(x: f32): f32 {
   p = p * r + sf(EXP_P4);
   p = p * r + sf(EXP_P5);
   p = p * z + r;
-  p = p + sf(ONE);
+  return p + sf(ONE);
+}
+
+// @ts-ignore: decorator
+@inline
+function expPoly4(x: v128, t: v128): v128 {
+  const k = f32x4.sub(t, vf(SHIFTER));
+  let r = f32x4.sub(x, f32x4.mul(k, vf(EXP_C1)));
+  r = f32x4.sub(r, f32x4.mul(k, vf(EXP_C2)));
+  const z = f32x4.mul(r, r);
+  let p = f32x4.add(f32x4.mul(vf(EXP_P0), r), vf(EXP_P1));
+  p = f32x4.add(f32x4.mul(p, r), vf(EXP_P2));
+  p = f32x4.add(f32x4.mul(p, r), vf(EXP_P3));
+  p = f32x4.add(f32x4.mul(p, r), vf(EXP_P4));
+  p = f32x4.add(f32x4.mul(p, r), vf(EXP_P5));
+  p = f32x4.add(f32x4.mul(p, z), r);
+  return f32x4.add(p, vf(ONE));
+}
+
+// @ts-ignore: decorator
+@inline
+export function expf(x: f32): f32 {
+  // pmax(x, lo) = x < lo ? lo : x; pmin(x, hi) = hi < x ? hi : x (wasm's definitions).
+  x = select<f32>(sf(EXP_MIN), x, x < sf(EXP_MIN));
+  x = select<f32>(sf(EXP_MAX), x, sf(EXP_MAX) < x);
+  const t = x * sf(LOG2E) + sf(SHIFTER);
+  const p = expPoly(x, t);
   const ki = reinterpret<i32>(t) - reinterpret<i32>(sf(SHIFTER));
   const k1 = ki >> 1;
   const k2 = ki - k1;
@@ -54,21 +77,36 @@ export function expf(x: f32): f32 {
 export function expf4(x: v128): v128 {
   x = f32x4.pmin(f32x4.pmax(x, vf(EXP_MIN)), vf(EXP_MAX));
   const t = f32x4.add(f32x4.mul(x, vf(LOG2E)), vf(SHIFTER));
-  const k = f32x4.sub(t, vf(SHIFTER));
-  let r = f32x4.sub(x, f32x4.mul(k, vf(EXP_C1)));
-  r = f32x4.sub(r, f32x4.mul(k, vf(EXP_C2)));
-  const z = f32x4.mul(r, r);
-  let p = f32x4.add(f32x4.mul(vf(EXP_P0), r), vf(EXP_P1));
-  p = f32x4.add(f32x4.mul(p, r), vf(EXP_P2));
-  p = f32x4.add(f32x4.mul(p, r), vf(EXP_P3));
-  p = f32x4.add(f32x4.mul(p, r), vf(EXP_P4));
-  p = f32x4.add(f32x4.mul(p, r), vf(EXP_P5));
-  p = f32x4.add(f32x4.mul(p, z), r);
-  p = f32x4.add(p, vf(ONE));
+  const p = expPoly4(x, t);
   const ki = i32x4.sub(t, vf(SHIFTER));
   const k1 = i32x4.shr_s(ki, 1);
   const k2 = i32x4.sub(ki, k1);
   const s1 = i32x4.shl(i32x4.add(k1, vi(BIAS)), 23);
   const s2 = i32x4.shl(i32x4.add(k2, vi(BIAS)), 23);
   return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+/** The lower end of expfNear's domain: exp(x) >= 2^-126 (normal) for x >= -87, and k >= -126. */
+export const NEAR_MIN: f32 = -87.0;
+
+/**
+ * expf for x in [-87, 0] only (no clamps, one scaling factor): the same bits as expf there.
+ * With k >= -126 the factor 2^k is a normal float, so p * 2^k rounds once, as expf's
+ * (p * 2^(k >> 1)) * 2^(k - (k >> 1)) does (its first product is exact); 2^k is built as
+ * bits(t) << 23 + bits(1.0) (the shifter's bits vanish in the shift).
+ */
+// @ts-ignore: decorator
+@inline
+export function expfNear(x: f32): f32 {
+  const t = x * sf(LOG2E) + sf(SHIFTER);
+  const p = expPoly(x, t);
+  return p * reinterpret<f32>((reinterpret<i32>(t) << 23) + reinterpret<i32>(sf(ONE)));
+}
+
+// @ts-ignore: decorator
+@inline
+export function expfNear4(x: v128): v128 {
+  const t = f32x4.add(f32x4.mul(x, vf(LOG2E)), vf(SHIFTER));
+  const p = expPoly4(x, t);
+  return f32x4.mul(p, i32x4.add(i32x4.shl(t, 23), vf(ONE)));
 }

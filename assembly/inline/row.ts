@@ -12,10 +12,10 @@
 // equals (==) the maximum.
 
 import { FOUR, LANES, NEG_INF, ONE, POS_INF, ZERO, vf, vi } from "./consts";
-import { expf, expf4 } from "./exp";
+import { expf, expf4, expfNear, expfNear4 } from "./exp";
 import { logf, logf4 } from "./log";
 import { SCRATCH_WIDE, scratch } from "./scratch";
-import { expShift4x4 } from "./wide";
+import { expShift4x4, expShiftNear4x4 } from "./wide";
 
 // @ts-ignore: decorator
 @inline
@@ -177,6 +177,13 @@ export function addArgmax(a: usize, b: usize, dst: usize, n: i32): i32 {
   }
 }
 
+/** expShift4 where every (x - m) * invTau is in [-87, 0] (expfNear4: the same bits). */
+// @ts-ignore: decorator
+@inline
+export function expShiftNear4(x: v128, mv: v128, iv: v128): v128 {
+  return expfNear4(f32x4.mul(f32x4.sub(x, mv), iv));
+}
+
 /** exp((x - m) * invTau) of four values (widened to sixteen in wide.ts). */
 // @ts-ignore: decorator
 @inline
@@ -211,6 +218,21 @@ export function lineExpSum(p: usize, dst: usize, n: i32, step: usize, m: f32, in
  * canonical order. dst may be src.
  */
 export function expShiftSum(src: usize, dst: usize, n: i32, m: f32, invTau: f32): f32 {
+  return expShiftSumOf(src, dst, n, m, invTau, false);
+}
+
+/**
+ * expShiftSum where every (src[k] - m) * invTau is known to be in [-87, 0] (no -Inf): the same
+ * bits, with the cheaper exp (expfNear).
+ */
+export function expShiftSumNear(src: usize, dst: usize, n: i32, m: f32, invTau: f32): f32 {
+  return expShiftSumOf(src, dst, n, m, invTau, true);
+}
+
+/** expShiftSum (near: expShiftSumNear), inlined with a constant `near`. */
+// @ts-ignore: decorator
+@inline
+function expShiftSumOf(src: usize, dst: usize, n: i32, m: f32, invTau: f32, near: bool): f32 {
   let k = 0;
   if (ASC_FEATURE_SIMD) {
     const mv = f32x4.splat(m);
@@ -218,20 +240,22 @@ export function expShiftSum(src: usize, dst: usize, n: i32, m: f32, invTau: f32)
     let acc = vf(ZERO);
     for (; k + 16 <= n; k += 16) {
       const out = dst ? at(dst, k) : scratch(SCRATCH_WIDE);
-      expShift4x4(at(src, k), out, mv, iv);
+      if (near) expShiftNear4x4(at(src, k), out, mv, iv);
+      else expShift4x4(at(src, k), out, mv, iv);
       acc = f32x4.add(acc, v128.load(out, 0));
       acc = f32x4.add(acc, v128.load(out, 16));
       acc = f32x4.add(acc, v128.load(out, 32));
       acc = f32x4.add(acc, v128.load(out, 48));
     }
     for (; k + 4 <= n; k += 4) {
-      const e = expShift4(v128.load(at(src, k)), mv, iv);
+      const x = v128.load(at(src, k));
+      const e = near ? expShiftNear4(x, mv, iv) : expShift4(x, mv, iv);
       if (dst) v128.store(at(dst, k), e);
       acc = f32x4.add(acc, e);
     }
     const rem = n - k;
     if (rem > 0) {
-      // -Inf pads: exp gives +0, which adds nothing.
+      // -Inf pads: exp gives +0, which adds nothing (expf; expfNear is never given a -Inf).
       const e = expShift4(loadTail(at(src, k), rem, -Infinity), mv, iv);
       if (dst) storeTail(at(dst, k), rem, e);
       acc = f32x4.add(acc, e);
@@ -240,7 +264,8 @@ export function expShiftSum(src: usize, dst: usize, n: i32, m: f32, invTau: f32)
   } else {
     let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
     for (; k < n; k++) {
-      const e = expf((load<f32>(at(src, k)) - m) * invTau);
+      const x = (load<f32>(at(src, k)) - m) * invTau;
+      const e = near ? expfNear(x) : expf(x);
       if (dst) store<f32>(at(dst, k), e);
       const lane = k & 3;
       if (lane == 0) a0 += e;

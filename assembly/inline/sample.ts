@@ -17,11 +17,12 @@
 // the full computation: only work that cannot change it is skipped.
 
 import { NOISE_BOUND, sf } from "./consts";
-import { anyReaches, firstEqual, hmax } from "./row";
-import { SCRATCH_BOUNDS, SCRATCH_GROUPS, SCRATCH_NOISE, SCRATCH_WORDS, scratch } from "./scratch";
+import { anyReaches, firstEqual, hmax, rowPtr } from "./row";
+import { SCRATCH_BOUNDS, SCRATCH_GROUPS, SCRATCH_NOISE, SCRATCH_STAGE, SCRATCH_WORDS, scratch } from "./scratch";
 import { noiseUpper, noiseUpper4 } from "./screen";
 import { writeBits, writeGumbel } from "./stream";
 import { gumbelFromBits } from "./transform";
+import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, setFault } from "./validate";
 
 /** Classes per chunk: the scratch holds this many noise values, words and bounds. */
 export const CHUNK: i32 = 1024;
@@ -46,36 +47,63 @@ function offer(t: f32, i: i32): void {
 
 /**
  * argmax_k(l_k + g_k) of one row of SCREEN_MIN classes or more, g the noise of stream
- * elements jr + k: pruned when the logits spread wider than the noise, else screened.
+ * elements jr + k: pruned when the logits spread wider than the noise, else screened. The row
+ * is validated in the passes that read it anyway: -1 for a row with a NaN or +Inf or only
+ * -Inf, its fault recorded as checkRows records it (setFault).
  */
 export function sampleRow(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32): i32 {
   // A row of one chunk has nothing to prune: the chunk holding the best is never skipped.
   if (cols <= CHUNK) return screenedArgmax(lr, cols, jr, k0, k1, 0, false);
   const lmax = rowRange(lr, cols);
+  if (lNaN || lmax == Infinity || lmax == -Infinity) {
+    setFault(lNaN ? FAULT_NAN : lmax == Infinity ? FAULT_POS_INF : FAULT_ALL_NEG_INF);
+    return -1;
+  }
   return screenedArgmax(lr, cols, jr, k0, k1, lmax, lmax - lMin > PRUNE_SPREAD);
 }
 
-/** The smallest logit of the row rowRange saw last. */
+/**
+ * sampleRow of each of `rows` rows (rows <= STAGE_ROWS), their indices to SCRATCH_STAGE, the
+ * rows validated as they are read: returns -1, or the first bad row (its fault recorded) with
+ * nothing written outside the scratch. Saves the validation pass of its own.
+ */
+export function sampleRowsStaged(logits: usize, rows: i32, cols: i32, j0: u64, k0: u32, k1: u32): i32 {
+  const stage = scratch(SCRATCH_STAGE);
+  for (let r = 0; r < rows; r++) {
+    const i = sampleRow(rowPtr(logits, r, cols), cols, j0 + <u64>r * <u64>cols, k0, k1);
+    if (i < 0) return r;
+    store<i32>(stage + (<usize>r << 2), i);
+  }
+  setFault(0);
+  return -1;
+}
+
+/** The smallest logit of the row rowRange saw last, and whether that row holds a NaN. */
 let lMin: f32 = Infinity;
+let lNaN: bool = false;
 
 /**
- * The largest of n validated logits (no NaN; a zero as +0, as rowMax gives it), the smallest
- * to lMin: both in one pass (pmax / pmin, one instruction each).
+ * The largest of n logits (a zero as +0, as rowMax gives it; NaNs left out), the smallest to
+ * lMin, whether there is a NaN to lNaN: all in one pass (pmax / pmin, one instruction each).
  */
 function rowRange(x: usize, n: i32): f32 {
   let k = 0;
   let hi = -Infinity as f32;
   let lo = Infinity as f32;
+  let nan = false;
   if (ASC_FEATURE_SIMD) {
     let mx = f32x4.splat(-Infinity);
     let mn = f32x4.splat(Infinity);
+    let nv = i32x4.splat(0);
     for (; k + 8 <= n; k += 8) {
       const p = x + (<usize>k << 2);
       const v0 = v128.load(p);
       const v1 = v128.load(p, 16);
       mx = f32x4.pmax(mx, f32x4.pmax(v0, v1));
       mn = f32x4.pmin(mn, f32x4.pmin(v0, v1));
+      nv = v128.or(nv, v128.or(f32x4.ne(v0, v0), f32x4.ne(v1, v1)));
     }
+    nan = v128.any_true(nv);
     hi = hmax(mx);
     mn = f32x4.pmin(mn, i32x4.shuffle(mn, mn, 2, 3, 0, 1));
     const a = f32x4.extract_lane(mn, 0);
@@ -86,8 +114,10 @@ function rowRange(x: usize, n: i32): f32 {
     const v = load<f32>(x + (<usize>k << 2));
     hi = select<f32>(v, hi, hi < v);
     lo = select<f32>(v, lo, v < lo);
+    nan = nan || v != v;
   }
   lMin = lo;
+  lNaN = nan;
   return hi + 0;
 }
 
@@ -114,11 +144,13 @@ function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f
     const lc = lr + (<usize>c << 2);
     if (prune && !anyReaches(lc, len, bound, tBest)) continue;
     writeBits(scratch(SCRATCH_WORDS), len, k0, k1, jr + <u64>c);
-    // Bounds and their maximum.
+    // Bounds and their maximum; a NaN logit gives a NaN bound.
     let k = 0;
     let bmax = -Infinity as f32;
+    let nan = false;
     if (ASC_FEATURE_SIMD) {
       let m = f32x4.splat(-Infinity);
+      let nv = i32x4.splat(0);
       for (; k + 16 <= len; k += 16) {
         const o = <usize>k << 2;
         const b0 = bound4(lc + o, scratch(SCRATCH_WORDS) + o, scratch(SCRATCH_BOUNDS) + o);
@@ -129,18 +161,29 @@ function screenedArgmax(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32, lmax: f
         const g = f32x4.pmax(f32x4.pmax(b0, b1), f32x4.pmax(b2, b3));
         v128.store(scratch(SCRATCH_GROUPS) + <usize>k, g);
         m = f32x4.pmax(m, g);
+        nv = v128.or(nv, v128.or(v128.or(f32x4.ne(b0, b0), f32x4.ne(b1, b1)), v128.or(f32x4.ne(b2, b2), f32x4.ne(b3, b3))));
       }
       for (; k + 4 <= len; k += 4) {
         const o = <usize>k << 2;
-        m = f32x4.pmax(m, bound4(lc + o, scratch(SCRATCH_WORDS) + o, scratch(SCRATCH_BOUNDS) + o));
+        const b = bound4(lc + o, scratch(SCRATCH_WORDS) + o, scratch(SCRATCH_BOUNDS) + o);
+        m = f32x4.pmax(m, b);
+        nv = v128.or(nv, f32x4.ne(b, b));
       }
-      bmax = hmax(m); // bounds are finite or -Inf, never NaN
+      nan = v128.any_true(nv);
+      bmax = hmax(m); // the largest bound that is not NaN
     }
     for (; k < len; k++) {
       const o = <usize>k << 2;
       const b = load<f32>(lc + o) + noiseUpper(load<u32>(scratch(SCRATCH_WORDS) + o));
       store<f32>(scratch(SCRATCH_BOUNDS) + o, b);
       bmax = select<f32>(b, bmax, bmax < b);
+      nan = nan || b != b;
+    }
+    // A row of one chunk is validated here (longer ones by rowRange): a NaN or +Inf logit gives
+    // a NaN or +Inf bound (the bounds of finite logits are finite), a row all -Inf bounds of -Inf.
+    if (len == cols && (nan || bmax == Infinity || bmax == -Infinity)) {
+      setFault(nan ? FAULT_NAN : bmax == Infinity ? FAULT_POS_INF : FAULT_ALL_NEG_INF);
+      return -1;
     }
     if (bmax < tBest || bmax == -Infinity) continue; // nothing here can reach the best
     // Seed with the chunk's largest bound (the first group holding it, then the class in it),

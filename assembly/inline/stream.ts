@@ -35,19 +35,23 @@ function transform4(kind: i32, x: v128): v128 {
   return x;
 }
 
-/**
- * dst[q] = add[q] + src[q] for the sixteen floats at src (dst may be add); returns the running
- * maximum m of these sums (pmax: they are never NaN).
- */
+/** dst[q] = add[q] + src[q] for the four floats at src (dst may be add), returned. */
 // @ts-ignore: decorator
 @inline
-function addMax16(src: usize, add: usize, dst: usize, m: v128): v128 {
-  for (let q: usize = 0; q < 64; q += 16) {
-    const v = f32x4.add(v128.load(add + q), v128.load(src + q));
-    v128.store(dst + q, v);
-    m = f32x4.pmax(m, v);
-  }
-  return m;
+function addStore4(src: usize, add: usize, dst: usize): v128 {
+  const v = f32x4.add(v128.load(add), v128.load(src));
+  v128.store(dst, v);
+  return v;
+}
+
+/** The smallest of the sums the last writeGumbel with `add` wrote (-Inf for n = 0; SIMD only, else -Inf). */
+let sumsMin: f32 = -Infinity;
+
+/** The smallest of the sums the last writeGumbel with `add` wrote: -Inf when not known. */
+// @ts-ignore: decorator
+@inline
+export function lastSumsMin(): f32 {
+  return sumsMin;
 }
 
 /**
@@ -60,6 +64,7 @@ function addMax16(src: usize, add: usize, dst: usize, m: v128): v128 {
 @inline
 function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, sub: u32, add: usize): f32 {
   let best = -Infinity as f32;
+  let least = Infinity as f32;
   let block = j0 >> 2;
   // Position in dst of the first word of `block` (negative when j0 is not a multiple of 4).
   let pos = -<i32>(j0 & 3);
@@ -70,6 +75,7 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
     const zero = i32x4.splat(0);
     const subv = i32x4.splat(sub);
     let m = f32x4.splat(-Infinity);
+    let mn = f32x4.splat(Infinity);
     // Whole groups of 32 (eight blocks): two Philox computations side by side.
     if (pos == 0) {
       for (; pos + 32 <= n; pos += 32, block += 8) {
@@ -88,7 +94,13 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
             // With `add`, the noise stays in the scratch and the sums go to dst.
             const g = scratch(SCRATCH_BLOCK) + q;
             gumbelFromBits4x4(g, add ? g : out + q);
-            if (add) m = addMax16(g, add + (<usize>pos << 2) + q, out + q, m);
+            if (add) {
+              for (let e: usize = 0; e < 64; e += 16) {
+                const v = addStore4(g + e, add + (<usize>pos << 2) + q + e, out + q + e);
+                m = f32x4.pmax(m, v);
+                mn = f32x4.pmin(mn, v);
+              }
+            }
           }
         } else {
           for (let q = 0; q < 128; q += 16) v128.store(out + q, transform4(kind, v128.load(scratch(SCRATCH_BLOCK) + q)));
@@ -105,7 +117,13 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
         const out = dst + (<usize>pos << 2);
         if (kind == KIND_GUMBEL) {
           gumbelFromBits4x4(scratch(SCRATCH_BLOCK), add ? scratch(SCRATCH_BLOCK) : out);
-          if (add) m = addMax16(scratch(SCRATCH_BLOCK), add + (<usize>pos << 2), out, m);
+          if (add) {
+            for (let e: usize = 0; e < 64; e += 16) {
+              const v = addStore4(scratch(SCRATCH_BLOCK) + e, add + (<usize>pos << 2) + e, out + e);
+              m = f32x4.pmax(m, v);
+              mn = f32x4.pmin(mn, v);
+            }
+          }
         } else {
           v128.store(out, transform4(kind, v128.load(scratch(SCRATCH_BLOCK), 0)), 0);
           v128.store(out, transform4(kind, v128.load(scratch(SCRATCH_BLOCK), 16)), 16);
@@ -126,42 +144,51 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
           }
         }
         for (let i = from; i < to; i++) {
-          best = put(dst, add, i, load<u32>(scratch(SCRATCH_VALUE) + (<usize>(i - pos) << 2)), best);
+          const t = put(dst, add, i, load<u32>(scratch(SCRATCH_VALUE) + (<usize>(i - pos) << 2)));
+          best = select<f32>(t, best, best < t);
+          least = select<f32>(t, least, t < least);
         }
       }
       pos += 16;
       block += 4;
     }
-    if (add) best = max<f32>(best, hmax(m));
+    if (add) {
+      best = max<f32>(best, hmax(m));
+      sumsMin = min<f32>(least, -hmax(f32x4.neg(mn))); // sums are never NaN
+    }
   } else {
     while (pos < n) {
       philoxBlock(<u32>block, <u32>(block >> 32), sub, 0, k0, k1, scratch(SCRATCH_BLOCK));
       for (let w = 0; w < 4; w++) {
         const i = pos + w;
-        if (i >= 0 && i < n) best = put(dst, add, i, transform(kind, load<u32>(scratch(SCRATCH_BLOCK) + (<usize>w << 2))), best);
+        if (i >= 0 && i < n) {
+          const t = put(dst, add, i, transform(kind, load<u32>(scratch(SCRATCH_BLOCK) + (<usize>w << 2))));
+          best = select<f32>(t, best, best < t);
+        }
       }
       pos += 4;
       block += 1;
     }
+    if (add) sumsMin = -Infinity; // not tracked: the full exp
   }
   return best;
 }
 
 /**
- * dst[i] = the value whose bits are v, or with `add` not 0, add[i] + that value; returns the
- * larger of that sum and best (best unchanged without `add`).
+ * dst[i] = the value whose bits are v, or with `add` not 0, add[i] + that value; returns that
+ * sum (-Inf without `add`).
  */
 // @ts-ignore: decorator
 @inline
-function put(dst: usize, add: usize, i: i32, v: u32, best: f32): f32 {
+function put(dst: usize, add: usize, i: i32, v: u32): f32 {
   const o = <usize>i << 2;
   if (!add) {
     store<u32>(dst + o, v);
-    return best;
+    return -Infinity;
   }
   const t = load<f32>(add + o) + reinterpret<f32>(v);
   store<f32>(dst + o, t);
-  return select<f32>(t, best, best < t);
+  return t;
 }
 
 /**
