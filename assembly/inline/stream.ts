@@ -44,7 +44,7 @@ function addStore4(src: usize, add: usize, dst: usize): v128 {
   return v;
 }
 
-/** The smallest of the sums the last writeGumbel with `add` wrote (-Inf for n = 0; SIMD only, else -Inf). */
+/** The smallest of the sums the last writeGumbel with `add` wrote (tracked by the SIMD paths; -Inf in the scalar build). */
 let sumsMin: f32 = -Infinity;
 
 /** The smallest of the sums the last writeGumbel with `add` wrote: -Inf when not known. */
