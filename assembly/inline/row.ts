@@ -12,7 +12,7 @@
 // equals (==) the maximum.
 
 import { FOUR, LANES, NEG_INF, ONE, POS_INF, ZERO, vf, vi } from "./consts";
-import { expf, expf4, expfNear, expfNear4 } from "./exp";
+import { expf, expf4, expfNear4 } from "./exp";
 import { logf, logf4 } from "./log";
 import { SCRATCH_WIDE, scratch } from "./scratch";
 import { expShift4x4, expShiftNear4x4 } from "./wide";
@@ -262,18 +262,9 @@ function expShiftSumOf(src: usize, dst: usize, n: i32, m: f32, invTau: f32, near
     }
     return hsum(acc);
   } else {
-    let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
-    for (; k < n; k++) {
-      const x = (load<f32>(at(src, k)) - m) * invTau;
-      const e = near ? expfNear(x) : expf(x);
-      if (dst) store<f32>(at(dst, k), e);
-      const lane = k & 3;
-      if (lane == 0) a0 += e;
-      else if (lane == 1) a1 += e;
-      else if (lane == 2) a2 += e;
-      else a3 += e;
-    }
-    return (a0 + a2) + (a1 + a3);
+    // A line of step 4: the same sums in the same order (expf, which gives expfNear's bits on
+    // its interval; the scalar build never tracks the range that would choose it).
+    return lineExpSum(src, dst, n, 4, m, invTau);
   }
 }
 
