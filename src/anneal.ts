@@ -19,7 +19,7 @@ function fromBits(i: number): number {
   return F[0]!;
 }
 
-/** exp(x) in float32, bit for bit the wasm kernels' `expf` (Cephes; < 1.5 ULP). */
+/** exp(x) in float32, bit for bit the wasm kernels' `expf` (< 1.5 ULP). */
 export function expf32(x: number): number {
   x = f(x);
   if (x !== x) return x;
@@ -29,11 +29,10 @@ export function expf32(x: number): number {
   let r = f(x - f(k * 0.693359375));
   r = f(r - f(k * f(-2.1219444e-4)));
   const z = f(r * r);
-  let p = f(f(f(1.98756915e-4) * r) + f(1.3981999507e-3));
-  p = f(f(p * r) + f(8.3334519073e-3));
-  p = f(f(p * r) + f(4.1665795894e-2));
-  p = f(f(p * r) + f(1.6666665459e-1));
-  p = f(f(p * r) + f(5.0000001201e-1));
+  let p = f(f(f(0.0013814191333949566) * r) + f(0.008368914015591145));
+  p = f(f(p * r) + f(0.04166840761899948));
+  p = f(f(p * r) + f(0.1666651964187622));
+  p = f(f(p * r) + f(0.4999999403953552));
   p = f(f(p * z) + r);
   p = f(p + 1);
   const ki = (bitsOf(t) - bitsOf(12582912)) | 0;

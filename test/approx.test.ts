@@ -87,7 +87,7 @@ describe.each(backends)("%s binary", (backend) => {
     expect(worst(got, edges, Math.log).max).toBeLessThan(1);
   });
 
-  test("Gumbel transform: within 1.5e-6 of -log(-log1p(-w)) for 2e6 words and both tails", async () => {
+  test("Gumbel transform: within 4e-6 of -log(-log1p(-w)) for 2e6 words and both tails", async () => {
     const gw = await load(backend);
     const bits = new Uint32Array(N + 200_000);
     for (let i = 0; i < N; i++) bits[i] = Math.floor(i * (4294967296 / N));
@@ -98,7 +98,7 @@ describe.each(backends)("%s binary", (backend) => {
     }
     const g = applyKernel(gw, "gumbel_from_bits", bits);
     const abs = (a: number, b: number) => Math.abs(a - b);
-    expect(worst(g, bits, gumbelOfBits, abs).max).toBeLessThanOrEqual(1.5e-6);
+    expect(worst(g, bits, gumbelOfBits, abs).max).toBeLessThanOrEqual(4e-6);
   });
 
   test("gumbelMax's screen bound is above the noise of every word (2e6 words and both tails), and by how much", async () => {

@@ -111,7 +111,9 @@ describe("statistics and accuracy", () => {
     gw = await load("simd");
   });
 
-  test("gumbelSoftmax(probs) is within 1e-6 of the float64 softmax((log p + g) / tau) (p in [1e-4, 10], tau 0.5 and 1)", () => {
+  // The noise is within 4e-6 of the float64 noise; an error e in a sum moves y_k by at most
+  // y_k (1 - y_k) 2e / tau <= e / (2 tau); plus 1e-6 for float32's roundings.
+  test("gumbelSoftmax(probs) is within 1e-6 + 2e-6 / tau of the float64 softmax((log p + g) / tau) (p in [1e-4, 10], tau 0.5 and 1)", () => {
     const rows = 200, cols = 37;
     const rnd = testRandom(5);
     const p = Float32Array.from({ length: rows * cols }, () => 10 ** (rnd() * 5 - 4));
@@ -121,7 +123,7 @@ describe("statistics and accuracy", () => {
       const want = gumbelSoftmaxRef(Float64Array.from(p, Math.log), noise, cols, tau);
       let worst = 0;
       for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(y[i]! - want[i]!));
-      expect(worst).toBeLessThan(1e-6); // 2.6e-7 measured
+      expect(worst).toBeLessThan(1e-6 + 2e-6 / tau); // 1.8e-6 measured (2.6e-7 before 0.8.0's noise)
     }
   });
 

@@ -23,7 +23,7 @@ describe.each(backends)("%s", (backend) => {
         .map((j) => ({ j, s: Math.fround(x[r * cols + j]! + gumbelOfBits(bits[r * cols + j]!)) }))
         .sort((a, b) => b.s - a.s || a.j - b.j);
       const row = Array.from(got.subarray(r * k, (r + 1) * k));
-      // The reference noise is float64 (ours float32, within 1.5e-6): compare by the sums.
+      // The reference noise is float64 (ours float32, within 4e-6): compare by the sums.
       for (let i = 0; i < k; i++) expect(Math.abs(order[i]!.s - Math.fround(x[r * cols + row[i]!]! + gumbelOfBits(bits[r * cols + row[i]!]!)))).toBeLessThan(1e-5);
       expect(new Set(row).size).toBe(k);
       expect(row[0]).toBe(max[r]);

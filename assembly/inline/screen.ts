@@ -12,7 +12,7 @@
 // one conversion, one multiply and one subtraction after the shift (y = 0, for x = 0 and 1,
 // gives 158 ln2 = 109.5, above every noise value). A margin of 0.001 covers the rounding of
 // float32(y) (2^-24 relative), the float32 rounding of the bound itself (below 3e-5) and the
-// noise's own error (<= 1.5e-6). The bound exceeds the noise by 0.001 to 0.33 for words 16 to
+// noise's own error (<= 4e-6). The bound exceeds the noise by 0.001 to 0.33 for words 16 to
 // 2^31 - 1 (-ln w against -ln(-log1p(-w)), plus log2below's gap, at most 0.0861 ln 2), by up
 // to 0.56 for words 2 to 15 (w against z), and is at most 0.70 for x >= 2^31, where the noise
 // is at most -ln(ln 2) = 0.3665 (measured over 2^26 words; test/approx.test.ts). A screen,

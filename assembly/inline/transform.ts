@@ -18,46 +18,65 @@
 //
 // The two logarithms (only positive normal arguments: f, u >= 2^-33 and E >= 2^-33) need no
 // division, unlike fdlibm's `logf` (log.ts): t = 2^k (1 + r), 1 + r in [sqrt(1/2), sqrt(2))
-// from the bits, and log1p(r) ~= r + r^2 Q(r), Q of degree 6 (consts LQ0..LQ6: the minimax
-// polynomial for the relative error of log1p on that interval, 1.6e-7; 2.8e-7 relative and
-// 8e-8 absolute evaluated in float32). The exponent comes in negated (kn = -k), so that the
-// sign of each log folds into its last operation.
-// - E = (kn ln2 + correction) - (r + r^2 Q): E's relative error is g's absolute error, and one
-//   float32 ln 2 keeps it below 2e-7 (|kn| <= 33).
-// - g = kn ln2_hi - ((r^2 Q - kn ln2_lo) + r): ln 2 in two parts (kn ln2_hi exact), as g
-//   reaches 22.87 where float32's spacing is 1.9e-6.
-// Accuracy against the exact -log(-log1p(-w)) of the same word: absolute error <= 1.5e-6
-// (1.07e-6 measured over all 2^32 words: under 1 ULP at the top of the range; test/approx.test.ts).
+// from the bits, and log1p(r) ~= r + r^2 Q(r), each log with the minimax Q for its own error
+// measure (coefficients in consts.ts, fitted by tools/minimax.py). The exponent comes
+// in negated (kn = -k), so that the sign of each log folds into its last operation.
+// - E = (kn ln2 + correction) - (r + r^2 QA(r)), QA of degree 5 (LA0..LA5): E's relative error
+//   is g's absolute error, so QA minimises the error relative to E (relative to log1p(r) where
+//   kn = 0, r < 0; relative to ln 2 - log1p(r) where kn >= 1, r > 0): 8.0e-7.
+// - g = kn ln2 - (r + r^2 QB(r)), QB of degree 4 (LB0..LB4): g's absolute error is log1p's, so QB
+//   minimises the absolute error: 1.9e-6. One float32 ln 2 (kn ln2 rounds once; |kn| <= 33).
+// Accuracy against the exact -log(-log1p(-w)) of the same word: absolute error <= 4e-6 (2.9e-6
+// measured over every 997th word, 3.7e-6 in the upper tail, where g ~ 18 and float32's spacing is
+// 1.9e-6: 2 ULP there; test/approx.test.ts). Before 0.8.0 both logs used one Q of degree 6 and a
+// two-part ln 2 (1.07e-6): 8 vector operations more per four values, 10% of the noise's time.
 //
 // Uniform: u = ((x >> 9) + 0.5) * 2^-23 from the top 23 bits: exact in float32 (24 significant
 // bits), symmetric about 1/2, in [2^-24, 1 - 2^-24]: never 0 or 1.
 
 import {
-  BIAS, HALF, LN2, LN2_HI, LN2_LO, LOG_OFFSET, LQ0, LQ1, LQ2, LQ3, LQ4, LQ5, LQ6, MANTISSA, ONE, SQRT_HALF_BITS, TWO_M23,
+  BIAS, HALF, LA0, LA1, LA2, LA3, LA4, LA5, LB0, LB1, LB2, LB3, LB4, LN2, LOG_OFFSET, MANTISSA, ONE, SQRT_HALF_BITS, TWO_M23,
   TWO_M32, sf, si, vf, vi,
 } from "./consts";
 
-/** Q(r), log1p(r) ~= r + r^2 Q(r) for r in [sqrt(1/2) - 1, sqrt(2) - 1). */
+/** QA(r): log1p(r) ~= r + r^2 QA(r) for r in [sqrt(1/2) - 1, sqrt(2) - 1), the first log's. */
 // @ts-ignore: decorator
 @inline
-function logQ(r: f32): f32 {
-  let q = sf(LQ6) * r + sf(LQ5);
-  q = q * r + sf(LQ4);
-  q = q * r + sf(LQ3);
-  q = q * r + sf(LQ2);
-  q = q * r + sf(LQ1);
-  return q * r + sf(LQ0);
+function logQA(r: f32): f32 {
+  let q = sf(LA5) * r + sf(LA4);
+  q = q * r + sf(LA3);
+  q = q * r + sf(LA2);
+  q = q * r + sf(LA1);
+  return q * r + sf(LA0);
 }
 
 // @ts-ignore: decorator
 @inline
-function logQ4(r: v128): v128 {
-  let q = f32x4.add(f32x4.mul(vf(LQ6), r), vf(LQ5));
-  q = f32x4.add(f32x4.mul(q, r), vf(LQ4));
-  q = f32x4.add(f32x4.mul(q, r), vf(LQ3));
-  q = f32x4.add(f32x4.mul(q, r), vf(LQ2));
-  q = f32x4.add(f32x4.mul(q, r), vf(LQ1));
-  return f32x4.add(f32x4.mul(q, r), vf(LQ0));
+function logQA4(r: v128): v128 {
+  let q = f32x4.add(f32x4.mul(vf(LA5), r), vf(LA4));
+  q = f32x4.add(f32x4.mul(q, r), vf(LA3));
+  q = f32x4.add(f32x4.mul(q, r), vf(LA2));
+  q = f32x4.add(f32x4.mul(q, r), vf(LA1));
+  return f32x4.add(f32x4.mul(q, r), vf(LA0));
+}
+
+/** QB(r), the same for the second log. */
+// @ts-ignore: decorator
+@inline
+function logQB(r: f32): f32 {
+  let q = sf(LB4) * r + sf(LB3);
+  q = q * r + sf(LB2);
+  q = q * r + sf(LB1);
+  return q * r + sf(LB0);
+}
+
+// @ts-ignore: decorator
+@inline
+function logQB4(r: v128): v128 {
+  let q = f32x4.add(f32x4.mul(vf(LB4), r), vf(LB3));
+  q = f32x4.add(f32x4.mul(q, r), vf(LB2));
+  q = f32x4.add(f32x4.mul(q, r), vf(LB1));
+  return f32x4.add(f32x4.mul(q, r), vf(LB0));
 }
 
 /** r = m - 1 (exact) of t = 2^k m, m in [sqrt(1/2), sqrt(2)), from ix = bits(t) + LOG_OFFSET. */
@@ -92,7 +111,7 @@ function logKn4(ix: v128): v128 {
 function expOfLog(t: f32, d: f32): f32 {
   const ix = reinterpret<i32>(t) + <i32>si(LOG_OFFSET);
   const r = logR(ix);
-  return (logKn(ix) * sf(LN2) + d) - ((r * r) * logQ(r) + r);
+  return (logKn(ix) * sf(LN2) + d) - ((r * r) * logQA(r) + r);
 }
 
 // @ts-ignore: decorator
@@ -100,7 +119,7 @@ function expOfLog(t: f32, d: f32): f32 {
 function expOfLog4(t: v128, d: v128): v128 {
   const ix = i32x4.add(t, vi(LOG_OFFSET));
   const r = logR4(ix);
-  return f32x4.sub(f32x4.add(f32x4.mul(logKn4(ix), vf(LN2)), d), f32x4.add(f32x4.mul(f32x4.mul(r, r), logQ4(r)), r));
+  return f32x4.sub(f32x4.add(f32x4.mul(logKn4(ix), vf(LN2)), d), f32x4.add(f32x4.mul(f32x4.mul(r, r), logQA4(r)), r));
 }
 
 /** g = -log(e), e positive and normal: the second logarithm. */
@@ -109,9 +128,7 @@ function expOfLog4(t: v128, d: v128): v128 {
 function negLog(e: f32): f32 {
   const ix = reinterpret<i32>(e) + <i32>si(LOG_OFFSET);
   const r = logR(ix);
-  const kn = logKn(ix);
-  const y = (r * r) * logQ(r) - kn * sf(LN2_LO);
-  return kn * sf(LN2_HI) - (y + r);
+  return logKn(ix) * sf(LN2) - ((r * r) * logQB(r) + r);
 }
 
 // @ts-ignore: decorator
@@ -119,9 +136,7 @@ function negLog(e: f32): f32 {
 function negLog4(e: v128): v128 {
   const ix = i32x4.add(e, vi(LOG_OFFSET));
   const r = logR4(ix);
-  const kn = logKn4(ix);
-  const y = f32x4.sub(f32x4.mul(f32x4.mul(r, r), logQ4(r)), f32x4.mul(kn, vf(LN2_LO)));
-  return f32x4.sub(f32x4.mul(kn, vf(LN2_HI)), f32x4.add(y, r));
+  return f32x4.sub(f32x4.mul(logKn4(ix), vf(LN2)), f32x4.add(f32x4.mul(f32x4.mul(r, r), logQB4(r)), r));
 }
 
 // @ts-ignore: decorator
