@@ -6,8 +6,8 @@
 import { ACROSS_MAX, addInto, softmaxAcross4 } from "./inline/across";
 import { NEG_INF, vf } from "./inline/consts";
 import { addArgmax, expShiftSum, expShiftSumNear, firstEqual, hmax, loadTail, rowPtr, scaleRow, storeTail } from "./inline/row";
-import { SCREEN_MIN, sampleRow, sampleRowsStaged } from "./inline/sample";
-import { SCRATCH_ACROSS_IDX, SCRATCH_STAGE, SCRATCH_WIDE, STAGE_ROWS, scratch } from "./inline/scratch";
+import { SCREEN_MIN, sampleRowsTo } from "./inline/sample";
+import { SCRATCH_ACROSS_IDX, SCRATCH_WIDE, scratch } from "./inline/scratch";
 import { NEAR_MIN } from "./inline/exp";
 import { lastSumsMin, writeGumbel } from "./inline/stream";
 import { invTemperature } from "./inline/tau";
@@ -28,33 +28,14 @@ export function gumbel_softmax(
   k0: u32, k1: u32, jLo: u32, jHi: u32,
 ): i32 {
   const j0 = (<u64>jHi << 32) | <u64>jLo;
-  if (hard && !soft && cols >= SCREEN_MIN && rows <= STAGE_ROWS) {
-    // Only the indices are needed: Gumbel-Max's screened sampler, each row validated as it is
-    // read, the indices staged; then the one-hots.
-    const bad = sampleRowsStaged(logits, rows, cols, j0, k0, k1);
-    if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
-    for (let r = 0; r < rows; r++) {
-      const dr = rowPtr(dst, r, cols);
-      memory.fill(dr, 0, <usize>cols << 2);
-      store<f32>(dr + (<usize>load<i32>(scratch(SCRATCH_STAGE) + (<usize>r << 2)) << 2), 1.0);
-    }
-    return -1;
-  }
+  // Only the indices are needed: Gumbel-Max's screened sampler, each row validated as it is
+  // read, then the one-hots (sampleRowsTo).
+  if (hard && !soft && cols >= SCREEN_MIN) return sampleRowsTo(logits, rows, cols, j0, k0, k1, dst, true);
   const bad = checkRows(logits, rows, cols);
   if (bad >= 0) return bad; // a NaN, +Inf or all -Inf row: nothing written
   const it = invTemperature(tau);
   if (ASC_FEATURE_SIMD && !hard && rows == 1 && cols <= 16 - <i32>(j0 & 3)) {
     softShortRow(logits, dst, cols, it, k0, k1, j0);
-    return -1;
-  }
-  if (hard && !soft && cols >= SCREEN_MIN) {
-    // Only the index is needed: Gumbel-Max's screened sampler, then the one-hot.
-    for (let r = 0; r < rows; r++) {
-      const dr = rowPtr(dst, r, cols);
-      const idx = sampleRow(rowPtr(logits, r, cols), cols, j0 + <u64>r * <u64>cols, k0, k1);
-      memory.fill(dr, 0, <usize>cols << 2);
-      store<f32>(dr + (<usize>idx << 2), 1.0);
-    }
     return -1;
   }
   // Rows per draw: the noise of consecutive rows is consecutive in the stream and in dst, so

@@ -45,6 +45,7 @@ const shapes: Array<{ rows: number; cols: number; wide?: boolean }> = [
   { rows: 4, cols: 3000, wide: true }, // pruned: chunks after the first are skipped undrawn
   { rows: 1024, cols: 70 }, // the most rows the scratch holds
   { rows: 1025, cols: 64 }, // one more: the validation pass of its own
+  { rows: 2100, cols: 64 }, // three batches of 1024 rows, each through the scratch
 ];
 
 describe.each(backends)("%s binary", (backend) => {

@@ -18,11 +18,11 @@
 
 import { NOISE_BOUND, sf } from "./consts";
 import { anyReaches, firstEqual, hmax, rowPtr } from "./row";
-import { SCRATCH_BOUNDS, SCRATCH_GROUPS, SCRATCH_NOISE, SCRATCH_STAGE, SCRATCH_WORDS, scratch } from "./scratch";
+import { SCRATCH_BOUNDS, SCRATCH_GROUPS, SCRATCH_NOISE, SCRATCH_STAGE, SCRATCH_WORDS, STAGE_ROWS, scratch } from "./scratch";
 import { noiseUpper, noiseUpper4 } from "./screen";
 import { writeBits, writeGumbel } from "./stream";
 import { gumbelFromBits } from "./transform";
-import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, setFault } from "./validate";
+import { FAULT_ALL_NEG_INF, FAULT_NAN, FAULT_POS_INF, checkRows, setFault } from "./validate";
 
 /** Classes per chunk: the scratch holds this many noise values, words and bounds. */
 export const CHUNK: i32 = 1024;
@@ -65,9 +65,9 @@ export function sampleRow(lr: usize, cols: i32, jr: u64, k0: u32, k1: u32): i32 
 /**
  * sampleRow of each of `rows` rows (rows <= STAGE_ROWS), their indices to SCRATCH_STAGE, the
  * rows validated as they are read: returns -1, or the first bad row (its fault recorded) with
- * nothing written outside the scratch. Saves the validation pass of its own.
+ * nothing written outside the scratch.
  */
-export function sampleRowsStaged(logits: usize, rows: i32, cols: i32, j0: u64, k0: u32, k1: u32): i32 {
+function sampleRowsStaged(logits: usize, rows: i32, cols: i32, j0: u64, k0: u32, k1: u32): i32 {
   const stage = scratch(SCRATCH_STAGE);
   for (let r = 0; r < rows; r++) {
     const i = sampleRow(rowPtr(logits, r, cols), cols, j0 + <u64>r * <u64>cols, k0, k1);
@@ -75,6 +75,39 @@ export function sampleRowsStaged(logits: usize, rows: i32, cols: i32, j0: u64, k
     store<i32>(stage + (<usize>r << 2), i);
   }
   setFault(0);
+  return -1;
+}
+
+/**
+ * The Gumbel-Max index of each of `rows` rows of cols >= SCREEN_MIN classes (row r from stream
+ * element j0 + r*cols): to dst as int32 values, or when `oneHot`, as one-hot rows of cols floats.
+ * Returns -1, or the first bad row (a NaN, +Inf or all -Inf row) with dst untouched.
+ *
+ * The rows are drawn STAGE_ROWS at a time, each validated by the sampler's own passes as it
+ * reads it, the batch's indices waiting in the scratch until all are drawn: no validation pass
+ * of its own. With more than STAGE_ROWS rows a bad row in a later batch would be found after
+ * earlier batches were written, so such calls validate every row first.
+ */
+export function sampleRowsTo(logits: usize, rows: i32, cols: i32, j0: u64, k0: u32, k1: u32, dst: usize, oneHot: bool): i32 {
+  if (rows > STAGE_ROWS) {
+    const bad = checkRows(logits, rows, cols);
+    if (bad >= 0) return bad;
+  }
+  const stage = scratch(SCRATCH_STAGE);
+  for (let r0 = 0; r0 < rows; r0 += STAGE_ROWS) {
+    const n = min<i32>(STAGE_ROWS, rows - r0);
+    const bad = sampleRowsStaged(rowPtr(logits, r0, cols), n, cols, j0 + <u64>r0 * <u64>cols, k0, k1);
+    if (bad >= 0) return r0 + bad; // nothing written: only the first batch can hold a bad row
+    if (!oneHot) {
+      memory.copy(dst + (<usize>r0 << 2), stage, <usize>n << 2);
+      continue;
+    }
+    for (let r = 0; r < n; r++) {
+      const dr = rowPtr(dst, r0 + r, cols);
+      memory.fill(dr, 0, <usize>cols << 2);
+      store<f32>(dr + (<usize>load<i32>(stage + (<usize>r << 2)) << 2), 1.0);
+    }
+  }
   return -1;
 }
 
