@@ -26,9 +26,10 @@
 //   kn = 0, r < 0; relative to ln 2 - log1p(r) where kn >= 1, r > 0): 8.0e-7.
 // - g = kn ln2 - (r + r^2 QB(r)), QB of degree 4 (LB0..LB4): g's absolute error is log1p's, so QB
 //   minimises the absolute error: 1.9e-6. One float32 ln 2 (kn ln2 rounds once; |kn| <= 33).
-// Accuracy against the exact -log(-log1p(-w)) of the same word: absolute error <= 4e-6 (2.9e-6
-// measured over every 997th word, 3.7e-6 in the upper tail, where g ~ 18 and float32's spacing is
-// 1.9e-6: 2 ULP there; test/approx.test.ts). Before 0.8.0 both logs used one Q of degree 6 and a
+// Accuracy against the exact -log(-log1p(-w)) of the same word: absolute error <= 4e-6 (3.7e-6
+// measured over all 2^32 words, at word 79 in the upper tail, where g = 17.8 and float32's
+// spacing is 1.9e-6: 2 ULP there; 2.9e-6 away from the tail; test/approx.test.ts and
+// `python3 tools/minimax.py --all`). Before 0.8.0 both logs used one Q of degree 6 and a
 // two-part ln 2 (1.07e-6): 8 vector operations more per four values, 10% of the noise's time.
 //
 // Uniform: u = ((x >> 9) + 0.5) * 2^-23 from the top 23 bits: exact in float32 (24 significant
