@@ -27,6 +27,7 @@
 // -Inf elsewhere, gradients 0.
 
 import { exp64, log64 } from "./inline/math64";
+import { at } from "./inline/row";
 
 /** relaxed_bernoulli's op codes. */
 export const BERN_SAMPLE: i32 = 0;
@@ -58,13 +59,6 @@ function sigmoid(z: f64): f64 {
   if (z >= 0) return 1.0 / (1.0 + exp64(-z));
   const e = exp64(z);
   return e / (1.0 + e);
-}
-
-/** Byte offset of element i of a float32 array. */
-// @ts-ignore: decorator
-@inline
-function at(p: usize, i: i32): usize {
-  return p + (<usize>i << 2);
 }
 
 /** lgamma(K) + (K - 1) log tau of the last row (K, tau). */

@@ -37,7 +37,7 @@ import { logf, logf4, logNormal, logNormal4 } from "./inline/log";
 import { SCRATCH_BOUNDS, SCRATCH_WORDS, scratch } from "./inline/scratch";
 import { adaptiveGapOf } from "./inline/straight";
 import { writeGumbel } from "./inline/stream";
-import { lineExpSum } from "./inline/row";
+import { at, lineExpSum } from "./inline/row";
 import { invTemperature } from "./inline/tau";
 import { checkLines, lineMax } from "./inline/validate";
 
@@ -47,12 +47,6 @@ export const STRAIGHT_AXIS_LINES: i32 = 64;
 /** Per line of a chunk: its sampled class (i32), and log Z of its logits (f32). */
 const IDX: usize = SCRATCH_WORDS;
 const LOGZ: usize = SCRATCH_BOUNDS;
-
-// @ts-ignore: decorator
-@inline
-function at(p: usize, k: i32): usize {
-  return p + (<usize>k << 2);
-}
 
 /**
  * Noise of sub-stream `sub` for n adjacent lines: class c's run of n (stream elements

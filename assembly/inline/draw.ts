@@ -31,6 +31,7 @@
 
 import { expf, expf4 } from "./exp";
 import { philoxBlock } from "./philox";
+import { at } from "./row";
 import { SCRATCH_BLOCK, scratch } from "./scratch";
 import { expShift4x4 } from "./wide";
 
@@ -82,12 +83,6 @@ function nextBlock(): usize {
 @inline
 function u53(hi: u32, lo: u32): f64 {
   return <f64>((<u64>hi << 21) | (<u64>lo >> 11)) * TWO_M53;
-}
-
-// @ts-ignore: decorator
-@inline
-function at(p: usize, k: i32): usize {
-  return p + (<usize>k << 2);
 }
 
 /** Byte address of pair i (two 32-bit words: a logit and an index or weight) of a pair array. */

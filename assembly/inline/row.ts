@@ -53,9 +53,20 @@ export function hmax(v: v128): f32 {
   return select<f32>(b, a, a < b);
 }
 
+/** The smallest lane of v (never NaN). */
 // @ts-ignore: decorator
 @inline
-function at(p: usize, k: i32): usize {
+export function hmin(v: v128): f32 {
+  const m = f32x4.pmin(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  const a = f32x4.extract_lane(m, 0);
+  const b = f32x4.extract_lane(m, 1);
+  return select<f32>(b, a, b < a);
+}
+
+/** Byte address of element k of a float32 (or 32-bit) array at p. */
+// @ts-ignore: decorator
+@inline
+export function at(p: usize, k: i32): usize {
   return p + (<usize>k << 2);
 }
 

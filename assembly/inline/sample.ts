@@ -17,7 +17,7 @@
 // the full computation: only work that cannot change it is skipped.
 
 import { NOISE_BOUND, sf } from "./consts";
-import { anyReaches, firstEqual, hmax, rowPtr } from "./row";
+import { anyReaches, firstEqual, hmax, hmin, rowPtr } from "./row";
 import { SCRATCH_BOUNDS, SCRATCH_GROUPS, SCRATCH_NOISE, SCRATCH_STAGE, SCRATCH_WORDS, STAGE_ROWS, scratch } from "./scratch";
 import { noiseUpper, noiseUpper4 } from "./screen";
 import { writeBits, writeGumbel } from "./stream";
@@ -138,10 +138,7 @@ function rowRange(x: usize, n: i32): f32 {
     }
     nan = v128.any_true(nv);
     hi = hmax(mx);
-    mn = f32x4.pmin(mn, i32x4.shuffle(mn, mn, 2, 3, 0, 1));
-    const a = f32x4.extract_lane(mn, 0);
-    const b = f32x4.extract_lane(mn, 1);
-    lo = select<f32>(b, a, b < a);
+    lo = hmin(mn);
   }
   for (; k < n; k++) {
     const v = load<f32>(x + (<usize>k << 2));

@@ -5,7 +5,7 @@
 import { ONE, sf, vf } from "./consts";
 import { expf, expf4 } from "./exp";
 import { logf, logNormal, logNormal4 } from "./log";
-import { addArgmax, rowPtr } from "./row";
+import { addArgmax, at, rowPtr } from "./row";
 import { SCREEN_MIN, sampleRow } from "./sample";
 import { writeGumbel } from "./stream";
 import { invTemperature } from "./tau";
@@ -43,12 +43,6 @@ export function eachSampledRow(
     row(lr, dy ? rowPtr(dy, r, cols) : 0, dr, aux, r, cols, it, param, i, jr, k0, k1);
   }
   return -1;
-}
-
-// @ts-ignore: decorator
-@inline
-function at(p: usize, k: i32): usize {
-  return p + (<usize>k << 2);
 }
 
 /**

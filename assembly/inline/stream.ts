@@ -12,7 +12,7 @@ import { SCRATCH_BLOCK, SCRATCH_VALUE, scratch } from "./scratch";
 import { philoxBlock, philoxBlock4, philoxBlock4x2 } from "./philox";
 import { gumbelFromBits, gumbelFromBits4, uniformFromBits, uniformFromBits4 } from "./transform";
 import { gumbelFromBits4x4 } from "./wide";
-import { hmax } from "./row";
+import { hmax, hmin } from "./row";
 
 const KIND_BITS: i32 = 0;
 const KIND_UNIFORM: i32 = 1;
@@ -154,7 +154,7 @@ function writeStream(kind: i32, dst: usize, n: i32, k0: u32, k1: u32, j0: u64, s
     }
     if (add) {
       best = max<f32>(best, hmax(m));
-      sumsMin = min<f32>(least, -hmax(f32x4.neg(mn))); // sums are never NaN
+      sumsMin = min<f32>(least, hmin(mn)); // sums are never NaN
     }
   } else {
     while (pos < n) {
