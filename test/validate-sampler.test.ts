@@ -6,7 +6,7 @@
 // and batches past 1024 rows (the validation pass again). Each must be the error the validation
 // pass gives, naming the first bad row and column, with the output untouched.
 import { describe, expect, test } from "vitest";
-import type { GumbelWasm } from "../src/node.js";
+import type { DType, GumbelWasm, Tensor } from "../src/node.js";
 import { argmaxRef, testRandom } from "./reference.js";
 import { backends, load } from "./setup.js";
 
@@ -31,11 +31,23 @@ function message(fn: string, fault: Fault, row: number, col: number): RegExp {
 }
 
 /** The call throws the validation pass's RangeError and leaves `out` (filled with SENTINEL) as it was. */
-function rejectsUntouched(call: (out: Float32Array | Int32Array) => unknown, out: Float32Array | Int32Array, re: RegExp): void {
+/**
+ * The call throws `re` (a RangeError) and leaves its `out` untouched: a typed array (which the
+ * library stages outside wasm memory) and a tensor on wasm memory, which the kernel writes itself.
+ */
+function rejectsUntouched(gw: GumbelWasm, call: (out: Float32Array | Int32Array | Tensor<DType>) => unknown, out: Float32Array | Int32Array, re: RegExp): void {
   out.fill(SENTINEL);
   expect(() => call(out)).toThrow(re);
   expect(() => call(out)).toThrow(RangeError);
   expect(out.every((v) => v === SENTINEL)).toBe(true);
+  const t = out instanceof Int32Array ? gw.tensor([out.length], "int32") : gw.tensor([out.length]);
+  try {
+    t.data.fill(SENTINEL);
+    expect(() => call(t)).toThrow(re);
+    expect(t.data.every((v) => v === SENTINEL)).toBe(true);
+  } finally {
+    t.free();
+  }
 }
 
 const shapes: Array<{ rows: number; cols: number; wide?: boolean }> = [
@@ -59,8 +71,9 @@ describe.each(backends)("%s binary", (backend) => {
       for (const fault of ["nan", "inf", "masked"] as const) {
         for (const col of fault === "masked" ? [0] : colsAt) {
           const x = logitsWith(rows, cols, fault, row, col, wide);
-          rejectsUntouched((out) => gw.gumbelMax(x, { cols, seed: 3, out: out as Int32Array }), new Int32Array(rows), message("gumbelMax", fault, row, col));
+          rejectsUntouched(gw, (out) => gw.gumbelMax(x, { cols, seed: 3, out: out as Int32Array }), new Int32Array(rows), message("gumbelMax", fault, row, col));
           rejectsUntouched(
+            gw,
             (out) => gw.gumbelSoftmax(x, { cols, seed: 3, hard: true, out: out as Float32Array }),
             new Float32Array(rows * cols),
             message("gumbelSoftmax", fault, row, col),
@@ -74,7 +87,7 @@ describe.each(backends)("%s binary", (backend) => {
     gw = await load(backend);
     const x = logitsWith(rows, cols, "masked", 1, 0, wide);
     x[(rows - 1) * cols + 2] = NaN;
-    rejectsUntouched((out) => gw.gumbelMax(x, { cols, seed: 1, out: out as Int32Array }), new Int32Array(rows), message("gumbelMax", "masked", 1, 0));
+    rejectsUntouched(gw, (out) => gw.gumbelMax(x, { cols, seed: 1, out: out as Int32Array }), new Int32Array(rows), message("gumbelMax", "masked", 1, 0));
   });
 
   test.each(shapes)("$rows x $cols: good rows (with masks, a -Inf column, +/-3.4e38) draw the argmax of logits + gumbelNoise", async ({ rows, cols, wide }) => {
