@@ -215,8 +215,8 @@ export interface Kernels {
    * dst[r] = a token of row r: its temperature, then the top-k, top-p and min-p filters, then
    * an exact draw from the softmax of the tokens kept. params: PARAM_BYTES (8 words) per row, work:
    * sample_tokens_work(cols) bytes for the whole call (calls running side by side each need
-   * their own). Validates every row first (NaN, +Inf, all -Inf, and lmax / T overflowing
-   * float32) and returns the first bad row, or -1, having written nothing.
+   * their own). Validates every row (NaN, +Inf, all -Inf, and lmax / T overflowing float32) and
+   * returns the first bad row, or -1; a bad row leaves dst untouched.
    */
   sample_tokens(
     logits: number, dst: number, rows: number, cols: number, params: number, work: number,

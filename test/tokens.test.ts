@@ -214,6 +214,48 @@ describe.each(backends)("%s", (backend) => {
     expect(Array.from(out)).toEqual([-7, -7]);
   });
 
+  // Batches of up to 1024 rows are validated by the sampler's own pass, their tokens staged until
+  // every row is drawn; larger batches are validated first. Either way: the first bad row's
+  // error, nothing written, and good rows' tokens those of each row drawn alone.
+  test.each([
+    { rows: 3, cols: 300 },
+    { rows: 5, cols: 20 },
+    { rows: 1030, cols: 40 },
+  ])("$rows x $cols: a bad row anywhere (greedy rows too) is named, nothing written; rows as if drawn alone", async ({ rows, cols }) => {
+    const gw = await load(backend);
+    const rnd = testRandom(rows + cols);
+    const base = Float32Array.from({ length: rows * cols }, () => 3 * rnd() - 1.5);
+    const temperature = Array.from({ length: rows }, (_, r) => (r % 3 === 1 ? 0 : 0.8));
+    const seeds = Array.from({ length: rows }, (_, r) => 1000 + r);
+    const opts = { cols, temperature, seeds, topP: 0.9 };
+    const got = gw.sampleTokens(base, opts);
+    for (const r of [...new Set([0, 1, rows >> 1, 1023, 1024, rows - 1])].filter((q) => q < rows)) {
+      const alone = gw.sampleTokens(base.subarray(r * cols, (r + 1) * cols), { cols, temperature: temperature[r], seeds: [seeds[r]!], topP: 0.9 });
+      expect(got[r], `row ${r}`).toBe(alone[0]);
+    }
+    for (const r of [...new Set([0, 1, rows >> 1, rows - 1])]) {
+      const faults: [(x: Float32Array) => void, RegExp, number[]][] = [
+        [(x) => (x[r * cols + 7] = NaN), new RegExp(`logits\\[${r}, 7\\] is NaN`), temperature],
+        [(x) => x.fill(-Infinity, r * cols, (r + 1) * cols), new RegExp(`row ${r} of logits is all -Inf`), temperature],
+        [(x) => (x[r * cols + 3] = 3e38), new RegExp(`row ${r} of logits divided by its temperature`), temperature.map((t, q) => (q === r ? 0.1 : t))],
+      ];
+      for (const [spoil, msg, temps] of faults) {
+        const x = base.slice();
+        spoil(x);
+        // A typed array (staged by the library outside wasm memory) and a tensor on wasm memory,
+        // which the kernel writes itself: both untouched.
+        const out = new Int32Array(rows).fill(-7);
+        expect(() => gw.sampleTokens(x, { ...opts, temperature: temps, out })).toThrow(msg);
+        expect(out.every((v) => v === -7)).toBe(true);
+        const t = gw.tensor([rows], "int32");
+        t.data.fill(-7);
+        expect(() => gw.sampleTokens(x, { ...opts, temperature: temps, out: t })).toThrow(msg);
+        expect(t.data.every((v) => v === -7)).toBe(true);
+        t.free();
+      }
+    }
+  });
+
   test("large vocabularies: 128256 columns, every path, a token the reference keeps", async () => {
     const gw = await load(backend);
     const cols = 128256;

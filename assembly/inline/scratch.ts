@@ -13,7 +13,7 @@ export const SCRATCH_WIDE: usize = 12480; // row: 16 results of a wide function
 export const SCRATCH_ACROSS: usize = 12544; // across: 16 columns of four rows
 export const SCRATCH_ACROSS_IDX: usize = 12800; // across: the four rows' argmax
 export const SCRATCH_GROUPS: usize = 12816; // sample: a chunk's bound maxima per sixteen classes, 64 f32x4
-export const SCRATCH_STAGE: usize = 13840; // gumbel_max: the indices of up to STAGE_ROWS rows, until all are drawn
+export const SCRATCH_STAGE: usize = 13840; // gumbel_max, sample_tokens: the indices of up to STAGE_ROWS rows, until all are drawn
 export const STAGE_ROWS: i32 = 1024;
 export const SCRATCH_BYTES: usize = 17936;
 

@@ -113,18 +113,23 @@ export function tokenFault(m: f32, t: f32): i32 {
   return 0;
 }
 
-
 /**
  * The token of one row lr[0 .. n) with the parameters at p (PARAM_BYTES), using
  * tokenRowWork(n) bytes at work; its draws come from the row's key and first stream element.
- * A row not yet validated is checked in the sampler's own pass: a bad one sets the fault
- * (tokenFault) and gives -1.
+ * The row is validated in the sampler's own pass (the greedy one's row maximum): a bad one sets
+ * the fault (tokenFault) and gives -1.
  */
 export function sampleTokenRow(lr: usize, n: i32, p: usize, work: usize): i32 {
   const t = load<f32>(p, P_TEMP);
   if (t == 0) {
     paths |= PATH_GREEDY;
-    return firstEqual(lr, n, rowMax(lr, n));
+    const m = rowMax(lr, n);
+    const f = tokenFault(m, t);
+    if (f != 0) {
+      setFault(f);
+      return -1;
+    }
+    return firstEqual(lr, n, m);
   }
   const topK = load<i32>(p, P_TOPK);
   const topP = load<f32>(p, P_TOPP);
